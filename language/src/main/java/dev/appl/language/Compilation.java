@@ -1,0 +1,93 @@
+package dev.appl.language;
+
+import dev.appl.language.diag.Diagnostics;
+import dev.appl.language.resolve.Module;
+import dev.appl.language.resolve.ModuleLoader;
+import dev.appl.language.types.BoundedWorkChecker;
+import dev.appl.language.types.ControlFlowChecker;
+import dev.appl.language.types.EffectsChecker;
+import dev.appl.language.types.ExhaustivenessChecker;
+import dev.appl.language.types.ParserChecker;
+import dev.appl.language.types.Semantics;
+import dev.appl.language.types.TypeChecker;
+import dev.appl.language.types.ValidityChecker;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The front end's pipeline, in order: sources in, checked modules and diagnostics out.
+ *
+ * <ol>
+ *   <li>Parse each file and resolve its imports ({@link ModuleLoader}); imported modules are
+ *       loaded as they are met.
+ *   <li>Resolve names and give every expression a type ({@link TypeChecker}). It runs over every
+ *       module before any later check, since those read the types it records.
+ *   <li>Check parser state machines ({@link ParserChecker}), then header validity
+ *       ({@link ValidityChecker}), which needs their paths.
+ *   <li>Check bounded work, exhaustiveness, effects and control flow: independent of each other.
+ * </ol>
+ *
+ * A module with syntax errors stops after step 1 in batch mode, so that recovery placeholders do
+ * not cause follow-on errors; the editor asks to go on, so that it can still resolve and hover.
+ * Nothing here throws for bad input: every problem is a diagnostic.
+ */
+public final class Compilation {
+    private final ModuleLoader loader;
+    private final Diagnostics diagnostics = new Diagnostics();
+    private final Semantics semantics = new Semantics();
+    private final boolean continueAfterSyntaxErrors;
+    private final Set<Module> checked = new HashSet<>();
+
+    public Compilation(Path stdlibDir, ModuleLoader.SourceReader reader, boolean continueAfterSyntaxErrors) {
+        this.loader = new ModuleLoader(stdlibDir, reader, diagnostics);
+        this.continueAfterSyntaxErrors = continueAfterSyntaxErrors;
+    }
+
+    /** A batch compilation reading files from disk, with the stdlib packaged in this jar. */
+    public Compilation() {
+        this(null, Files::readAllBytes, false);
+    }
+
+    /** Loads a file and what it imports. @throws IOException if the file itself cannot be read */
+    public Module add(Path file) throws IOException {
+        return loader.load(file);
+    }
+
+    /** Loads a module from text (an editor buffer, a test). */
+    public Module add(Path file, String text) {
+        return loader.load(file, text);
+    }
+
+    /** Checks every module loaded so far that has not been checked yet. */
+    public Result check() {
+        List<Module> pending = new ArrayList<>();
+        for (Module m : List.copyOf(loader.modules())) {
+            if (checked.add(m) && (continueAfterSyntaxErrors || !m.parse().hasSyntaxErrors())) {
+                pending.add(m);
+            }
+        }
+        TypeChecker types = new TypeChecker(semantics, diagnostics);
+        pending.forEach(types::check);
+        ParserChecker parsers = new ParserChecker(semantics, diagnostics);
+        pending.forEach(parsers::check);
+        ValidityChecker validity = new ValidityChecker(semantics, diagnostics);
+        pending.forEach(validity::check);
+        BoundedWorkChecker work = new BoundedWorkChecker(semantics, diagnostics);
+        pending.forEach(work::check);
+        ExhaustivenessChecker exhaustiveness = new ExhaustivenessChecker(semantics, diagnostics);
+        pending.forEach(exhaustiveness::check);
+        EffectsChecker effects = new EffectsChecker(semantics, diagnostics);
+        pending.forEach(effects::check);
+        ControlFlowChecker control = new ControlFlowChecker(diagnostics);
+        pending.forEach(control::check);
+        return new Result(List.copyOf(loader.modules()), semantics, diagnostics);
+    }
+
+    /** The checked program: modules, what was learned about them, and what is wrong with them. */
+    public record Result(List<Module> modules, Semantics semantics, Diagnostics diagnostics) {}
+}

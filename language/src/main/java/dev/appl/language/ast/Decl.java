@@ -1,0 +1,138 @@
+package dev.appl.language.ast;
+
+import dev.appl.language.ast.Stmt.Block;
+import dev.appl.language.diag.Span;
+import java.util.List;
+
+/**
+ * Declarations: those a module holds at the top level and the members of an appliance. Each has
+ * a name (handlers and tests use their event or title) and the text of its {@code ///} comment.
+ */
+public sealed interface Decl extends Node {
+    Name name();
+
+    /** The {@code ///} comment above the declaration, without the slashes; empty if none. */
+    String doc();
+
+    record Const(String doc, Name name, TypeRef type, Expr value, Span span) implements Decl {}
+
+    record Enum(String doc, Name name, TypeRef wireType, List<EnumCase> cases, Span span) implements Decl {}
+
+    record EnumCase(String doc, Name name, Expr value, Span span) implements Node {}
+
+    record Header(String doc, Name name, List<HeaderField> fields, Span span) implements Decl {}
+
+    /** A header field; {@code length} is set for a trailing {@code bytes[length]} field. */
+    record HeaderField(String doc, Name name, TypeRef type, Expr length, boolean littleEndian, Span span)
+            implements Node {}
+
+    record Struct(String doc, Name name, List<StructField> fields, Span span) implements Decl {}
+
+    record StructField(String doc, Name name, TypeRef type, Span span) implements Node {}
+
+    record Fn(String doc, Name name, List<Param> params, TypeRef result, Block body, Span span) implements Decl {}
+
+    record Param(Name name, TypeRef type, Span span) implements Node {}
+
+    /** A parser: the start state (leading extracts and transition) and the named states. */
+    record Parser(String doc, Name name, List<Param> params, ParserState start, List<ParserState> states, Span span)
+            implements Decl {}
+
+    /** A state; the start state's name is {@code start}. A missing transition is reported by the checker. */
+    record ParserState(Name name, List<Extract> extracts, Transition transition, Span span) implements Node {}
+
+    record Extract(Name name, TypeRef type, Span span) implements Node {}
+
+    sealed interface Transition extends Node {}
+
+    record Accept(Span span) implements Transition {}
+
+    record Reject(Span span) implements Transition {}
+
+    record Goto(Name state, Span span) implements Transition {}
+
+    record Select(Expr subject, List<SelectCase> cases, Span span) implements Transition {}
+
+    /** A case's target is a state name, or the names {@code accept} / {@code reject}. */
+    record SelectCase(List<Pattern> patterns, Name target, Span span) implements Node {
+        public boolean accepts() {
+            return target.text().equals("accept");
+        }
+
+        public boolean rejects() {
+            return target.text().equals("reject");
+        }
+    }
+
+    record Appliance(String doc, Name name, List<Decl> members, Span span) implements Decl {}
+
+    record ParamDecl(String doc, Name name, TypeRef type, Expr defaultValue, boolean buildTime, Span span)
+            implements Decl {}
+
+    /** {@code binding} is the default binding string, such as {@code "pcap:in.pcap"}; null if none. */
+    record Port(String doc, Name name, Name kind, Framing framing, Expr.StringLit binding, Span span) implements Decl {}
+
+    /** {@code framed u16} (a length prefix) or {@code framed Request size 28 + length}, with an optional max. */
+    record Framing(TypeRef type, Expr size, Expr max, Span span) implements Node {}
+
+    record Counter(String doc, Name name, Span span) implements Decl {}
+
+    record MapDecl(String doc, Name name, TypeRef key, TypeRef value, Expr capacity, Expr expire, boolean lru,
+            boolean shared, Span span) implements Decl {}
+
+    record Timer(String doc, Name name, Expr every, Span span) implements Decl {}
+
+    record Store(String doc, Name name, Name kind, List<NamedArg> args, Span span) implements Decl {}
+
+    record NamedArg(Name name, Expr value, Span span) implements Node {}
+
+    record Action(String doc, Name name, List<Param> params, Block body, Span span) implements Decl {}
+
+    /**
+     * A match-action table. Properties that were not written are null (or empty); {@code constEntries}
+     * tells whether the entries are {@code const}, which makes the table read-only.
+     */
+    record Table(String doc, Name name, List<Param> params, List<TableKey> keys, List<Name> actions,
+            ActionCall defaultAction, Expr size, List<TableEntry> entries, boolean constEntries, Expr load, Span span)
+            implements Decl {}
+
+    record TableKey(Expr expr, Name matchKind, Span span) implements Node {}
+
+    record TableEntry(List<Pattern> patterns, ActionCall action, Span span) implements Node {}
+
+    record ActionCall(Name name, List<Expr> args, Span span) implements Node {}
+
+    /**
+     * {@code on packet p from outside}, {@code on message m: Request from clients}; for
+     * {@code on timer sweep} the event is {@code timer}, the source is the timer and there is no binding.
+     */
+    record Handler(String doc, Name event, Name binding, TypeRef bindingType, Name source, Block body, Span span)
+            implements Decl {
+        @Override
+        public Name name() {
+            return event;
+        }
+    }
+
+    record Test(String doc, Expr.StringLit title, List<TestStmt> statements, Span span) implements Decl {
+        @Override
+        public Name name() {
+            return new Name(title.value(), title.span());
+        }
+    }
+
+    /** The statements of a test block. */
+    sealed interface TestStmt extends Node {}
+
+    record Send(Name port, Expr packet, Span span) implements TestStmt {}
+
+    record ExpectDrop(Span span) implements TestStmt {}
+
+    record ExpectForward(Name port, Expr packet, Span span) implements TestStmt {}
+
+    record ExpectReply(Expr packet, Span span) implements TestStmt {}
+
+    record ExpectState(Expr condition, Span span) implements TestStmt {}
+
+    record TestLet(Name name, TypeRef type, Expr value, Span span) implements TestStmt {}
+}

@@ -1,0 +1,119 @@
+package dev.appl.language.types;
+
+import dev.appl.language.ast.Decl;
+import dev.appl.language.ast.Expr;
+import dev.appl.language.ast.Stmt;
+import dev.appl.language.ast.Walk;
+import dev.appl.language.diag.DiagnosticCode;
+import dev.appl.language.diag.Diagnostics;
+import dev.appl.language.resolve.Module;
+import dev.appl.language.resolve.Symbol;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Bounded work: every loop has a constant bound (its end, or its {@code max}), and no function,
+ * action or table reaches itself through calls, so every handler has a worst-case cost.
+ */
+public final class BoundedWorkChecker {
+    private final Semantics sem;
+    private final Diagnostics diags;
+    private final ConstEval consts;
+    /** Calls out of each function, action and table, with the call expression for reporting. */
+    private final Map<Decl, Map<Decl, Expr>> calls = new IdentityHashMap<>();
+
+    public BoundedWorkChecker(Semantics semantics, Diagnostics diagnostics) {
+        this.sem = semantics;
+        this.diags = diagnostics;
+        this.consts = new ConstEval(semantics);
+    }
+
+    public void check(Module module) {
+        List<Decl> bodies = new ArrayList<>();
+        for (Decl d : module.decls()) {
+            bodies.add(d);
+            if (d instanceof Decl.Appliance a) {
+                bodies.addAll(a.members());
+            }
+        }
+        for (Decl d : bodies) {
+            Stmt.Block body = switch (d) {
+                case Decl.Fn f -> f.body();
+                case Decl.Action a -> a.body();
+                case Decl.Handler h -> h.body();
+                default -> null;
+            };
+            if (body != null) {
+                Walk.statements(body, s -> {
+                    if (s instanceof Stmt.For f) {
+                        loop(f);
+                    }
+                });
+                calls.put(d, callsIn(body));
+            } else if (d instanceof Decl.Table t) {
+                Map<Decl, Expr> out = new LinkedHashMap<>();
+                for (var name : t.actions()) {
+                    if (sem.referenceOf(name) instanceof Symbol.DeclSymbol ds) {
+                        out.put(ds.decl(), new Expr.NameRef(name, name.span()));
+                    }
+                }
+                calls.put(d, out);
+            }
+        }
+        Set<Decl> done = new HashSet<>();
+        for (Decl d : calls.keySet()) {
+            findCycle(d, new ArrayList<>(), done);
+        }
+    }
+
+    private void loop(Stmt.For f) {
+        if (f.max() != null || sem.typeOf(f.to()) instanceof Type.Error) {
+            return; // the max is checked to be constant by the type checker
+        }
+        if (!consts.isConstant(f.to())) {
+            diags.report(DiagnosticCode.UNBOUNDED_LOOP, f.to().span(), "`" + f.to().span().text() + "`");
+        }
+    }
+
+    private Map<Decl, Expr> callsIn(Stmt.Block body) {
+        Map<Decl, Expr> out = new LinkedHashMap<>();
+        Walk.expressions(body, e -> {
+            if (e instanceof Expr.Call c) {
+                var callee = c.callee() instanceof Expr.Field f && sem.referenceOf(f) != null ? f : c.callee();
+                if (sem.referenceOf(callee) instanceof Symbol.DeclSymbol ds && (ds.decl() instanceof Decl.Fn
+                        || ds.decl() instanceof Decl.Action || ds.decl() instanceof Decl.Table)) {
+                    out.putIfAbsent(ds.decl(), c);
+                }
+            }
+        });
+        return out;
+    }
+
+    private void findCycle(Decl d, List<Decl> path, Set<Decl> done) {
+        if (done.contains(d)) {
+            return;
+        }
+        int at = path.indexOf(d);
+        if (at >= 0) {
+            List<String> names = new ArrayList<>();
+            for (Decl x : path.subList(at, path.size())) {
+                names.add("`" + x.name().text() + "`");
+            }
+            names.add("`" + d.name().text() + "`");
+            Expr call = calls.get(path.getLast()).get(d);
+            diags.report(DiagnosticCode.RECURSION, call.span(), String.join(" calls ", names));
+            return;
+        }
+        path.add(d);
+        for (Decl callee : calls.getOrDefault(d, Map.of()).keySet()) {
+            findCycle(callee, path, done);
+        }
+        path.removeLast();
+        done.add(d);
+    }
+}

@@ -1,0 +1,1823 @@
+package dev.appl.language.types;
+
+import dev.appl.language.ast.Decl;
+import dev.appl.language.ast.Expr;
+import dev.appl.language.ast.Name;
+import dev.appl.language.ast.Pattern;
+import dev.appl.language.ast.Stmt;
+import dev.appl.language.ast.TypeRef;
+import dev.appl.language.diag.DiagnosticCode;
+import dev.appl.language.diag.Diagnostics;
+import dev.appl.language.diag.Note;
+import dev.appl.language.diag.Span;
+import dev.appl.language.resolve.Module;
+import dev.appl.language.resolve.ModuleLoader;
+import dev.appl.language.resolve.Symbol;
+import java.math.BigInteger;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Resolves every name in declaration bodies and gives every expression a type, enforcing widths
+ * and units: no implicit widening or truncation, integer literals that fit their type, {@code size}
+ * and {@code duration} kept apart from plain integers. Records what it finds in {@link Semantics}
+ * for the checks that follow (validity, bounded work, exhaustiveness, effects).
+ */
+public final class TypeChecker {
+    /** Where an expression or statement is: decides which names and methods make sense. */
+    enum Where { DECL, FN, ACTION, HANDLER, TABLE, PARSER, TEST }
+
+    private record Ctx(Module module, Map<String, Symbol> members, Where where, Type returnType) {
+        Ctx with(Where w, Type ret) {
+            return new Ctx(module, members, w, ret);
+        }
+    }
+
+    /** Local names, innermost first. */
+    private static final class Env {
+        final Env parent;
+        final Map<String, Symbol> names = new HashMap<>();
+
+        Env(Env parent) {
+            this.parent = parent;
+        }
+
+        Symbol lookup(String name) {
+            for (Env e = this; e != null; e = e.parent) {
+                Symbol s = e.names.get(name);
+                if (s != null) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        Symbol.Local define(Name name, Type type, boolean mutable) {
+            Symbol.Local local = new Symbol.Local(name, type, mutable);
+            names.put(name.text(), local);
+            return local;
+        }
+    }
+
+    private static final Type U64 = BuiltinTypes.u(64);
+    private static final Type U32 = BuiltinTypes.u(32);
+    private static final Type U8 = BuiltinTypes.u(8);
+
+    private final Semantics sem;
+    private final Diagnostics diags;
+    private final ConstEval consts;
+    private final Set<Decl> resolvingTypes = new HashSet<>();
+
+    public TypeChecker(Semantics semantics, Diagnostics diagnostics) {
+        this.sem = semantics;
+        this.diags = diagnostics;
+        this.consts = new ConstEval(semantics);
+    }
+
+    public void check(Module module) {
+        Ctx ctx = new Ctx(module, Map.of(), Where.DECL, null);
+        for (Decl decl : module.decls()) {
+            decl(decl, ctx);
+        }
+    }
+
+    // ---- Declarations -------------------------------------------------------------------------
+
+    private void decl(Decl decl, Ctx ctx) {
+        switch (decl) {
+            case Decl.Const c -> constDecl(c, ctx);
+            case Decl.Enum e -> enumType(e, ctx);
+            case Decl.Header h -> headerLayout(h, ctx);
+            case Decl.Struct s -> structType(s, ctx);
+            case Decl.Fn f -> fn(f, ctx);
+            case Decl.Parser p -> parser(p, ctx);
+            case Decl.Appliance a -> appliance(a, ctx);
+            case Decl.ParamDecl p -> param(p, ctx);
+            case Decl.Port p -> port(p, ctx);
+            case Decl.Counter c -> sem.declTypes.put(c, U64);
+            case Decl.MapDecl m -> map(m, ctx);
+            case Decl.Timer t -> expectConst(t.every(), Type.DURATION, ctx, "a timer's period");
+            case Decl.Store s -> store(s, ctx);
+            case Decl.Action a -> action(a, ctx);
+            case Decl.Table t -> table(t, ctx);
+            case Decl.Handler h -> handler(h, ctx);
+            case Decl.Test t -> test(t, ctx);
+        }
+    }
+
+    private void constDecl(Decl.Const c, Ctx ctx) {
+        Type t = type(c.type(), ctx);
+        sem.declTypes.put(c, t);
+        expectConst(c.value(), t, ctx, "a const's value");
+    }
+
+    /** Checks an expression against a type and requires it to be constant. */
+    private void expectConst(Expr e, Type type, Ctx ctx, String what) {
+        Type actual = expect(e, type, ctx.with(Where.DECL, null), new Env(null));
+        if (!(actual instanceof Type.Error) && !consts.isConstant(e)) {
+            diags.report(DiagnosticCode.NOT_CONSTANT, e.span(), what);
+        }
+    }
+
+    private Type.Enum enumType(Decl.Enum e, Ctx ctx) {
+        Type existing = sem.declTypes.get(e);
+        if (existing != null) {
+            return existing instanceof Type.Enum en ? en : null;
+        }
+        Type.Int wire = null;
+        if (e.wireType() != null) {
+            Type w = type(e.wireType(), ctx);
+            if (w instanceof Type.Int i && !i.signed()) {
+                wire = i;
+            } else if (!(w instanceof Type.Error)) {
+                diags.report(DiagnosticCode.INVALID_ENUM, e.wireType().span(),
+                        "an enum's wire type must be an unsigned integer type, not `" + w.display() + "`");
+            }
+        }
+        Type.Enum type = new Type.Enum(e, wire);
+        sem.declTypes.put(e, type);
+        Map<String, Decl.EnumCase> names = new HashMap<>();
+        Map<BigInteger, Decl.EnumCase> values = new HashMap<>();
+        for (Decl.EnumCase c : e.cases()) {
+            Decl.EnumCase previous = names.putIfAbsent(c.name().text(), c);
+            if (previous != null) {
+                diags.report(DiagnosticCode.DUPLICATE_NAME, c.name().span(), c.name().text());
+                diags.noteLast(Note.at(previous.name().span(), "first declared here"));
+            }
+            if (wire == null && e.wireType() == null && c.value() != null) {
+                diags.report(DiagnosticCode.INVALID_ENUM, c.value().span(),
+                        "only an enum with a wire type (`enum " + e.name().text() + ": u8`) gives its cases values");
+            } else if (wire != null && c.value() == null) {
+                diags.report(DiagnosticCode.INVALID_ENUM, c.name().span(),
+                        "case `" + c.name().text() + "` needs a value: its enum has a wire type");
+            } else if (wire != null) {
+                expectConst(c.value(), wire, ctx, "an enum case's value");
+                BigInteger v = consts.value(c.value());
+                Decl.EnumCase same = v == null ? null : values.putIfAbsent(v, c);
+                if (same != null) {
+                    diags.report(DiagnosticCode.INVALID_ENUM, c.value().span(),
+                            "cases `" + same.name().text() + "` and `" + c.name().text() + "` have the same value");
+                }
+            }
+        }
+        return type;
+    }
+
+    /** Whether a value read from the wire may be none of the cases. */
+    public static boolean isOpen(Type.Enum e, ConstEval consts) {
+        if (e.wire() == null) {
+            return false;
+        }
+        if (e.wire().width() > 16) {
+            return true;
+        }
+        Set<BigInteger> values = new HashSet<>();
+        for (Decl.EnumCase c : e.decl().cases()) {
+            BigInteger v = c.value() == null ? null : consts.value(c.value());
+            if (v != null) {
+                values.add(v);
+            }
+        }
+        return values.size() < (1 << e.wire().width());
+    }
+
+    private HeaderLayout headerLayout(Decl.Header h, Ctx ctx) {
+        HeaderLayout existing = sem.layouts.get(h);
+        if (existing != null || !resolvingTypes.add(h)) {
+            return existing;
+        }
+        sem.declTypes.put(h, new Type.Header(h));
+        List<HeaderLayout.FieldLayout> fields = new java.util.ArrayList<>();
+        Env scope = new Env(null);
+        Map<String, Decl.HeaderField> seen = new HashMap<>();
+        int bit = 0;
+        for (int i = 0; i < h.fields().size(); i++) {
+            Decl.HeaderField f = h.fields().get(i);
+            duplicateMember(seen, f.name(), f);
+            Type t = type(f.type(), ctx);
+            if (f.length() != null) {
+                if (i != h.fields().size() - 1) {
+                    diags.report(DiagnosticCode.TRAILING_BYTES_NOT_LAST, f.span());
+                }
+                if (!(t instanceof Type.Bytes) && !(t instanceof Type.Error)) {
+                    diags.report(DiagnosticCode.INVALID_HEADER_FIELD, f.type().span(), t.display() + "[...]");
+                }
+                Type lt = expr(f.length(), null, ctx.with(Where.DECL, null), scope);
+                requireInteger(f.length(), lt);
+                fields.add(new HeaderLayout.FieldLayout(f, Type.BYTES, bit, 0, false));
+                continue;
+            }
+            int width = t.bits();
+            boolean allowed = t instanceof Type.Int || t instanceof Type.Bool || t instanceof Type.Address
+                    || (t instanceof Type.Enum en && en.wire() != null);
+            if (!allowed) {
+                if (!(t instanceof Type.Error)) {
+                    diags.report(DiagnosticCode.INVALID_HEADER_FIELD, f.type().span(), t.display());
+                }
+                width = 0;
+            }
+            if (f.littleEndian() && (bit % 8 != 0 || width % 8 != 0)) {
+                diags.report(DiagnosticCode.INVALID_BYTE_ORDER, f.name().span(), f.name().text());
+            }
+            fields.add(new HeaderLayout.FieldLayout(f, t, bit, width, f.littleEndian()));
+            scope.define(f.name(), t, false);
+            bit += width;
+        }
+        if (bit % 8 != 0) {
+            diags.report(DiagnosticCode.HEADER_NOT_BYTE_ALIGNED, h.name().span(), h.name().text(), bit);
+        }
+        HeaderLayout layout = new HeaderLayout(h, List.copyOf(fields), bit);
+        sem.layouts.put(h, layout);
+        return layout;
+    }
+
+    private Type.Struct structType(Decl.Struct s, Ctx ctx) {
+        if (sem.declTypes.get(s) instanceof Type.Struct t || !resolvingTypes.add(s)) {
+            return (Type.Struct) sem.declTypes.get(s);
+        }
+        Type.Struct type = new Type.Struct(s);
+        sem.declTypes.put(s, type);
+        Map<String, Decl.StructField> seen = new HashMap<>();
+        for (Decl.StructField f : s.fields()) {
+            duplicateMember(seen, f.name(), f);
+            Type t = type(f.type(), ctx);
+            if (t instanceof Type.Buffer || t instanceof Type.Bytes || t instanceof Type.Parsed
+                    || t instanceof Type.Text) {
+                diags.report(DiagnosticCode.TYPE_MISMATCH, f.type().span(), "a value type", t.display());
+            }
+        }
+        return type;
+    }
+
+    private <T> void duplicateMember(Map<String, T> seen, Name name, T node) {
+        T previous = seen.putIfAbsent(name.text(), node);
+        if (previous instanceof dev.appl.language.ast.Node n) {
+            diags.report(DiagnosticCode.DUPLICATE_NAME, name.span(), name.text());
+            diags.noteLast(Note.at(n.span(), "first declared here"));
+        }
+    }
+
+    private void fn(Decl.Fn f, Ctx ctx) {
+        Env env = new Env(null);
+        params(f.params(), env, ctx);
+        Type result = f.result() == null ? Type.VOID : type(f.result(), ctx);
+        sem.declTypes.put(f, result);
+        block(f.body(), ctx.with(Where.FN, result), new Env(env));
+    }
+
+    private void params(List<Decl.Param> params, Env env, Ctx ctx) {
+        Map<String, Decl.Param> seen = new HashMap<>();
+        for (Decl.Param p : params) {
+            duplicateMember(seen, p.name(), p);
+            Symbol.Local local = env.define(p.name(), type(p.type(), ctx), false);
+            sem.references.put(p.name(), local);
+        }
+    }
+
+    private void parser(Decl.Parser p, Ctx ctx) {
+        Env env = new Env(null);
+        params(p.params(), env, ctx);
+        sem.declTypes.put(p, new Type.Parsed(p));
+        if (p.params().size() != 1 || !(sem.typeOf(p.params().getFirst().type()) instanceof Type.Buffer)) {
+            diags.report(DiagnosticCode.INVALID_DECLARATION, p.name().span(),
+                    "a parser takes one parameter: the packet, datagram or message it parses");
+        }
+        ParserGraph graph = ParserGraph.of(p);
+        sem.parsers.put(p, graph);
+        // Every extracted header is visible in the selects; whether it is valid there is ValidityChecker's concern.
+        Env headers = new Env(env);
+        for (Decl.ParserState s : graph.states().values()) {
+            for (Decl.Extract e : s.extracts()) {
+                Type t = type(e.type(), ctx);
+                if (!(t instanceof Type.Header) && !(t instanceof Type.Error)) {
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, e.type().span(), "a header type", t.display());
+                }
+                Symbol existing = headers.names.get(e.name().text());
+                if (existing instanceof Symbol.Local l && !l.type().equals(t)) {
+                    diags.report(DiagnosticCode.DUPLICATE_NAME, e.name().span(), e.name().text());
+                    diags.noteLast(Note.at(l.declaredAt(), "first extracted here, as `" + l.type().display() + "`"));
+                } else if (existing == null) {
+                    headers.define(e.name(), t, false);
+                }
+                sem.references.put(e.name(), headers.names.get(e.name().text()));
+            }
+        }
+        Ctx inParser = ctx.with(Where.PARSER, null);
+        for (Decl.ParserState s : graph.states().values()) {
+            if (s.transition() instanceof Decl.Select sel) {
+                Type subject = expr(sel.subject(), null, inParser, headers);
+                for (Decl.SelectCase c : sel.cases()) {
+                    for (Pattern pat : c.patterns()) {
+                        pattern(pat, subject, inParser, headers);
+                    }
+                }
+            }
+        }
+    }
+
+    private void appliance(Decl.Appliance a, Ctx outer) {
+        Map<String, Symbol> members = new LinkedHashMap<>();
+        for (Decl m : a.members()) {
+            if (m instanceof Decl.Handler || m instanceof Decl.Test) {
+                continue;
+            }
+            if (ModuleLoader.isTypeDeclaration(m) && BuiltinTypes.isBuiltin(m.name().text())) {
+                diags.report(DiagnosticCode.RESERVED_NAME, m.name().span(), m.name().text());
+                continue;
+            }
+            Symbol previous = members.putIfAbsent(m.name().text(), new Symbol.DeclSymbol(m, outer.module()));
+            if (previous != null) {
+                diags.report(DiagnosticCode.DUPLICATE_NAME, m.name().span(), m.name().text());
+                diags.noteLast(Note.at(previous.declaredAt(), "first declared here"));
+            }
+        }
+        Ctx ctx = new Ctx(outer.module(), members, Where.DECL, null);
+        // Declarations first, so that handlers and tests see their types whatever the order.
+        for (Decl m : a.members()) {
+            if (!(m instanceof Decl.Handler) && !(m instanceof Decl.Test)) {
+                decl(m, ctx);
+            }
+        }
+        for (Decl m : a.members()) {
+            if (m instanceof Decl.Handler || m instanceof Decl.Test) {
+                decl(m, ctx);
+            }
+        }
+    }
+
+    private void param(Decl.ParamDecl p, Ctx ctx) {
+        Type t = type(p.type(), ctx);
+        sem.declTypes.put(p, t);
+        boolean scalar = t instanceof Type.Int || t instanceof Type.Bool || t instanceof Type.Address
+                || t instanceof Type.Prefix || t instanceof Type.Size || t instanceof Type.Duration
+                || t instanceof Type.Text || t instanceof Type.Enum || t instanceof Type.Error;
+        if (!scalar) {
+            diags.report(DiagnosticCode.INVALID_DECLARATION, p.type().span(),
+                    "a param holds a scalar, an address, a size, a duration, a path or a string, not `"
+                            + t.display() + "`");
+        }
+        if (p.defaultValue() != null) {
+            expectConst(p.defaultValue(), t, ctx, "a param's default");
+        }
+    }
+
+    private void port(Decl.Port p, Ctx ctx) {
+        String kind = p.kind().text();
+        if (!kind.equals("packet") && !kind.equals("datagram") && !kind.equals("stream")) {
+            diags.report(DiagnosticCode.UNKNOWN_PORT_KIND, p.kind().span(), kind);
+            return;
+        }
+        if (p.framing() != null && !kind.equals("stream")) {
+            diags.report(DiagnosticCode.INVALID_DECLARATION, p.framing().span(),
+                    "only a stream port has a framing; a " + kind + " port keeps the boundaries of its " + kind + "s");
+        } else if (p.framing() == null && kind.equals("stream")) {
+            diags.report(DiagnosticCode.INVALID_DECLARATION, p.span(),
+                    "a stream port needs a framing: `framed u16` (a length prefix) or `framed Header size EXPR`");
+        }
+        if (p.framing() != null) {
+            Decl.Framing f = p.framing();
+            Type t = type(f.type(), ctx);
+            if (t instanceof Type.Header h) {
+                if (f.size() == null) {
+                    diags.report(DiagnosticCode.INVALID_DECLARATION, f.span(),
+                            "a framing header needs `size EXPR`: the frame's size from the header's fields");
+                } else {
+                    Env fields = new Env(null);
+                    for (Decl.HeaderField field : h.decl().fields()) {
+                        fields.define(field.name(), type(field.type(), ctx), false);
+                    }
+                    requireInteger(f.size(), expr(f.size(), null, ctx.with(Where.DECL, null), fields));
+                }
+            } else if (t instanceof Type.Int i) {
+                if (i.signed() || i.width() % 8 != 0) {
+                    diags.report(DiagnosticCode.INVALID_DECLARATION, f.type().span(),
+                            "a length prefix is an unsigned integer of whole bytes, like `u16` or `u32`");
+                }
+                if (f.size() != null) {
+                    diags.report(DiagnosticCode.INVALID_DECLARATION, f.size().span(),
+                            "a length prefix frames by itself; `size` goes with a framing header");
+                }
+            } else if (!(t instanceof Type.Error)) {
+                diags.report(DiagnosticCode.TYPE_MISMATCH, f.type().span(), "a length prefix type or a header",
+                        t.display());
+            }
+            if (f.max() != null) {
+                expectConst(f.max(), Type.SIZE, ctx, "a frame's maximum size");
+            }
+        }
+        if (p.binding() != null) {
+            String b = p.binding().value();
+            String scheme = b.contains(":") ? b.substring(0, b.indexOf(':')) : "";
+            Set<String> allowed = switch (kind) {
+                case "packet" -> Set.of("pcap", "afpacket");
+                case "datagram" -> Set.of("udp");
+                default -> Set.of("tcp");
+            };
+            if (!allowed.contains(scheme)) {
+                diags.report(DiagnosticCode.INVALID_DECLARATION, p.binding().span(),
+                        "a " + kind + " port binds to " + String.join(" or ",
+                                allowed.stream().sorted().map(s -> "`" + s + ":...`").toList()));
+            }
+        }
+    }
+
+    private void map(Decl.MapDecl m, Ctx ctx) {
+        Type key = type(m.key(), ctx);
+        Type value = type(m.value(), ctx);
+        for (TypeRef ref : List.of(m.key(), m.value())) {
+            Type t = sem.typeOf(ref);
+            if (t instanceof Type.Buffer || t instanceof Type.Bytes || t instanceof Type.Parsed || t instanceof Type.Text) {
+                diags.report(DiagnosticCode.TYPE_MISMATCH, ref.span(), "a value type", t.display());
+            }
+        }
+        sem.declTypes.put(m, value);
+        if (m.capacity() == null) {
+            diags.report(DiagnosticCode.INVALID_DECLARATION, m.name().span(),
+                    "map `" + m.name().text() + "` needs `capacity N`: state is bounded");
+        } else {
+            expectConst(m.capacity(), U32, ctx, "a map's capacity");
+        }
+        if (m.expire() != null) {
+            expectConst(m.expire(), Type.DURATION, ctx, "a map's expiry");
+        }
+        if (key instanceof Type.Error || value instanceof Type.Error) {
+            return;
+        }
+    }
+
+    private static final Map<String, Map<String, String>> STORE_ARGS = Map.of(
+            "blocks", Map.of("file", "path", "size", "size", "block", "size"),
+            "log", Map.of("file", "path", "segment", "size"),
+            "kv", Map.of("file", "path", "key", "size", "value", "size"));
+
+    private void store(Decl.Store s, Ctx ctx) {
+        Map<String, String> expected = STORE_ARGS.get(s.kind().text());
+        if (expected == null) {
+            diags.report(DiagnosticCode.INVALID_STORE, s.kind().span(),
+                    "unknown store kind `" + s.kind().text() + "`; expected blocks, log or kv");
+            return;
+        }
+        Set<String> given = new HashSet<>();
+        for (Decl.NamedArg arg : s.args()) {
+            String kind = expected.get(arg.name().text());
+            if (kind == null) {
+                diags.report(DiagnosticCode.INVALID_STORE, arg.name().span(), "a " + s.kind().text()
+                        + " store has no setting `" + arg.name().text() + "`; it takes "
+                        + String.join(", ", expected.keySet().stream().sorted().toList()));
+                continue;
+            }
+            if (!given.add(arg.name().text())) {
+                diags.report(DiagnosticCode.INVALID_STORE, arg.name().span(), "`" + arg.name().text() + "` is given twice");
+            }
+            Type t = kind.equals("path") ? new Type.Text("path") : Type.SIZE;
+            Type actual = expr(arg.value(), t, ctx.with(Where.DECL, null), new Env(null));
+            if (kind.equals("path") && actual instanceof Type.Text) {
+                continue;
+            }
+            assignable(arg.value(), actual, t);
+        }
+        for (String required : expected.keySet().stream().sorted().toList()) {
+            if (!given.contains(required)) {
+                diags.report(DiagnosticCode.INVALID_STORE, s.name().span(),
+                        "store `" + s.name().text() + "` needs `" + required + ": ...`");
+            }
+        }
+    }
+
+    private void action(Decl.Action a, Ctx ctx) {
+        Env env = new Env(null);
+        params(a.params(), env, ctx);
+        block(a.body(), ctx.with(Where.ACTION, Type.VOID), new Env(env));
+    }
+
+    private void table(Decl.Table t, Ctx ctx) {
+        Env env = new Env(null);
+        params(t.params(), env, ctx);
+        Ctx inTable = ctx.with(Where.TABLE, null);
+        java.util.List<Type> keyTypes = new java.util.ArrayList<>();
+        for (Decl.TableKey key : t.keys()) {
+            Type kt = expr(key.expr(), null, inTable, env);
+            keyTypes.add(kt);
+            String kind = key.matchKind().text();
+            if (!Set.of("exact", "lpm", "ternary", "range").contains(kind)) {
+                diags.report(DiagnosticCode.UNKNOWN_MATCH_KIND, key.matchKind().span(), kind);
+            } else if (kind.equals("lpm") && !(kt instanceof Type.Address || kt instanceof Type.Int
+                    || kt instanceof Type.Error)) {
+                diags.report(DiagnosticCode.INVALID_PATTERN, key.matchKind().span(), "`lpm`",
+                        "a key of type `" + kt.display() + "`");
+            }
+        }
+        if (t.keys().isEmpty()) {
+            diags.report(DiagnosticCode.MISSING_TABLE_PROPERTY, t.name().span(), t.name().text(), "`key { ... }`");
+        }
+        Map<String, Decl.Action> actions = new LinkedHashMap<>();
+        for (Name n : t.actions()) {
+            Symbol s = lookupValue(n.text(), ctx, null);
+            if (s instanceof Symbol.DeclSymbol(Decl.Action a, var m)) {
+                actions.put(n.text(), a);
+                sem.references.put(n, s);
+                checkActionBinding(t, a, n.span());
+            } else if (s == null) {
+                diags.report(DiagnosticCode.UNKNOWN_NAME, n.span(), n.text());
+            } else {
+                diags.report(DiagnosticCode.TYPE_MISMATCH, n.span(), "an action", s.describe());
+            }
+        }
+        if (t.actions().isEmpty()) {
+            diags.report(DiagnosticCode.MISSING_TABLE_PROPERTY, t.name().span(), t.name().text(), "`actions { ... }`");
+        }
+        if (t.defaultAction() == null) {
+            diags.report(DiagnosticCode.MISSING_TABLE_PROPERTY, t.name().span(), t.name().text(),
+                    "`default ACTION`: what happens when no entry matches");
+        } else {
+            actionCall(t, t.defaultAction(), actions, ctx);
+        }
+        if (t.size() != null) {
+            expectConst(t.size(), U32, ctx, "a table's size");
+        } else if (!t.constEntries()) {
+            diags.report(DiagnosticCode.MISSING_TABLE_PROPERTY, t.name().span(), t.name().text(),
+                    "`size N`: entries can be added at run time, so the table needs a bound");
+        }
+        for (Decl.TableEntry entry : t.entries()) {
+            if (entry.patterns().size() != t.keys().size()) {
+                diags.report(DiagnosticCode.ENTRY_ARITY, entry.span(), entry.patterns().size(), t.keys().size());
+            }
+            for (int i = 0; i < Math.min(entry.patterns().size(), t.keys().size()); i++) {
+                keyPattern(entry.patterns().get(i), keyTypes.get(i), t.keys().get(i).matchKind().text(), inTable);
+            }
+            actionCall(t, entry.action(), actions, ctx);
+        }
+        if (t.load() != null) {
+            Type lt = expr(t.load(), null, inTable, new Env(null));
+            if (!(lt instanceof Type.Text) && !(lt instanceof Type.Error)) {
+                diags.report(DiagnosticCode.TYPE_MISMATCH, t.load().span(), "a param of type path", lt.display());
+            }
+        }
+    }
+
+    /** An action's leading parameters named like the table's are bound from the table's arguments. */
+    private void checkActionBinding(Decl.Table t, Decl.Action a, Span at) {
+        for (Decl.Param ap : a.params()) {
+            for (Decl.Param tp : t.params()) {
+                if (ap.name().text().equals(tp.name().text())
+                        && !sem.typeOf(ap.type()).equals(sem.typeOf(tp.type()))) {
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, at, sem.typeOf(tp.type()).display(),
+                            sem.typeOf(ap.type()).display());
+                    diags.noteLast(Note.at(ap.span(), "action parameter `" + ap.name().text()
+                            + "` takes the table's argument of the same name"));
+                }
+            }
+        }
+    }
+
+    /** The parameters an entry supplies: those not bound from the table's own parameters. */
+    public static List<Decl.Param> actionData(Decl.Table t, Decl.Action a) {
+        Set<String> bound = new HashSet<>();
+        t.params().forEach(p -> bound.add(p.name().text()));
+        return a.params().stream().filter(p -> !bound.contains(p.name().text())).toList();
+    }
+
+    private void actionCall(Decl.Table t, Decl.ActionCall call, Map<String, Decl.Action> actions, Ctx ctx) {
+        Decl.Action a = actions.get(call.name().text());
+        if (a == null) {
+            if (!call.name().text().equals("<missing>")) {
+                diags.report(DiagnosticCode.NOT_AN_ACTION_OF, call.name().span(), call.name().text(), t.name().text());
+            }
+            return;
+        }
+        sem.references.put(call.name(), lookupValue(call.name().text(), ctx, null));
+        List<Decl.Param> data = actionData(t, a);
+        if (data.size() != call.args().size()) {
+            diags.report(DiagnosticCode.ARGUMENT_COUNT, call.span(), a.name().text(), data.size(), call.args().size());
+        }
+        for (int i = 0; i < Math.min(data.size(), call.args().size()); i++) {
+            expectConst(call.args().get(i), sem.typeOf(data.get(i).type()), ctx, "an entry's action argument");
+        }
+    }
+
+    private void keyPattern(Pattern p, Type keyType, String kind, Ctx ctx) {
+        Env none = new Env(null);
+        boolean ok = switch (p) {
+            case Pattern.Wildcard w -> true;
+            case Pattern.Range r -> kind.equals("range");
+            case Pattern.Mask m -> kind.equals("ternary");
+            case Pattern.Value v -> !(v.value() instanceof Expr.AddressLit a && a.isPrefix()) || kind.equals("lpm");
+        };
+        if (!ok) {
+            diags.report(DiagnosticCode.INVALID_PATTERN, p.span(), "`" + p.span().text() + "`", "a `" + kind + "` key");
+            return;
+        }
+        if (p instanceof Pattern.Value v && v.value() instanceof Expr.AddressLit a && a.isPrefix()) {
+            Type t = expr(v.value(), null, ctx, none);
+            if (!(keyType instanceof Type.Address addr && addr.kind() == a.kind()) && !(keyType instanceof Type.Error)) {
+                diags.report(DiagnosticCode.TYPE_MISMATCH, p.span(), keyType.display(), t.display());
+            }
+            return;
+        }
+        pattern(p, keyType, ctx, none);
+    }
+
+    private void handler(Decl.Handler h, Ctx ctx) {
+        String event = h.event().text();
+        Env env = new Env(null);
+        if (event.equals("timer")) {
+            Symbol s = lookupValue(h.source().text(), ctx, null);
+            if (s instanceof Symbol.DeclSymbol(Decl.Timer t, var m)) {
+                sem.references.put(h.source(), s);
+            } else if (s == null) {
+                diags.report(DiagnosticCode.UNKNOWN_NAME, h.source().span(), h.source().text());
+            } else {
+                diags.report(DiagnosticCode.TYPE_MISMATCH, h.source().span(), "a timer", s.describe());
+            }
+        } else {
+            String portKind = switch (event) {
+                case "packet" -> "packet";
+                case "datagram" -> "datagram";
+                case "message" -> "stream";
+                default -> null;
+            };
+            if (portKind == null) {
+                diags.report(DiagnosticCode.INVALID_DECLARATION, h.event().span(),
+                        "unknown event `" + event + "`; expected packet, datagram, message or timer");
+            } else {
+                Symbol s = lookupValue(h.source().text(), ctx, null);
+                if (s instanceof Symbol.DeclSymbol(Decl.Port p, var m)) {
+                    sem.references.put(h.source(), s);
+                    if (!p.kind().text().equals(portKind)) {
+                        diags.report(DiagnosticCode.WRONG_PORT_KIND, h.source().span(), p.name().text(),
+                                p.kind().text(), "`on " + event + "`", portKind);
+                    }
+                } else if (s == null) {
+                    diags.report(DiagnosticCode.UNKNOWN_NAME, h.source().span(), h.source().text());
+                } else {
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, h.source().span(), "a port", s.describe());
+                }
+            }
+            if (h.binding() != null) {
+                Type bt = new Type.Buffer(event.equals("message") ? "message" : event);
+                if (h.bindingType() != null) {
+                    diags.report(DiagnosticCode.INVALID_DECLARATION, h.bindingType().span(),
+                            "a handler's buffer has no type annotation; parse it with a parser");
+                }
+                sem.references.put(h.binding(), env.define(h.binding(), bt, false));
+            }
+        }
+        block(h.body(), ctx.with(Where.HANDLER, Type.VOID), new Env(env));
+    }
+
+    private void test(Decl.Test t, Ctx ctx) {
+        Env env = new Env(null);
+        Ctx inTest = ctx.with(Where.TEST, null);
+        for (Decl.TestStmt s : t.statements()) {
+            switch (s) {
+                case Decl.Send send -> {
+                    testPort(send.port(), ctx);
+                    packetValue(send.packet(), inTest, env);
+                }
+                case Decl.ExpectDrop d -> {}
+                case Decl.ExpectForward f -> {
+                    testPort(f.port(), ctx);
+                    if (f.packet() != null) {
+                        packetValue(f.packet(), inTest, env);
+                    }
+                }
+                case Decl.ExpectReply r -> {
+                    if (r.packet() != null) {
+                        packetValue(r.packet(), inTest, env);
+                    }
+                }
+                case Decl.ExpectState e -> expect(e.condition(), Type.BOOL, inTest, env);
+                case Decl.TestLet l -> {
+                    Type declared = l.type() == null ? null : type(l.type(), ctx);
+                    Type v = declared == null ? expr(l.value(), null, inTest, env) : expect(l.value(), declared, inTest, env);
+                    sem.references.put(l.name(), env.define(l.name(), declared != null ? declared : v, false));
+                }
+            }
+        }
+    }
+
+    private void testPort(Name port, Ctx ctx) {
+        Symbol s = lookupValue(port.text(), ctx, null);
+        if (s instanceof Symbol.DeclSymbol(Decl.Port p, var m)) {
+            sem.references.put(port, s);
+        } else if (s == null) {
+            diags.report(DiagnosticCode.UNKNOWN_NAME, port.span(), port.text());
+        } else {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, port.span(), "a port", s.describe());
+        }
+    }
+
+    /** Bytes for a packet: headers and byte strings, alone or stacked with {@code /}. */
+    private void packetValue(Expr e, Ctx ctx, Env env) {
+        Type t = expr(e, null, ctx, env);
+        if (!(t instanceof Type.Stack || t instanceof Type.Header || t instanceof Type.Bytes
+                || t instanceof Type.Error)) {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "a packet (headers and bytes stacked with `/`)",
+                    t.display());
+        }
+    }
+
+    // ---- Types --------------------------------------------------------------------------------
+
+    Type type(TypeRef ref, Ctx ctx) {
+        Type cached = sem.typeRefs.get(ref);
+        if (cached != null) {
+            return cached;
+        }
+        Type t = switch (ref) {
+            case TypeRef.Named n -> namedType(n, ctx);
+            case TypeRef.Array a -> {
+                Type element = type(a.element(), ctx);
+                expectConst(a.length(), U32, ctx, "an array's length");
+                BigInteger n = consts.value(a.length());
+                if (n != null && n.signum() <= 0) {
+                    diags.report(DiagnosticCode.INVALID_DECLARATION, a.length().span(), "an array has at least one element");
+                }
+                yield new Type.Array(element, n == null ? 1 : n.longValue());
+            }
+        };
+        sem.typeRefs.put(ref, t);
+        return t;
+    }
+
+    private Type namedType(TypeRef.Named n, Ctx ctx) {
+        if (n.path().getFirst().text().equals("<missing>")) {
+            return Type.ERROR;
+        }
+        Name first = n.path().getFirst();
+        if (n.path().size() == 1) {
+            Type builtin = BuiltinTypes.lookup(first.text());
+            if (builtin != null) {
+                return builtin;
+            }
+            if (BuiltinTypes.integerWidth(first.text()) >= 0) {
+                diags.report(DiagnosticCode.INVALID_WIDTH, first.span(), first.text());
+                return Type.ERROR;
+            }
+        }
+        Symbol s = lookupValue(first.text(), ctx, null);
+        for (int i = 1; i < n.path().size() && s != null; i++) {
+            Name part = n.path().get(i);
+            if (s instanceof Symbol.ModuleSymbol ms) {
+                sem.references.put(n.path().get(i - 1), s);
+                s = ms.module().declared(part.text());
+                if (s == null) {
+                    diags.report(DiagnosticCode.NOT_IN_MODULE, part.span(), ms.module().name(), part.text());
+                    return Type.ERROR;
+                }
+            } else {
+                diags.report(DiagnosticCode.NOT_A_TYPE, n.span(), n.text(), "member of a " + s.describe());
+                return Type.ERROR;
+            }
+        }
+        Name last = n.path().getLast();
+        if (s == null) {
+            diags.report(DiagnosticCode.UNKNOWN_TYPE, n.span(), n.text());
+            return Type.ERROR;
+        }
+        sem.references.put(last, s);
+        sem.references.put(n, s);
+        if (s instanceof Symbol.DeclSymbol ds) {
+            Ctx declCtx = new Ctx(ds.module(), Map.of(), Where.DECL, null);
+            Ctx owner = ds.module() == ctx.module() ? ctx : declCtx;
+            switch (ds.decl()) {
+                case Decl.Enum e -> {
+                    Type.Enum t = enumType(e, owner);
+                    return t == null ? Type.ERROR : t;
+                }
+                case Decl.Header h -> {
+                    headerLayout(h, owner);
+                    return new Type.Header(h);
+                }
+                case Decl.Struct st -> {
+                    structType(st, owner);
+                    return new Type.Struct(st);
+                }
+                case Decl.Parser p -> {
+                    return new Type.Parsed(p);
+                }
+                default -> {}
+            }
+        }
+        diags.report(DiagnosticCode.NOT_A_TYPE, n.span(), n.text(), s.describe());
+        return Type.ERROR;
+    }
+
+    // ---- Statements ---------------------------------------------------------------------------
+
+    private void block(Stmt.Block b, Ctx ctx, Env env) {
+        for (Stmt s : b.statements()) {
+            stmt(s, ctx, env);
+        }
+    }
+
+    private void stmt(Stmt s, Ctx ctx, Env env) {
+        switch (s) {
+            case Stmt.Let l -> let(l, ctx, env);
+            case Stmt.If i -> {
+                expect(i.condition(), Type.BOOL, ctx, env);
+                block(i.then(), ctx, new Env(env));
+                if (i.orElse() != null) {
+                    block(i.orElse(), ctx, new Env(env));
+                }
+            }
+            case Stmt.Match m -> {
+                Type subject = expr(m.subject(), null, ctx, env);
+                for (Stmt.MatchArm arm : m.arms()) {
+                    for (Pattern p : arm.patterns()) {
+                        pattern(p, subject, ctx, env);
+                    }
+                    block(arm.body(), ctx, new Env(env));
+                }
+            }
+            case Stmt.For f -> forLoop(f, ctx, env);
+            case Stmt.Return r -> {
+                Type expected = ctx.returnType() == null ? Type.VOID : ctx.returnType();
+                if (r.value() == null) {
+                    if (!(expected instanceof Type.Void)) {
+                        diags.report(DiagnosticCode.TYPE_MISMATCH, r.span(), expected.display(), "nothing");
+                    }
+                } else if (expected instanceof Type.Void) {
+                    expr(r.value(), null, ctx, env);
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, r.value().span(), "nothing",
+                            sem.typeOf(r.value()).display());
+                } else {
+                    expect(r.value(), expected, ctx, env);
+                }
+            }
+            case Stmt.Forward f -> portName(f.port(), ctx);
+            case Stmt.Reply r -> {
+                if (r.value() != null) {
+                    packetValue(r.value(), ctx, env);
+                }
+            }
+            case Stmt.Push p -> {
+                Type h = expr(p.header(), null, ctx, env);
+                if (!(h instanceof Type.Header || h instanceof Type.Stack || h instanceof Type.Error)) {
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, p.header().span(), "a header", h.display());
+                }
+                parsedHeader(p.anchor(), ctx, env);
+            }
+            case Stmt.Pop p -> parsedHeader(p.header(), ctx, env);
+            case Stmt.Assign a -> assign(a, ctx, env);
+            case Stmt.ExprStmt e -> {
+                Type t = expr(e.expr(), null, ctx, env);
+                if (!(e.expr() instanceof Expr.Call) && !(t instanceof Type.Error)) {
+                    diags.report(DiagnosticCode.INVALID_DECLARATION, e.span(), "an expression alone does nothing");
+                }
+            }
+            case Stmt.Break b -> {}
+            case Stmt.Continue c -> {}
+            case Stmt.Drop d -> {}
+        }
+    }
+
+    private void let(Stmt.Let l, Ctx ctx, Env env) {
+        Type declared = l.type() == null ? null : type(l.type(), ctx);
+        Type value;
+        boolean optional = isOptionalGet(l.value(), ctx, env);
+        if (l.orElse() != null && !optional) {
+            diags.report(DiagnosticCode.NOT_ALLOWED_HERE, l.span(), "`let ... else`",
+                    "a binding whose value is always there (only a lookup like `map.get(key)` can be missing)");
+        }
+        if (l.orElse() != null) {
+            block(l.orElse(), ctx, new Env(env));
+        }
+        value = declared == null ? expr(l.value(), null, ctx, env, optional) : expect(l.value(), declared, ctx, env, optional);
+        Type bound = declared != null ? declared : value;
+        if (bound instanceof Type.UntypedInt) {
+            diags.report(DiagnosticCode.UNTYPED_LITERAL, l.value().span());
+            bound = Type.ERROR;
+        }
+        sem.references.put(l.name(), env.define(l.name(), bound, l.mutable()));
+    }
+
+    /** {@code map.get(k)}, {@code kv.get(k)}, {@code log.read(o)}: lookups that may find nothing. */
+    private boolean isOptionalGet(Expr e, Ctx ctx, Env env) {
+        if (e instanceof Expr.Call c && c.callee() instanceof Expr.Field f && f.target() instanceof Expr.NameRef n
+                && env.lookup(n.name().text()) == null) {
+            Symbol s = lookupValue(n.name().text(), ctx, null);
+            String m = f.field().text();
+            return s instanceof Symbol.DeclSymbol ds && switch (ds.decl()) {
+                case Decl.MapDecl md -> m.equals("get");
+                case Decl.Store st -> (st.kind().text().equals("kv") && m.equals("get"))
+                        || (st.kind().text().equals("log") && m.equals("read"));
+                default -> false;
+            };
+        }
+        return false;
+    }
+
+    private void forLoop(Stmt.For f, Ctx ctx, Env env) {
+        Type from = expr(f.from(), null, ctx, env);
+        Type to = expr(f.to(), null, ctx, env);
+        Type counter;
+        if (from instanceof Type.Int) {
+            counter = from;
+            expect(f.to(), from, ctx, env);
+        } else if (to instanceof Type.Int) {
+            counter = to;
+            expect(f.from(), to, ctx, env);
+        } else if (from instanceof Type.UntypedInt && to instanceof Type.UntypedInt) {
+            counter = U32; // a loop over two literals counts in u32 (documented in docs/language.md)
+            expect(f.from(), U32, ctx, env);
+            expect(f.to(), U32, ctx, env);
+        } else {
+            requireInteger(f.from(), from);
+            requireInteger(f.to(), to);
+            counter = Type.ERROR;
+        }
+        if (f.max() != null) {
+            expectConst(f.max(), U32, ctx, "a loop's `max`");
+        }
+        Env body = new Env(env);
+        sem.references.put(f.variable(), body.define(f.variable(), counter, false));
+        block(f.body(), ctx, body);
+    }
+
+    private void portName(Name port, Ctx ctx) {
+        Symbol s = lookupValue(port.text(), ctx, null);
+        if (s instanceof Symbol.DeclSymbol(Decl.Port p, var m)) {
+            sem.references.put(port, s);
+        } else if (s == null) {
+            diags.report(DiagnosticCode.UNKNOWN_NAME, port.span(), port.text());
+        } else {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, port.span(), "a port", s.describe());
+        }
+    }
+
+    /** {@code h.ip}: a header of a parsed packet, as push and pop need. */
+    private void parsedHeader(Expr e, Ctx ctx, Env env) {
+        Type t = expr(e, null, ctx, env);
+        boolean ok = e instanceof Expr.Field f && sem.typeOf(f.target()) instanceof Type.Parsed
+                && t instanceof Type.Header;
+        if (!ok && !(t instanceof Type.Error)) {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "a header of a parsed packet, like `h.ip`",
+                    t.display());
+        }
+    }
+
+    private void assign(Stmt.Assign a, Ctx ctx, Env env) {
+        Type target = expr(a.target(), null, ctx, env);
+        String why = assignability(a.target(), ctx, env);
+        if (why != null) {
+            diags.report(DiagnosticCode.NOT_ASSIGNABLE, a.target().span(), a.target().span().text(), why);
+        }
+        if (a.op() == Stmt.AssignOp.SET) {
+            expect(a.value(), target, ctx, env);
+        } else if (a.op().binary.isShift()) {
+            requireInteger(a.target(), target);
+            requireInteger(a.value(), expr(a.value(), null, ctx, env));
+        } else {
+            Type value = expr(a.value(), target, ctx, env);
+            arithmetic(a.op().binary, a.target(), target, a.value(), value, a.span());
+        }
+    }
+
+    /** Null when the place can be written, else why not. */
+    private String assignability(Expr place, Ctx ctx, Env env) {
+        return switch (place) {
+            case Expr.NameRef n -> switch (sem.referenceOf(n)) {
+                case Symbol.Local l -> l.mutable() ? null : "`" + l.name() + "` is not a `var`";
+                case Symbol.DeclSymbol(Decl.Counter c, var m) -> null;
+                case null -> null; // unknown name, already reported
+                case Symbol s -> "it is a " + s.describe();
+            };
+            case Expr.Field f -> {
+                Type owner = sem.typeOf(f.target());
+                if (owner instanceof Type.Header) {
+                    // A field of a parsed header rewrites the packet; a local header value must be a var.
+                    yield f.target() instanceof Expr.Field inner && sem.typeOf(inner.target()) instanceof Type.Parsed
+                            ? null : assignability(f.target(), ctx, env);
+                }
+                if (owner instanceof Type.Struct || owner instanceof Type.Array) {
+                    yield assignability(f.target(), ctx, env);
+                }
+                yield owner instanceof Type.Error ? null : "it is not a field of a header or struct";
+            }
+            case Expr.Index i -> sem.typeOf(i.target()) instanceof Type.Array ? assignability(i.target(), ctx, env)
+                    : sem.typeOf(i.target()) instanceof Type.Error ? null : "only an array element can be assigned";
+            case Expr.Error e -> null;
+            default -> "it is not a variable, a field or a counter";
+        };
+    }
+
+    // ---- Patterns -----------------------------------------------------------------------------
+
+    private void pattern(Pattern p, Type subject, Ctx ctx, Env env) {
+        switch (p) {
+            case Pattern.Wildcard w -> {}
+            case Pattern.Value v -> {
+                if (subject instanceof Type.ActionOf a && v.value() instanceof Expr.NameRef n) {
+                    actionName(n, a, ctx);
+                    return;
+                }
+                expect(v.value(), subject, ctx, env);
+                requireConstPattern(v.value());
+            }
+            case Pattern.Range r -> {
+                expect(r.low(), subject, ctx, env);
+                expect(r.high(), subject, ctx, env);
+                requireOrdered(r.low(), subject);
+                requireConstPattern(r.low());
+                requireConstPattern(r.high());
+            }
+            case Pattern.Mask m -> {
+                expect(m.value(), subject, ctx, env);
+                expect(m.mask(), subject, ctx, env);
+                requireConstPattern(m.value());
+                requireConstPattern(m.mask());
+            }
+        }
+    }
+
+    private void requireConstPattern(Expr e) {
+        if (!(sem.typeOf(e) instanceof Type.Error) && !consts.isConstant(e)
+                && !(e instanceof Expr.AddressLit)) {
+            diags.report(DiagnosticCode.NOT_CONSTANT, e.span(), "a pattern");
+        }
+    }
+
+    private void requireOrdered(Expr e, Type t) {
+        if (!(t instanceof Type.Int || t instanceof Type.Address || t instanceof Type.Size
+                || t instanceof Type.Duration || t instanceof Type.Error || t instanceof Type.UntypedInt)) {
+            diags.report(DiagnosticCode.INVALID_OPERATOR, e.span(), "..", t.display());
+        }
+    }
+
+    private void actionName(Expr.NameRef n, Type.ActionOf of, Ctx ctx) {
+        for (Name a : of.table().actions()) {
+            if (a.text().equals(n.name().text())) {
+                sem.references.put(n, lookupValue(a.text(), ctx, null));
+                sem.exprTypes.put(n, of);
+                return;
+            }
+        }
+        diags.report(DiagnosticCode.NOT_AN_ACTION_OF, n.span(), n.name().text(), of.table().name().text());
+        sem.exprTypes.put(n, Type.ERROR);
+    }
+
+    // ---- Expressions --------------------------------------------------------------------------
+
+    /** Checks that e has the expected type (giving integer literals that type). */
+    private Type expect(Expr e, Type expected, Ctx ctx, Env env) {
+        return expect(e, expected, ctx, env, false);
+    }
+
+    private Type expect(Expr e, Type expected, Ctx ctx, Env env, boolean optionalAllowed) {
+        Type actual = expr(e, expected, ctx, env, optionalAllowed);
+        return assignable(e, actual, expected);
+    }
+
+    private Type assignable(Expr e, Type actual, Type expected) {
+        if (actual instanceof Type.Error || expected instanceof Type.Error || actual.equals(expected)) {
+            return expected;
+        }
+        if (actual instanceof Type.UntypedInt && expected instanceof Type.Int) {
+            return expected;
+        }
+        if (actual instanceof Type.Int a && expected instanceof Type.Int x && a.signed() == x.signed()) {
+            diags.report(DiagnosticCode.WIDTH_MISMATCH, e.span(), expected.display(), actual.display());
+        } else if (isUnit(actual) != isUnit(expected) && (Type.isInteger(actual) || Type.isInteger(expected))) {
+            diags.report(DiagnosticCode.UNIT_MISMATCH, e.span(), expected.display(), actual.display());
+        } else {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), expected.display(), actual.display());
+        }
+        return Type.ERROR;
+    }
+
+    private static boolean isUnit(Type t) {
+        return t instanceof Type.Size || t instanceof Type.Duration;
+    }
+
+    private Type expr(Expr e, Type expected, Ctx ctx, Env env) {
+        return expr(e, expected, ctx, env, false);
+    }
+
+    private Type expr(Expr e, Type expected, Ctx ctx, Env env, boolean optionalAllowed) {
+        Type t = compute(e, expected, ctx, env, optionalAllowed);
+        sem.exprTypes.put(e, t);
+        return t;
+    }
+
+    private Type compute(Expr e, Type expected, Ctx ctx, Env env, boolean optionalAllowed) {
+        return switch (e) {
+            case Expr.IntLit i -> intLiteral(i, i.value(), expected);
+            case Expr.BoolLit b -> Type.BOOL;
+            case Expr.SizeLit s -> Type.SIZE;
+            case Expr.DurationLit d -> Type.DURATION;
+            case Expr.AddressLit a -> a.isPrefix() ? new Type.Prefix(a.kind()) : new Type.Address(a.kind());
+            case Expr.StringLit s -> expected instanceof Type.Text t ? t : new Type.Text("string");
+            case Expr.BytesLit b -> Type.BYTES;
+            case Expr.NameRef n -> nameRef(n, ctx, env);
+            case Expr.Field f -> field(f, ctx, env);
+            case Expr.Call c -> call(c, ctx, env, optionalAllowed);
+            case Expr.Index i -> index(i, ctx, env);
+            case Expr.Cast c -> cast(c, ctx, env);
+            case Expr.Unary u -> unary(u, expected, ctx, env);
+            case Expr.Binary b -> binary(b, expected, ctx, env);
+            case Expr.StructLit s -> structLiteral(s, ctx, env);
+            case Expr.ArrayLit a -> arrayLiteral(a, expected, ctx, env);
+            case Expr.Error err -> Type.ERROR;
+        };
+    }
+
+    private Type intLiteral(Expr e, BigInteger value, Type expected) {
+        if (expected instanceof Type.Int(int width, boolean signed)) {
+            BigInteger min = signed ? BigInteger.ONE.shiftLeft(width - 1).negate() : BigInteger.ZERO;
+            BigInteger max = signed ? BigInteger.ONE.shiftLeft(width - 1).subtract(BigInteger.ONE)
+                    : BigInteger.ONE.shiftLeft(width).subtract(BigInteger.ONE);
+            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                diags.report(DiagnosticCode.LITERAL_OVERFLOW, e.span(), "`" + e.span().text() + "`", expected.display());
+                return Type.ERROR;
+            }
+            return expected;
+        }
+        return Type.UNTYPED_INT;
+    }
+
+    private Type nameRef(Expr.NameRef n, Ctx ctx, Env env) {
+        String name = n.name().text();
+        if (name.equals("<missing>")) {
+            return Type.ERROR;
+        }
+        Symbol s = lookupValue(name, ctx, env);
+        if (s == null) {
+            if (name.equals("_")) {
+                diags.report(DiagnosticCode.INVALID_DECLARATION, n.span(), "`_` is only a pattern");
+            } else if (BuiltinTypes.isBuiltin(name)) {
+                diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, "type");
+            } else {
+                diags.report(DiagnosticCode.UNKNOWN_NAME, n.span(), name);
+            }
+            return Type.ERROR;
+        }
+        sem.references.put(n, s);
+        return switch (s) {
+            case Symbol.Local l -> l.type();
+            case Symbol.DeclSymbol ds -> switch (ds.decl()) {
+                case Decl.Const c -> constType(c, ds.module());
+                case Decl.ParamDecl p -> {
+                    Type t = sem.declTypes.get(p);
+                    yield t == null ? type(p.type(), ctx) : t;
+                }
+                case Decl.Counter c -> U64;
+                case Decl.Action a -> Type.VOID; // compared with a table's result; checked there
+                default -> {
+                    diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, s.describe());
+                    yield Type.ERROR;
+                }
+            };
+            default -> {
+                diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, s.describe());
+                yield Type.ERROR;
+            }
+        };
+    }
+
+    private Type constType(Decl.Const c, Module owner) {
+        Type t = sem.declTypes.get(c);
+        if (t == null) {
+            t = type(c.type(), new Ctx(owner, Map.of(), Where.DECL, null));
+        }
+        return t;
+    }
+
+    private Type field(Expr.Field f, Ctx ctx, Env env) {
+        String name = f.field().text();
+        if (name.equals("<missing>")) {
+            expr(f.target(), null, ctx, env);
+            return Type.ERROR;
+        }
+        // A dotted name may be a module member or an enum case rather than a value's field.
+        Symbol owner = staticTarget(f.target(), ctx, env);
+        if (owner instanceof Symbol.ModuleSymbol ms) {
+            Symbol member = ms.module().declared(name);
+            if (member == null) {
+                diags.report(DiagnosticCode.NOT_IN_MODULE, f.field().span(), ms.module().name(), name);
+                return Type.ERROR;
+            }
+            sem.references.put(f, member);
+            sem.references.put(f.field(), member);
+            if (member instanceof Symbol.DeclSymbol(Decl.Const c, var m)) {
+                return constType(c, m);
+            }
+            diags.report(DiagnosticCode.NOT_A_VALUE, f.span(), f.span().text(), member.describe());
+            return Type.ERROR;
+        }
+        if (owner instanceof Symbol.DeclSymbol(Decl.Enum en, var m)) {
+            Type.Enum et = enumType(en, new Ctx(m, Map.of(), Where.DECL, null));
+            for (Decl.EnumCase c : en.cases()) {
+                if (c.name().text().equals(name)) {
+                    Symbol cs = new Symbol.EnumCase(en, c);
+                    sem.references.put(f, cs);
+                    sem.references.put(f.field(), cs);
+                    return et == null ? Type.ERROR : et;
+                }
+            }
+            diags.report(DiagnosticCode.UNKNOWN_FIELD, f.field().span(), en.name().text(), name);
+            return Type.ERROR;
+        }
+        if (owner != null) {
+            diags.report(DiagnosticCode.NOT_A_VALUE, f.target().span(), f.target().span().text(), owner.describe());
+            return Type.ERROR;
+        }
+        Type target = expr(f.target(), null, ctx, env);
+        return switch (target) {
+            case Type.Error err -> Type.ERROR;
+            case Type.Header h -> {
+                if (name.equals("valid") && f.target() instanceof Expr.Field inner
+                        && sem.typeOf(inner.target()) instanceof Type.Parsed && h.decl().fields().stream()
+                        .noneMatch(x -> x.name().text().equals("valid"))) {
+                    yield Type.BOOL;
+                }
+                HeaderLayout layout = headerLayout(h.decl(), ctx);
+                HeaderLayout.FieldLayout fl = layout == null ? null : layout.field(name);
+                if (fl == null) {
+                    yield unknownField(f, target);
+                }
+                sem.references.put(f, new Symbol.Field(fl.field().name(), fl.type()));
+                sem.references.put(f.field(), sem.references.get(f));
+                yield fl.type();
+            }
+            case Type.Struct s -> {
+                for (Decl.StructField sf : s.decl().fields()) {
+                    if (sf.name().text().equals(name)) {
+                        Type ft = type(sf.type(), ctx);
+                        sem.references.put(f, new Symbol.Field(sf.name(), ft));
+                        sem.references.put(f.field(), sem.references.get(f));
+                        yield ft;
+                    }
+                }
+                yield unknownField(f, target);
+            }
+            case Type.Parsed p -> {
+                ParserGraph g = sem.parsers.get(p.decl());
+                if (name.equals("payload")) {
+                    yield Type.BYTES;
+                }
+                if (g != null) {
+                    for (Decl.ParserState s : g.states().values()) {
+                        for (Decl.Extract x : s.extracts()) {
+                            if (x.name().text().equals(name)) {
+                                Type ht = sem.typeOf(x.type());
+                                sem.references.put(f, new Symbol.Field(x.name(), ht));
+                                sem.references.put(f.field(), sem.references.get(f));
+                                yield ht;
+                            }
+                        }
+                    }
+                }
+                yield unknownField(f, target);
+            }
+            case Type.Bytes b when name.equals("len") -> U32;
+            case Type.Buffer b when name.equals("len") -> U32;
+            default -> unknownField(f, target);
+        };
+    }
+
+    private Type unknownField(Expr.Field f, Type target) {
+        diags.report(DiagnosticCode.UNKNOWN_FIELD, f.field().span(), target.display(), f.field().text());
+        return Type.ERROR;
+    }
+
+    /** The module or enum a dotted name starts from, if it names one rather than a value. */
+    private Symbol staticTarget(Expr target, Ctx ctx, Env env) {
+        if (target instanceof Expr.NameRef n && env != null && env.lookup(n.name().text()) == null) {
+            Symbol s = lookupValue(n.name().text(), ctx, env);
+            if (s instanceof Symbol.ModuleSymbol || s instanceof Symbol.DeclSymbol ds && isStatic(ds.decl())) {
+                sem.references.put(n, s);
+                sem.exprTypes.put(n, Type.VOID);
+                return s;
+            }
+        }
+        if (target instanceof Expr.Field inner && staticTarget(inner.target(), ctx, env) instanceof Symbol.ModuleSymbol ms) {
+            Symbol member = ms.module().declared(inner.field().text());
+            if (member instanceof Symbol.DeclSymbol ds && isStatic(ds.decl())) {
+                sem.references.put(inner, member);
+                sem.references.put(inner.field(), member);
+                sem.exprTypes.put(inner, Type.VOID);
+                return member;
+            }
+        }
+        return null;
+    }
+
+    /** Declarations that are not values: using one with a dot means a case or a member. */
+    private static boolean isStatic(Decl d) {
+        return d instanceof Decl.Enum || d instanceof Decl.Header || d instanceof Decl.Struct
+                || d instanceof Decl.Parser || d instanceof Decl.Appliance;
+    }
+
+    private Type index(Expr.Index i, Ctx ctx, Env env) {
+        Type target = expr(i.target(), null, ctx, env);
+        Type index = expr(i.index(), null, ctx, env);
+        requireInteger(i.index(), index);
+        return switch (target) {
+            case Type.Bytes b -> U8;
+            case Type.Array a -> a.element();
+            case Type.Error err -> Type.ERROR;
+            default -> {
+                diags.report(DiagnosticCode.INVALID_OPERATOR, i.span(), "[]", target.display());
+                yield Type.ERROR;
+            }
+        };
+    }
+
+    private Type cast(Expr.Cast c, Ctx ctx, Env env) {
+        Type to = type(c.type(), ctx);
+        Type from = expr(c.value(), to instanceof Type.Int ? to : null, ctx, env);
+        if (from instanceof Type.Error || to instanceof Type.Error || from.equals(to)) {
+            return to;
+        }
+        boolean ok = switch (to) {
+            case Type.Int i -> from instanceof Type.Int || from instanceof Type.UntypedInt || from instanceof Type.Bool
+                    || from instanceof Type.Size || from instanceof Type.Duration
+                    || (from instanceof Type.Enum en && en.wire() != null)
+                    || (from instanceof Type.Address a && a.bits() == i.width());
+            case Type.Size s -> Type.isInteger(from);
+            case Type.Duration d -> Type.isInteger(from);
+            case Type.Bool b -> from instanceof Type.Int i && i.width() == 1;
+            case Type.Address a -> (from instanceof Type.Int i && i.width() == a.bits()) || from instanceof Type.UntypedInt;
+            default -> false;
+        };
+        if (!ok) {
+            diags.report(DiagnosticCode.INVALID_CAST, c.span(), from.display(), to.display());
+        }
+        return to;
+    }
+
+    private Type unary(Expr.Unary u, Type expected, Ctx ctx, Env env) {
+        if (u.op() == Expr.UnaryOp.NOT) {
+            expect(u.operand(), Type.BOOL, ctx, env);
+            return Type.BOOL;
+        }
+        if (u.op() == Expr.UnaryOp.NEG && u.operand() instanceof Expr.IntLit lit) {
+            Type t = intLiteral(u, lit.value().negate(), expected);
+            sem.exprTypes.put(lit, t);
+            return t;
+        }
+        Type t = expr(u.operand(), expected, ctx, env);
+        boolean ok = t instanceof Type.Int || t instanceof Type.UntypedInt || t instanceof Type.Error
+                || (u.op() == Expr.UnaryOp.BIT_NOT && t instanceof Type.Address);
+        if (!ok) {
+            diags.report(DiagnosticCode.INVALID_OPERATOR, u.span(), u.op().symbol, t.display());
+            return Type.ERROR;
+        }
+        return t;
+    }
+
+    private Type binary(Expr.Binary b, Type expected, Ctx ctx, Env env) {
+        Expr.BinaryOp op = b.op();
+        if (op.isLogical()) {
+            expect(b.left(), Type.BOOL, ctx, env);
+            expect(b.right(), Type.BOOL, ctx, env);
+            return Type.BOOL;
+        }
+        if (op.isShift()) {
+            Type left = expr(b.left(), expected, ctx, env);
+            Type right = expr(b.right(), null, ctx, env);
+            if (!(left instanceof Type.Int || left instanceof Type.UntypedInt || left instanceof Type.Error)) {
+                diags.report(DiagnosticCode.INVALID_OPERATOR, b.span(), op.symbol, left.display());
+                return Type.ERROR;
+            }
+            if (right instanceof Type.Int r && r.signed()) {
+                diags.report(DiagnosticCode.INVALID_OPERATOR, b.right().span(), op.symbol, right.display());
+            } else {
+                requireInteger(b.right(), right);
+            }
+            return left;
+        }
+        Type operandHint = op.isComparison() ? null : expected;
+        Type left = expr(b.left(), operandHint, ctx, env);
+        if (op.isComparison() && left instanceof Type.ActionOf a && b.right() instanceof Expr.NameRef n) {
+            actionName(n, a, ctx);
+            return Type.BOOL;
+        }
+        Type right = expr(b.right(), left instanceof Type.UntypedInt ? operandHint : left, ctx, env);
+        if (left instanceof Type.UntypedInt && !(right instanceof Type.UntypedInt)) {
+            left = expr(b.left(), right, ctx, env);
+        }
+        if (op == Expr.BinaryOp.DIV && isPacketPart(left) && isPacketPart(right)) {
+            return Type.STACK; // headers and bytes stacked into a packet
+        }
+        if (op.isComparison()) {
+            comparison(b, left, right);
+            return Type.BOOL;
+        }
+        return arithmetic(op, b.left(), left, b.right(), right, b.span());
+    }
+
+    private static boolean isPacketPart(Type t) {
+        return t instanceof Type.Header || t instanceof Type.Stack || t instanceof Type.Bytes;
+    }
+
+    private void comparison(Expr.Binary b, Type left, Type right) {
+        if (left instanceof Type.Error || right instanceof Type.Error) {
+            return;
+        }
+        if (!sameOperands(b.left(), left, b.right(), right)) {
+            return;
+        }
+        Type t = left instanceof Type.UntypedInt ? right : left;
+        boolean equality = b.op() == Expr.BinaryOp.EQ || b.op() == Expr.BinaryOp.NE;
+        boolean ok = equality ? !(t instanceof Type.Buffer || t instanceof Type.Parsed || t instanceof Type.Void
+                || t instanceof Type.Stack)
+                : t instanceof Type.Int || t instanceof Type.UntypedInt || t instanceof Type.Size
+                        || t instanceof Type.Duration || t instanceof Type.Address;
+        if (!ok) {
+            diags.report(DiagnosticCode.INVALID_OPERATOR, b.span(), b.op().symbol, t.display());
+        }
+    }
+
+    /** Reports and returns false when the two sides of an operator have different types. */
+    private boolean sameOperands(Expr le, Type left, Expr re, Type right) {
+        if (left.equals(right) || left instanceof Type.UntypedInt && right instanceof Type.Int
+                || right instanceof Type.UntypedInt && left instanceof Type.Int) {
+            return true;
+        }
+        if (left instanceof Type.Int l && right instanceof Type.Int r && l.signed() == r.signed()) {
+            diags.report(DiagnosticCode.WIDTH_MISMATCH, le.span().to(re.span()), left.display(), right.display());
+        } else if (isUnit(left) || isUnit(right)) {
+            diags.report(DiagnosticCode.UNIT_MISMATCH, le.span().to(re.span()), left.display(), right.display());
+        } else {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, re.span(), left.display(), right.display());
+        }
+        return false;
+    }
+
+    /** + - * / % & | ^ and their compound assignments. */
+    private Type arithmetic(Expr.BinaryOp op, Expr le, Type left, Expr re, Type right, Span span) {
+        if (left instanceof Type.Error || right instanceof Type.Error) {
+            return Type.ERROR;
+        }
+        // Quantities with units: size+size, size-size, size*n, n*size, size/n, size/size (a plain number).
+        if (isUnit(left) || isUnit(right)) {
+            boolean scale = (op == Expr.BinaryOp.MUL && (Type.isInteger(left) || Type.isInteger(right)))
+                    || (op == Expr.BinaryOp.DIV && Type.isInteger(right));
+            if (scale) {
+                return isUnit(left) ? left : right;
+            }
+            if (left.equals(right) && (op == Expr.BinaryOp.ADD || op == Expr.BinaryOp.SUB)) {
+                return left;
+            }
+            if (left.equals(right) && op == Expr.BinaryOp.DIV) {
+                return U64;
+            }
+            if (left.equals(right) && op == Expr.BinaryOp.MOD) {
+                return left;
+            }
+            diags.report(DiagnosticCode.UNIT_MISMATCH, span, left.display(), right.display());
+            return Type.ERROR;
+        }
+        boolean bitwise = op == Expr.BinaryOp.BIT_AND || op == Expr.BinaryOp.BIT_OR || op == Expr.BinaryOp.BIT_XOR;
+        boolean numeric = Type.isInteger(left) && Type.isInteger(right);
+        boolean bits = bitwise && left.equals(right) && (left instanceof Type.Address || left instanceof Type.Bool);
+        if (!numeric && !bits) {
+            Type bad = Type.isInteger(left) ? right : left;
+            if (Type.isInteger(left) || Type.isInteger(right) || left.equals(right)) {
+                diags.report(DiagnosticCode.INVALID_OPERATOR, span, op.symbol, bad.display());
+            } else {
+                diags.report(DiagnosticCode.TYPE_MISMATCH, re.span(), left.display(), right.display());
+            }
+            return Type.ERROR;
+        }
+        if (!sameOperands(le, left, re, right)) {
+            return Type.ERROR;
+        }
+        return left instanceof Type.UntypedInt ? right : left;
+    }
+
+    private Type structLiteral(Expr.StructLit s, Ctx ctx, Env env) {
+        Type t = type(s.type(), ctx);
+        Map<String, Type> fields = new LinkedHashMap<>();
+        switch (t) {
+            case Type.Header h -> {
+                HeaderLayout layout = headerLayout(h.decl(), ctx);
+                if (layout != null) {
+                    layout.fields().forEach(f -> fields.put(f.field().name().text(), f.type()));
+                }
+            }
+            case Type.Struct st -> st.decl().fields().forEach(f -> fields.put(f.name().text(), type(f.type(), ctx)));
+            case Type.Error err -> {
+                s.fields().forEach(f -> expr(f.value(), null, ctx, env));
+                return Type.ERROR;
+            }
+            default -> {
+                diags.report(DiagnosticCode.TYPE_MISMATCH, s.type().span(), "a header or struct", t.display());
+                s.fields().forEach(f -> expr(f.value(), null, ctx, env));
+                return Type.ERROR;
+            }
+        }
+        Set<String> given = new HashSet<>();
+        for (Expr.FieldInit init : s.fields()) {
+            Type ft = fields.get(init.name().text());
+            if (ft == null) {
+                diags.report(DiagnosticCode.UNKNOWN_FIELD, init.name().span(), t.display(), init.name().text());
+                expr(init.value(), null, ctx, env);
+                continue;
+            }
+            if (!given.add(init.name().text())) {
+                diags.report(DiagnosticCode.DUPLICATE_NAME, init.name().span(), init.name().text());
+            }
+            expect(init.value(), ft, ctx, env);
+        }
+        return t;
+    }
+
+    private Type arrayLiteral(Expr.ArrayLit a, Type expected, Ctx ctx, Env env) {
+        Type element = expected instanceof Type.Array arr ? arr.element() : null;
+        for (Expr e : a.elements()) {
+            Type t = element == null ? expr(e, null, ctx, env) : expect(e, element, ctx, env);
+            if (element == null && !(t instanceof Type.UntypedInt)) {
+                element = t;
+            }
+        }
+        if (element == null) {
+            if (!a.elements().isEmpty()) {
+                diags.report(DiagnosticCode.UNTYPED_LITERAL, a.span());
+            }
+            return Type.ERROR;
+        }
+        return new Type.Array(element, a.elements().size());
+    }
+
+    // ---- Calls --------------------------------------------------------------------------------
+
+    private Type call(Expr.Call c, Ctx ctx, Env env, boolean optionalAllowed) {
+        if (c.callee() instanceof Expr.Field f && f.target() instanceof Expr.NameRef n
+                && env.lookup(n.name().text()) == null) {
+            Symbol s = lookupValue(n.name().text(), ctx, env);
+            if (s instanceof Symbol.DeclSymbol ds && hasMethods(ds.decl())) {
+                sem.references.put(n, s);
+                sem.exprTypes.put(n, Type.VOID);
+                return method(c, f, ds.decl(), ctx, env, optionalAllowed);
+            }
+        }
+        Symbol callee = switch (c.callee()) {
+            case Expr.NameRef n -> {
+                Symbol s = lookupValue(n.name().text(), ctx, env);
+                if (s == null) {
+                    diags.report(DiagnosticCode.UNKNOWN_NAME, n.span(), n.name().text());
+                    c.args().forEach(a -> expr(a, null, ctx, env));
+                    yield null;
+                }
+                sem.references.put(n, s);
+                sem.exprTypes.put(n, Type.VOID);
+                yield s;
+            }
+            case Expr.Field f -> {
+                Symbol module = staticTarget(f.target(), ctx, env);
+                if (module instanceof Symbol.ModuleSymbol ms) {
+                    Symbol member = ms.module().declared(f.field().text());
+                    if (member == null) {
+                        diags.report(DiagnosticCode.NOT_IN_MODULE, f.field().span(), ms.module().name(), f.field().text());
+                    } else {
+                        sem.references.put(f, member);
+                        sem.references.put(f.field(), member);
+                        sem.exprTypes.put(f, Type.VOID);
+                    }
+                    yield member;
+                }
+                Type t = expr(f, null, ctx, env);
+                if (!(t instanceof Type.Error)) {
+                    diags.report(DiagnosticCode.NOT_CALLABLE, f.span(), f.span().text());
+                }
+                yield null;
+            }
+            default -> {
+                Type t = expr(c.callee(), null, ctx, env);
+                if (!(t instanceof Type.Error)) {
+                    diags.report(DiagnosticCode.NOT_CALLABLE, c.callee().span(), c.callee().span().text());
+                }
+                yield null;
+            }
+        };
+        if (callee == null) {
+            c.args().forEach(a -> {
+                if (!sem.exprTypes.containsKey(a)) {
+                    expr(a, null, ctx, env);
+                }
+            });
+            return Type.ERROR;
+        }
+        String name = callee.name();
+        if (!(callee instanceof Symbol.DeclSymbol ds)) {
+            diags.report(DiagnosticCode.NOT_CALLABLE, c.callee().span(), name);
+            c.args().forEach(a -> expr(a, null, ctx, env));
+            return Type.ERROR;
+        }
+        Ctx owner = ds.module() == ctx.module() ? ctx : new Ctx(ds.module(), Map.of(), Where.DECL, null);
+        return switch (ds.decl()) {
+            case Decl.Fn fn -> {
+                arguments(c, name, fn.params().stream().map(p -> type(p.type(), owner)).toList(), ctx, env);
+                yield fn.result() == null ? Type.VOID : type(fn.result(), owner);
+            }
+            case Decl.Parser p -> {
+                arguments(c, name, p.params().stream().map(x -> type(x.type(), owner)).toList(), ctx, env);
+                yield new Type.Parsed(p);
+            }
+            case Decl.Table t -> {
+                arguments(c, name, t.params().stream().map(x -> type(x.type(), owner)).toList(), ctx, env);
+                yield new Type.ActionOf(t);
+            }
+            case Decl.Action a -> {
+                arguments(c, name, a.params().stream().map(x -> type(x.type(), owner)).toList(), ctx, env);
+                yield Type.VOID;
+            }
+            default -> {
+                diags.report(DiagnosticCode.NOT_CALLABLE, c.callee().span(), name);
+                c.args().forEach(a -> expr(a, null, ctx, env));
+                yield Type.ERROR;
+            }
+        };
+    }
+
+    private void arguments(Expr.Call c, String name, List<Type> params, Ctx ctx, Env env) {
+        if (params.size() != c.args().size()) {
+            diags.report(DiagnosticCode.ARGUMENT_COUNT, c.span(), name, params.size(), c.args().size());
+        }
+        for (int i = 0; i < c.args().size(); i++) {
+            if (i < params.size()) {
+                expect(c.args().get(i), params.get(i), ctx, env);
+            } else {
+                expr(c.args().get(i), null, ctx, env);
+            }
+        }
+    }
+
+    private static boolean hasMethods(Decl d) {
+        return d instanceof Decl.MapDecl || d instanceof Decl.Store || d instanceof Decl.Table;
+    }
+
+    /** A method's parameters: a type, or null for "any unsigned integer" (offsets and lengths). */
+    private record Method(List<Type> params, Type result, boolean optional) {}
+
+    private Type method(Expr.Call c, Expr.Field f, Decl owner, Ctx ctx, Env env, boolean optionalAllowed) {
+        String name = f.field().text();
+        Method m = switch (owner) {
+            case Decl.MapDecl map -> {
+                Type k = type(map.key(), ctx);
+                Type v = type(map.value(), ctx);
+                yield switch (name) {
+                    case "get" -> new Method(List.of(k), v, true);
+                    case "contains", "remove" -> new Method(List.of(k), Type.BOOL, false);
+                    case "put" -> new Method(List.of(k, v), Type.BOOL, false);
+                    case "size" -> new Method(List.of(), U64, false);
+                    default -> null;
+                };
+            }
+            case Decl.Store s -> storeMethod(s.kind().text(), name, c.args().size());
+            case Decl.Table t -> tableMethod(c, t, name, ctx, env);
+            default -> null;
+        };
+        sem.exprTypes.put(f, Type.VOID);
+        if (m == null) {
+            if (!(owner instanceof Decl.Table) || !name.equals("insert") && !name.equals("remove")
+                    && !name.equals("clear")) {
+                diags.report(DiagnosticCode.UNKNOWN_METHOD, f.field().span(),
+                        ownerDescription(owner), name);
+                c.args().forEach(a -> expr(a, null, ctx, env));
+                return Type.ERROR;
+            }
+            return Type.VOID; // table writes were checked by tableMethod
+        }
+        if (m.optional() && !optionalAllowed) {
+            diags.report(DiagnosticCode.NOT_ALLOWED_HERE, c.span(), "`" + c.span().text() + "`",
+                    "this place: a lookup may find nothing, so bind it with `let x = ... else { ... }`");
+        }
+        if (m.params().size() != c.args().size()) {
+            diags.report(DiagnosticCode.ARGUMENT_COUNT, c.span(), f.span().text(), m.params().size(), c.args().size());
+        }
+        for (int i = 0; i < c.args().size(); i++) {
+            Type p = i < m.params().size() ? m.params().get(i) : null;
+            if (p == null) {
+                Type a = expr(c.args().get(i), null, ctx, env);
+                if (i < m.params().size()) {
+                    requireUnsigned(c.args().get(i), a);
+                }
+            } else {
+                expect(c.args().get(i), p, ctx, env);
+            }
+        }
+        return m.result();
+    }
+
+    private static String ownerDescription(Decl owner) {
+        return switch (owner) {
+            case Decl.MapDecl m -> "map `" + m.name().text() + "`";
+            case Decl.Store s -> "store `" + s.name().text() + "` (" + s.kind().text() + ")";
+            case Decl.Table t -> "table `" + t.name().text() + "`";
+            default -> "`" + owner.name().text() + "`";
+        };
+    }
+
+    private static Method storeMethod(String kind, String name, int arity) {
+        java.util.ArrayList<Type> two = new java.util.ArrayList<>();
+        two.add(null);
+        two.add(null);
+        return switch (kind + "." + name) {
+            case "blocks.read" -> new Method(two, Type.BYTES, false);
+            case "blocks.write" -> new Method(java.util.Arrays.asList(null, Type.BYTES), Type.VOID, false);
+            case "blocks.flush" -> new Method(arity == 0 ? List.of() : two, Type.VOID, false);
+            case "blocks.trim", "blocks.zero" -> new Method(two, Type.VOID, false);
+            case "blocks.size", "log.size", "kv.size" -> new Method(List.of(), U64, false);
+            case "log.append" -> new Method(List.of(Type.BYTES), U64, false);
+            case "log.read" -> new Method(java.util.Arrays.asList((Type) null), Type.BYTES, true);
+            case "log.flush", "kv.flush" -> new Method(List.of(), Type.VOID, false);
+            case "kv.get" -> new Method(List.of(Type.BYTES), Type.BYTES, true);
+            case "kv.put" -> new Method(List.of(Type.BYTES, Type.BYTES), Type.VOID, false);
+            case "kv.remove", "kv.contains" -> new Method(List.of(Type.BYTES), Type.BOOL, false);
+            default -> null;
+        };
+    }
+
+    /**
+     * {@code t.insert(k1, ..., action(args))}, {@code t.remove(k1, ...)}, {@code t.clear()}: writes to a
+     * run-time table. Keys are values (exact), prefixes (lpm), ranges are not writable this way.
+     */
+    private Method tableMethod(Expr.Call c, Decl.Table t, String name, Ctx ctx, Env env) {
+        int keys = t.keys().size();
+        int expected = switch (name) {
+            case "insert" -> keys + 1;
+            case "remove" -> keys;
+            case "clear" -> 0;
+            default -> -1;
+        };
+        if (expected < 0) {
+            return null;
+        }
+        if (c.args().size() != expected) {
+            diags.report(DiagnosticCode.ARGUMENT_COUNT, c.span(), t.name().text() + "." + name, expected, c.args().size());
+        }
+        for (int i = 0; i < c.args().size(); i++) {
+            Expr arg = c.args().get(i);
+            if (i < keys) {
+                Type keyType = sem.typeOf(t.keys().get(i).expr());
+                Type at = expr(arg, keyType, ctx, env);
+                if (!(at instanceof Type.Prefix)) {
+                    assignable(arg, at, keyType);
+                }
+            } else if (arg instanceof Expr.Call call && call.callee() instanceof Expr.NameRef an) {
+                Symbol s = lookupValue(an.name().text(), ctx, env);
+                if (s instanceof Symbol.DeclSymbol(Decl.Action a, var m) && t.actions().stream()
+                        .anyMatch(x -> x.text().equals(a.name().text()))) {
+                    sem.references.put(an, s);
+                    sem.exprTypes.put(an, Type.VOID);
+                    sem.exprTypes.put(call, Type.VOID);
+                    List<Decl.Param> data = actionData(t, a);
+                    if (data.size() != call.args().size()) {
+                        diags.report(DiagnosticCode.ARGUMENT_COUNT, call.span(), a.name().text(), data.size(),
+                                call.args().size());
+                    }
+                    for (int j = 0; j < call.args().size(); j++) {
+                        if (j < data.size()) {
+                            expect(call.args().get(j), type(data.get(j).type(), ctx), ctx, env);
+                        } else {
+                            expr(call.args().get(j), null, ctx, env);
+                        }
+                    }
+                } else {
+                    diags.report(DiagnosticCode.NOT_AN_ACTION_OF, an.span(), an.name().text(), t.name().text());
+                    call.args().forEach(x -> expr(x, null, ctx, env));
+                }
+            } else {
+                expr(arg, null, ctx, env);
+                diags.report(DiagnosticCode.TYPE_MISMATCH, arg.span(), "an action call like `allow()`",
+                        sem.typeOf(arg).display());
+            }
+        }
+        return null;
+    }
+
+    // ---- Helpers ------------------------------------------------------------------------------
+
+    private Symbol lookupValue(String name, Ctx ctx, Env env) {
+        if (env != null) {
+            Symbol local = env.lookup(name);
+            if (local != null) {
+                return local;
+            }
+        }
+        Symbol member = ctx.members().get(name);
+        return member != null ? member : ctx.module().lookup(name);
+    }
+
+    private void requireInteger(Expr e, Type t) {
+        if (!Type.isInteger(t) && !(t instanceof Type.Error)) {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "an integer", t.display());
+        }
+    }
+
+    private void requireUnsigned(Expr e, Type t) {
+        if (t instanceof Type.Int i && i.signed()) {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "an unsigned integer", t.display());
+        } else {
+            requireInteger(e, t);
+        }
+    }
+}
