@@ -1,6 +1,8 @@
 package dev.appl.language;
 
+import dev.appl.language.diag.DiagnosticCode;
 import dev.appl.language.diag.Diagnostics;
+import dev.appl.language.diag.Span;
 import dev.appl.language.resolve.Module;
 import dev.appl.language.resolve.ModuleLoader;
 import dev.appl.language.types.BoundedWorkChecker;
@@ -71,21 +73,31 @@ public final class Compilation {
                 pending.add(m);
             }
         }
-        TypeChecker types = new TypeChecker(semantics, diagnostics);
-        pending.forEach(types::check);
-        ParserChecker parsers = new ParserChecker(semantics, diagnostics);
-        pending.forEach(parsers::check);
-        ValidityChecker validity = new ValidityChecker(semantics, diagnostics);
-        pending.forEach(validity::check);
-        BoundedWorkChecker work = new BoundedWorkChecker(semantics, diagnostics);
-        pending.forEach(work::check);
-        ExhaustivenessChecker exhaustiveness = new ExhaustivenessChecker(semantics, diagnostics);
-        pending.forEach(exhaustiveness::check);
-        EffectsChecker effects = new EffectsChecker(semantics, diagnostics);
-        pending.forEach(effects::check);
-        ControlFlowChecker control = new ControlFlowChecker(diagnostics);
-        pending.forEach(control::check);
+        run(pending, new TypeChecker(semantics, diagnostics)::check);
+        run(pending, new ParserChecker(semantics, diagnostics)::check);
+        run(pending, new ValidityChecker(semantics, diagnostics)::check);
+        run(pending, new BoundedWorkChecker(semantics, diagnostics)::check);
+        run(pending, new ExhaustivenessChecker(semantics, diagnostics)::check);
+        run(pending, new EffectsChecker(semantics, diagnostics)::check);
+        run(pending, new ControlFlowChecker(diagnostics)::check);
         return new Result(List.copyOf(loader.modules()), semantics, diagnostics);
+    }
+
+    /**
+     * Runs one check over the pending modules. A module whose expressions nest deeper than the
+     * stack allows gets a diagnostic and leaves the pipeline; the others go on.
+     */
+    private void run(List<Module> pending, java.util.function.Consumer<Module> check) {
+        for (java.util.Iterator<Module> it = pending.iterator(); it.hasNext(); ) {
+            Module m = it.next();
+            try {
+                check.accept(m);
+            } catch (StackOverflowError e) {
+                diagnostics.report(DiagnosticCode.NESTING_TOO_DEEP, new Span(m.source(), 0, 0),
+                        "an expression or block deeper than the compiler's stack");
+                it.remove();
+            }
+        }
     }
 
     /** The checked program: modules, what was learned about them, and what is wrong with them. */

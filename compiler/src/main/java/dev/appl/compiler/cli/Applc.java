@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Applc.ManifestVersion.class,
         description = "Checks and compiles .appl appliance specs.",
-        subcommands = {CheckCommand.class, FmtCommand.class})
+        subcommands = {CheckCommand.class, FmtCommand.class, TestCommand.class, RunCommand.class})
 public final class Applc implements Runnable {
     /** Exit code when the specs have errors. */
     static final int EXIT_ERRORS = 1;
@@ -19,8 +19,16 @@ public final class Applc implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+    /** Room for specs whose expressions nest thousands deep; the front end recurses over them. */
+    private static final long STACK_BYTES = 512L << 20;
+
+    public static void main(String[] args) throws InterruptedException {
+        int[] status = {EXIT_USAGE};
+        Thread main = Thread.ofPlatform().name("applc").stackSize(STACK_BYTES)
+                .unstarted(() -> status[0] = commandLine().execute(args));
+        main.start();
+        main.join();
+        System.exit(status[0]);
     }
 
     static CommandLine commandLine() {

@@ -19,11 +19,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "check",
         mixinStandardHelpOptions = true,
-        description = {
-            "Checks .appl specs: syntax, names, widths and units, header validity, bounded work,",
-            "exhaustiveness and effects. Exit status: 0 no errors (warnings allowed), 1 errors found,",
-            "2 usage or I/O error."
-        })
+        description = "Checks .appl specs: syntax, names, widths and units, header validity, bounded work,"
+                + " exhaustiveness and effects. Exit status: 0 no errors (warnings allowed), 1 errors found,"
+                + " 2 usage or I/O error.")
 final class CheckCommand implements Callable<Integer> {
     enum Format { human, json }
 
@@ -50,6 +48,7 @@ final class CheckCommand implements Callable<Integer> {
             files = SpecFiles.expand(paths);
         } catch (IOException e) {
             err.println("applc: cannot read " + e.getMessage());
+            err.flush();
             return Applc.EXIT_USAGE;
         }
         Compilation compilation = new Compilation(SpecFiles.stdlibFor(stdlib, paths), Files::readAllBytes, false);
@@ -58,6 +57,7 @@ final class CheckCommand implements Callable<Integer> {
                 compilation.add(file);
             } catch (IOException e) {
                 err.println("applc: cannot read " + file + ": " + e.getMessage());
+                err.flush();
                 return Applc.EXIT_USAGE;
             }
         }

@@ -25,11 +25,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "fmt",
         mixinStandardHelpOptions = true,
-        description = {
-            "Formats .appl specs in place. A file with syntax errors is left as it is and its errors",
-            "are reported. Exit status: 0 done (with --check: all formatted), 1 a file has syntax",
-            "errors (with --check: or is not formatted), 2 usage or I/O error."
-        })
+        description = "Formats .appl specs in place. A file with syntax errors is left as it is and its errors"
+                + " are reported. Exit status: 0 done (with --check: all formatted), 1 a file has syntax"
+                + " errors (with --check: or is not formatted), 2 usage or I/O error.")
 final class FmtCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -76,9 +74,11 @@ final class FmtCommand implements Callable<Integer> {
             }
         } catch (IOException e) {
             err.println("applc: cannot read or write " + e.getMessage());
+            err.flush();
             return Applc.EXIT_USAGE;
         }
         out.flush();
+        err.flush();
         return failed ? Applc.EXIT_ERRORS : 0;
     }
 

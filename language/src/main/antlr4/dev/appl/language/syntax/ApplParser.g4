@@ -34,9 +34,9 @@ enumDecl   : ENUM name (COLON type)? LBRACE (enumCase (COMMA enumCase)* COMMA?)?
 enumCase   : name (ASSIGN expr)? ;
 
 // Fields are big-endian unless marked `le`; `bytes[expr]` is a trailing run whose length is an
-// expression of earlier fields.
+// expression of earlier fields; `= value` is the field's value in a header literal that omits it.
 headerDecl  : HEADER name LBRACE headerField* RBRACE ;
-headerField : name COLON type (LBRACK expr RBRACK)? LE? (COMMA | SEMI)? ;
+headerField : name COLON type (LBRACK expr RBRACK)? LE? (ASSIGN expr)? (COMMA | SEMI)? ;
 
 structDecl  : STRUCT name LBRACE structField* RBRACE ;
 structField : name COLON type (COMMA | SEMI)? ;

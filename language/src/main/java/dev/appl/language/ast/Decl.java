@@ -22,9 +22,12 @@ public sealed interface Decl extends Node {
 
     record Header(String doc, Name name, List<HeaderField> fields, Span span) implements Decl {}
 
-    /** A header field; {@code length} is set for a trailing {@code bytes[length]} field. */
-    record HeaderField(String doc, Name name, TypeRef type, Expr length, boolean littleEndian, Span span)
-            implements Node {}
+    /**
+     * A header field; {@code length} is set for a trailing {@code bytes[length]} field, and
+     * {@code defaultValue} (or null) is its value in a header literal that leaves it out.
+     */
+    record HeaderField(String doc, Name name, TypeRef type, Expr length, boolean littleEndian, Expr defaultValue,
+            Span span) implements Node {}
 
     record Struct(String doc, Name name, List<StructField> fields, Span span) implements Decl {}
 

@@ -24,7 +24,7 @@ public enum DiagnosticCode {
     INVALID_UTF8(3, ERROR, "the file is not valid UTF-8 (bad byte at offset {0})", NUMBER),
     UNTERMINATED_STRING(4, ERROR, "unterminated string literal"),
     INVALID_LITERAL(5, ERROR, "invalid literal {0}: {1}", NAME, TEXT),
-    NESTING_TOO_DEEP(6, ERROR, "brackets are nested more than {0} deep", NUMBER),
+    NESTING_TOO_DEEP(6, ERROR, "this is nested too deeply for the compiler: {0}", TEXT),
 
     // ---- Names and modules ---------------------------------------------------------------
     UNKNOWN_NAME(10, ERROR, "cannot find {0} in this scope", NAME),

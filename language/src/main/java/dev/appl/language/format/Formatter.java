@@ -1,10 +1,12 @@
 package dev.appl.language.format;
 
+import dev.appl.language.format.Layout.Kind;
 import dev.appl.language.format.Printer.Blank;
 import dev.appl.language.syntax.ApplParser;
 import dev.appl.language.syntax.ApplParser.*;
 import dev.appl.language.syntax.ApplParserBaseVisitor;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.ObjIntConsumer;
 import org.antlr.v4.runtime.CommonTokenStream;
@@ -16,16 +18,18 @@ import org.antlr.v4.runtime.tree.TerminalNode;
 /**
  * Formats an .appl spec in the canonical style.
  *
- * <p>The style, which is deliberately not configurable and does not depend on line width:
+ * <p>The style, which is deliberately not configurable:
  *
  * <ul>
  *   <li>4-space indentation; one import, declaration, member, statement, field, enum case, table
  *       property, table key, entry, parser state, select case and match arm per line.
  *   <li>Braces K&amp;R: the opening brace ends its line and the closing brace gets a line of its
  *       own; a body with nothing inside (not even a comment) is {@code {}}. A body with content is
- *       always broken into lines; {@code actions { a, b }} is the one brace list kept on a line.
+ *       always broken into lines; {@code actions { a, b }} is the one brace list kept on a line
+ *       (unless too long for it).
  *   <li>No optional {@code ;} or {@code ,} between statements, members, fields, keys and entries,
- *       and no trailing comma in lists. Two exceptions keep the output parsing as the input did:
+ *       and no trailing comma in a list on one line. Two exceptions keep the output parsing as the
+ *       input did:
  *       every match arm and select case whose body is not a block ends with {@code ,} (so that
  *       {@code reply} does not take the next arm's pattern as its value), and a bare
  *       {@code return} or {@code reply} keeps its {@code ;} when the next statement is a call
@@ -34,6 +38,12 @@ import org.antlr.v4.runtime.tree.TerminalNode;
  *   <li>Inline: argument and parameter lists {@code f(a, b)}, array literals {@code [1, 2]}, struct
  *       literals {@code Ipv4{src: 10.1.2.3, ttl: 64}} (name glued to the brace, no spaces inside),
  *       import lists {@code {Ipv4, IpProto}}, key tuples {@code (a, b) => act(x)}.
+ *   <li>Lines are at most 100 columns wide where the code allows: a member or statement that does
+ *       not fit breaks at the outermost level first, after each {@code /} of a packet stack and
+ *       before each {@code and} or {@code or} (or other operator) of a long expression, with the
+ *       continuation lines one level deeper, or after the {@code =} when only that makes the value
+ *       fit; a list that still does not fit puts its items one per line, one level deeper, each
+ *       with a trailing comma, and its closing bracket on a line of its own. See {@link Layout}.
  *   <li>Spaces around binary operators, {@code =}, {@code =>}, {@code ->}, {@code &&&} and
  *       {@code as}; one space after {@code :} and {@code ,}, none before; none around {@code .} and
  *       {@code ..}; unary operators glued ({@code -x}, {@code ~x}) except {@code not x}.
@@ -43,9 +53,10 @@ import org.antlr.v4.runtime.tree.TerminalNode;
  *       the top of a block, none before a closing brace; top level has the imports together, then
  *       one blank line before each declaration. The file ends with exactly one newline.
  *   <li>Comments are all kept: trailing comments stay at the end of their line, comments on their
- *       own line stay there (a {@code ///} doc comment directly above its declaration), and a
- *       comment that cannot stay where it was (inside an expression written on one line) moves onto
- *       its own line above the member or statement containing it. See {@link Printer}.
+ *       own line stay there (a {@code ///} doc comment directly above its declaration), a line
+ *       comment at a place where a line can break breaks it there, and a comment that cannot stay
+ *       where it was (inside an expression written on one line) moves onto its own line above the
+ *       member or statement containing it. See {@link Printer} and {@link Layout}.
  * </ul>
  *
  * <p>Formatting is idempotent: formatting the output again gives the same text.
@@ -55,14 +66,14 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
     /** Formats a spec that parsed without syntax errors. */
     public static String format(ApplParser.FileContext tree, CommonTokenStream tokens) {
         tokens.fill();
-        Formatter f = new Formatter(new Printer(tokens.getTokens()));
+        Formatter f = new Formatter(new Layout(new Printer(tokens.getTokens())));
         f.visit(tree);
         return f.out.finish();
     }
 
-    private final Printer out;
+    private final Layout out;
 
-    private Formatter(Printer out) {
+    private Formatter(Layout out) {
         this.out = out;
     }
 
@@ -112,6 +123,51 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
             }
             visit(items.get(i));
         }
+    }
+
+    /**
+     * Writes a bracketed list, {@code (a, b, c)}: on one line if it fits, else one item per line,
+     * each followed by a comma, between the brackets on lines of their own (see {@link Layout}).
+     * Every list this is used for allows a comma after its last item. {@code spaced} puts a space
+     * inside the brackets of the one-line form: {@code actions { a, b }}.
+     */
+    private void list(TerminalNode open, List<? extends ParseTree> items, List<TerminalNode> commas,
+            TerminalNode close, boolean spaced) {
+        tok(open);
+        if (items.isEmpty()) {
+            tok(close);
+            return;
+        }
+        out.openGroup(Kind.LIST);
+        out.lineBreak(spaced);
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                Token comma = commas.get(i - 1).getSymbol();
+                tok(comma);
+                out.breakAfter(comma, true);
+            }
+            visit(items.get(i));
+        }
+        out.trailingComma();
+        out.closingBreak(spaced);
+        out.closeGroup();
+        tok(close);
+    }
+
+    /**
+     * Writes the value after {@code sep} (an {@code =} or {@code +=} ..., a test's {@code ==}, or
+     * null after a send's port name; all already written) after a space, or on a line of its own
+     * when only that makes it fit.
+     */
+    private void value(Token sep, ParseTree value) {
+        out.openGroup(Kind.ASSIGN);
+        if (sep == null) {
+            out.lineBreak(true);
+        } else {
+            out.breakAfter(sep, true);
+        }
+        visit(value);
+        out.closeGroup();
     }
 
     /** Writes the item on a line of its own, as a construct that comments can be hoisted above. */
@@ -184,9 +240,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         sp(ctx.modulePath());
         if (ctx.LBRACE() != null) {
             tok(ctx.DOT());
-            tok(ctx.LBRACE());
-            commaList(ctx.importItem(), ctx.COMMA());
-            tok(ctx.RBRACE());
+            list(ctx.LBRACE(), ctx.importItem(), ctx.COMMA(), ctx.RBRACE(), false);
         } else if (ctx.AS() != null) {
             spTok(ctx.AS());
             sp(ctx.name());
@@ -219,7 +273,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         tok(ctx.COLON());
         sp(ctx.type());
         spTok(ctx.ASSIGN());
-        sp(ctx.expr());
+        value(ctx.ASSIGN().getSymbol(), ctx.expr());
         return null;
     }
 
@@ -266,11 +320,15 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         sp(ctx.type());
         if (ctx.LBRACK() != null) { // `options: bytes[(ihl - 5) * 4]`
             tok(ctx.LBRACK());
-            visit(ctx.expr());
+            visit(ctx.expr(0));
             tok(ctx.RBRACK());
         }
         if (ctx.LE() != null) {
             spTok(ctx.LE());
+        }
+        if (ctx.ASSIGN() != null) { // `version: u4 = 4`
+            spTok(ctx.ASSIGN());
+            value(ctx.ASSIGN().getSymbol(), ctx.expr(ctx.expr().size() - 1));
         }
         return null;
     }
@@ -321,11 +379,12 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
     }
 
     private void params(TerminalNode open, ParamListContext list, TerminalNode close) {
-        tok(open);
-        if (list != null) {
-            visit(list);
+        if (list == null) {
+            tok(open);
+            tok(close);
+        } else {
+            list(open, list.param(), list.COMMA(), close, false);
         }
-        tok(close);
     }
 
     @Override
@@ -444,7 +503,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         sp(ctx.type());
         if (ctx.ASSIGN() != null) {
             spTok(ctx.ASSIGN());
-            sp(ctx.expr());
+            value(ctx.ASSIGN().getSymbol(), ctx.expr());
         }
         return null;
     }
@@ -543,9 +602,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         sp(ctx.name(0));
         tok(ctx.COLON());
         sp(ctx.name(1));
-        tok(ctx.LPAREN());
-        commaList(ctx.namedArg(), ctx.COMMA());
-        tok(ctx.RPAREN());
+        list(ctx.LPAREN(), ctx.namedArg(), ctx.COMMA(), ctx.RPAREN(), false);
         return null;
     }
 
@@ -594,13 +651,8 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
     public Void visitActionsProp(ActionsPropContext ctx) {
         // `actions { allow, deny }`: a short list of names, kept on one line.
         tok(ctx.ACTIONS());
-        spTok(ctx.LBRACE());
-        if (!ctx.name().isEmpty()) {
-            out.space();
-            commaList(ctx.name(), ctx.COMMA());
-            out.space();
-        }
-        tok(ctx.RBRACE());
+        out.space();
+        list(ctx.LBRACE(), ctx.name(), ctx.COMMA(), ctx.RBRACE(), true);
         return null;
     }
 
@@ -638,9 +690,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
     @Override
     public Void visitTableEntry(TableEntryContext ctx) {
         if (ctx.LPAREN() != null) {
-            tok(ctx.LPAREN());
-            commaList(ctx.pattern(), ctx.COMMA());
-            tok(ctx.RPAREN());
+            list(ctx.LPAREN(), ctx.pattern(), ctx.COMMA(), ctx.RPAREN(), false);
         } else {
             visit(ctx.pattern(0));
         }
@@ -696,7 +746,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
     public Void visitSendStmt(SendStmtContext ctx) {
         tok(ctx.SEND());
         sp(ctx.name());
-        sp(ctx.expr());
+        value(null, ctx.expr());
         return null;
     }
 
@@ -714,7 +764,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         sp(ctx.name());
         if (ctx.EQ() != null) {
             spTok(ctx.EQ());
-            sp(ctx.expr());
+            value(ctx.EQ().getSymbol(), ctx.expr());
         }
         return null;
     }
@@ -725,7 +775,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         spTok(ctx.REPLY());
         if (ctx.EQ() != null) {
             spTok(ctx.EQ());
-            sp(ctx.expr());
+            value(ctx.EQ().getSymbol(), ctx.expr());
         }
         return null;
     }
@@ -779,7 +829,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
             sp(type);
         }
         spTok(assign);
-        sp(value);
+        value(assign.getSymbol(), value);
     }
 
     @Override
@@ -917,7 +967,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         visit(ctx.place());
         out.space();
         tok(ctx.op);
-        sp(ctx.expr());
+        value(ctx.op, ctx.expr());
         return null;
     }
 
@@ -973,12 +1023,39 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         return null;
     }
 
+    /**
+     * Writes an argument list. A sole argument that is itself a non-empty struct literal, array
+     * literal or call hugs the parentheses: when it is broken, its first line ends with
+     * <code>f(Flow{</code> and its last line is <code>})</code>, as rustfmt writes it (and Go code is
+     * written), rather than the argument going on a line of its own between them.
+     */
     private void args(TerminalNode open, ArgListContext list, TerminalNode close) {
-        tok(open);
-        if (list != null) {
-            visit(list);
+        if (list == null) {
+            tok(open);
+            tok(close);
+            return;
         }
-        tok(close);
+        List<ExprContext> items = list.expr();
+        if (items.size() == 1 && hugs(items.get(0))
+                && !out.hasComments(open.getSymbol(), items.get(0).getStart())
+                && !out.hasComments(items.get(0).getStop(), close.getSymbol())) {
+            tok(open);
+            visit(items.get(0));
+            tok(close);
+            return;
+        }
+        list(open, items, list.COMMA(), close, false);
+    }
+
+    private static boolean hugs(ExprContext e) {
+        if (e instanceof CallExprContext call) {
+            return call.argList() != null;
+        }
+        if (e instanceof PrimaryExprContext p) {
+            return p.primary() instanceof StructLiteralContext s && !s.fieldInit().isEmpty()
+                    || p.primary() instanceof ArrayLiteralContext a && !a.expr().isEmpty();
+        }
+        return false;
     }
 
     @Override
@@ -1014,21 +1091,65 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         return null;
     }
 
+    /**
+     * Writes {@code a + b - c}: the operands of the operators of one precedence level, as a chain
+     * that breaks before each operator ({@code a}, {@code + b}, {@code - c} on their lines), or
+     * after it for {@code *}, {@code /} and {@code %}, so that a packet stack ends each line with
+     * its {@code /}.
+     */
     @Override
     public Void visitBinaryExpr(BinaryExprContext ctx) {
-        visit(ctx.expr(0));
-        out.space();
-        tok(ctx.op);
-        sp(ctx.expr(1));
+        int level = precedence(ctx.op);
+        List<ExprContext> operands = new ArrayList<>();
+        List<Token> operators = new ArrayList<>();
+        ExprContext e = ctx;
+        while (e instanceof BinaryExprContext b && precedence(b.op) == level) {
+            operands.add(b.expr(1));
+            operators.add(b.op);
+            e = b.expr(0);
+        }
+        operands.add(e);
+        Collections.reverse(operands);
+        Collections.reverse(operators);
+        boolean breakAfter = level == 0;
+        out.openGroup(Kind.CHAIN);
+        visit(operands.get(0));
+        for (int i = 0; i < operators.size(); i++) {
+            Token op = operators.get(i);
+            if (breakAfter) {
+                out.space();
+                tok(op);
+                out.breakAfter(op, true);
+            } else {
+                out.breakBefore(op, true);
+                tok(op);
+                out.space();
+            }
+            visit(operands.get(i + 1));
+        }
+        out.closeGroup();
         return null;
+    }
+
+    /** The operator's precedence level, 0 the tightest, as in the grammar. */
+    private static int precedence(Token op) {
+        return switch (op.getType()) {
+            case ApplParser.STAR, ApplParser.SLASH, ApplParser.PERCENT -> 0;
+            case ApplParser.PLUS, ApplParser.MINUS -> 1;
+            case ApplParser.SHL, ApplParser.SHR -> 2;
+            case ApplParser.AMP -> 3;
+            case ApplParser.CARET -> 4;
+            case ApplParser.PIPE -> 5;
+            case ApplParser.AND -> 7;
+            case ApplParser.OR -> 8;
+            default -> 6; // == != < <= > >=
+        };
     }
 
     @Override
     public Void visitStructLiteral(StructLiteralContext ctx) {
         visit(ctx.qualifiedName());
-        tok(ctx.LBRACE());
-        commaList(ctx.fieldInit(), ctx.COMMA());
-        tok(ctx.RBRACE());
+        list(ctx.LBRACE(), ctx.fieldInit(), ctx.COMMA(), ctx.RBRACE(), false);
         return null;
     }
 
@@ -1050,9 +1171,7 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
 
     @Override
     public Void visitArrayLiteral(ArrayLiteralContext ctx) {
-        tok(ctx.LBRACK());
-        commaList(ctx.expr(), ctx.COMMA());
-        tok(ctx.RBRACK());
+        list(ctx.LBRACK(), ctx.expr(), ctx.COMMA(), ctx.RBRACK(), false);
         return null;
     }
 

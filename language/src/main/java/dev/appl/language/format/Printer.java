@@ -26,7 +26,9 @@ import org.antlr.v4.runtime.Token;
  * </ul>
  *
  * <p>Line breaks and spaces are requested, not written: the break happens when the next token or
- * comment arrives, so a request never leaves trailing white space or empty lines behind.
+ * comment arrives, so a request never leaves trailing white space or empty lines behind. The
+ * {@link Layout} in front of this printer decides where a long line breaks and requests those
+ * breaks too, with the continuation line's indentation.
  */
 final class Printer {
 
@@ -56,6 +58,7 @@ final class Printer {
     private final Deque<Construct> constructs = new ArrayDeque<>();
     private boolean started; // false until the first line begins
     private int indent;
+    private int lineIndent; // the indentation the current line started with
     private int last = -1; // index of the last source token (code or comment) written
 
     // Requests for the next output.
@@ -78,6 +81,56 @@ final class Printer {
 
     void dedent() {
         indent--;
+    }
+
+    // ---- For the Layout, which breaks long lines ------------------------------------------------
+
+    int indentLevel() {
+        return indent;
+    }
+
+    /** Sets the indentation of the next line (a continuation line of a broken construct). */
+    void setIndent(int level) {
+        indent = level;
+    }
+
+    /** Whether the next output starts a line. */
+    boolean atLineStart() {
+        return pendingNewline;
+    }
+
+    /** The indentation level the current line started with. */
+    int lineIndent() {
+        return lineIndent;
+    }
+
+    /** The width of the current line so far. */
+    int column() {
+        return cur.codePointCount(0, cur.length());
+    }
+
+    boolean pendingSpace() {
+        return pendingSpace;
+    }
+
+    /** Index of the last source token (code or comment) written, -1 before the first. */
+    int lastIndex() {
+        return last;
+    }
+
+    List<Token> tokens() {
+        return tokens;
+    }
+
+    /**
+     * Writes a separator that ends its line before the comments in front of it: they follow it
+     * when the next token is written, at the end of the line (a {@code //} comment just before a
+     * {@code ,} that ends a line goes after the comma).
+     */
+    void tokenBeforeComments(Token t) {
+        code(t.getTokenIndex(), t.getText());
+        afterOpenBrace = t.getType() == ApplLexer.LBRACE;
+        afterDoc = false;
     }
 
     /** Requests a line break before the next output; a later request replaces this one. */
@@ -234,6 +287,7 @@ final class Printer {
         pendingNewline = false;
         pendingSpace = false;
         firstInGroup = false;
+        lineIndent = indent;
         cur.append(INDENT.repeat(indent));
         // Comments hoisted out of a construct go right above its first line of code, or above the
         // `///` doc comments directly over it: below its other leading comments, in source order.
@@ -269,7 +323,7 @@ final class Printer {
         return false;
     }
 
-    private boolean newlineBetween(int from, int to) {
+    boolean newlineBetween(int from, int to) {
         for (int j = from + 1; j < to; j++) {
             Token t = tokens.get(j);
             if (t.getChannel() == Token.HIDDEN_CHANNEL && t.getText().indexOf('\n') >= 0) {

@@ -40,6 +40,7 @@ public final class ModuleLoader {
     }
 
     private static final String STDLIB_RESOURCE = "stdlib/";
+    private static final java.util.regex.Pattern IDENTIFIER = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final Path stdlibDir;
     private final SourceReader reader;
@@ -163,8 +164,8 @@ public final class ModuleLoader {
     }
 
     private void bindImport(Module module, CompilationUnit.Import imp) {
-        if (imp.path().stream().anyMatch(n -> n.text().equals("<missing>"))) {
-            return; // a syntax error, already reported
+        if (imp.path().stream().anyMatch(n -> !IDENTIFIER.matcher(n.text()).matches())) {
+            return; // a syntax error, already reported; recovery can leave odd text in a name
         }
         String path = imp.modulePath();
         Span at = imp.path().getFirst().span().to(imp.path().getLast().span());

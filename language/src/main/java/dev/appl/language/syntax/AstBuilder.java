@@ -88,8 +88,13 @@ final class AstBuilder {
     }
 
     private Decl.Header headerDecl(HeaderDeclContext ctx) {
-        List<Decl.HeaderField> fields = map(ctx.headerField(), f -> new Decl.HeaderField(doc(f), name(f.name(), f),
-                type(f.type(), f), f.LBRACK() != null ? expr(f.expr(), f) : null, f.LE() != null, span(f)));
+        List<Decl.HeaderField> fields = map(ctx.headerField(), f -> {
+            ExprContext length = f.LBRACK() != null && !f.expr().isEmpty() ? f.expr(0) : null;
+            ExprContext value = f.ASSIGN() != null ? f.expr(f.expr().size() - 1) : null;
+            return new Decl.HeaderField(doc(f), name(f.name(), f), type(f.type(), f),
+                    f.LBRACK() != null ? expr(length, f) : null, f.LE() != null,
+                    f.ASSIGN() != null ? expr(value, f) : null, span(f));
+        });
         return new Decl.Header(doc(ctx), name(ctx.name(), ctx), fields, span(ctx));
     }
 
@@ -551,7 +556,7 @@ final class AstBuilder {
         // Only the doc comments directly above, not ones separated by another kind of comment.
         List<String> lines = new ArrayList<>();
         for (int i = hidden.size() - 1; i >= 0 && hidden.get(i).getType() == ApplLexer.DOC_COMMENT; i--) {
-            String line = hidden.get(i).getText().substring(3);
+            String line = hidden.get(i).getText().substring(3).stripTrailing();
             lines.addFirst(line.startsWith(" ") ? line.substring(1) : line);
         }
         return String.join("\n", lines);

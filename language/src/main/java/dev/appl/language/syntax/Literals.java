@@ -32,6 +32,12 @@ final class Literals {
             invalid.report(span, "no digits");
             return BigInteger.ZERO;
         }
+        // Refuse absurd lengths before converting: BigInteger's parse is quadratic in the digits.
+        String significant = digits.replaceFirst("^0+(?=.)", "");
+        if (significant.length() > (radix == 16 ? 16 : radix == 2 ? 64 : 20)) {
+            invalid.report(span, "larger than 64 bits");
+            return BigInteger.ZERO;
+        }
         BigInteger value = new BigInteger(digits, radix);
         if (value.bitLength() > 64) {
             invalid.report(span, "larger than 64 bits");

@@ -7,7 +7,9 @@ import dev.appl.language.diag.Source;
 import dev.appl.language.diag.Span;
 import java.util.List;
 import org.antlr.v4.runtime.BailErrorStrategy;
-import org.antlr.v4.runtime.CharStreams;
+import java.nio.CharBuffer;
+import org.antlr.v4.runtime.CodePointBuffer;
+import org.antlr.v4.runtime.CodePointCharStream;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.DefaultErrorStrategy;
 import org.antlr.v4.runtime.Token;
@@ -22,7 +24,10 @@ public final class Parsing {
     private Parsing() {}
 
     public static ParseResult parse(Source source, Diagnostics diagnostics) {
-        ApplLexer lexer = new ApplLexer(CharStreams.fromString(source.text(), source.name()));
+        // A stream of UTF-16 units rather than code points, so that token offsets are the same
+        // string indices that spans, Java and editors use, even after a character outside the BMP.
+        ApplLexer lexer = new ApplLexer(CodePointCharStream.fromBuffer(
+                CodePointBuffer.withChars(CharBuffer.wrap(source.text().toCharArray())), source.name()));
         lexer.removeErrorListeners();
         CommonTokenStream tokens = new CommonTokenStream(lexer);
         tokens.fill();
@@ -33,6 +38,20 @@ public final class Parsing {
             return new ParseResult(source, empty, null, tokens, true);
         }
 
+        try {
+            return parse(source, tokens, diagnostics, errorsBefore);
+        } catch (StackOverflowError e) {
+            // Expressions nested thousands deep (a chain of unary minus signs, a generated file):
+            // the recursive descent parser runs out of stack. Report it rather than crash.
+            diagnostics.report(DiagnosticCode.NESTING_TOO_DEEP, new Span(source, 0, 0),
+                    "an expression or block deeper than the compiler's stack");
+            CompilationUnit empty = new CompilationUnit(source, List.of(), List.of(), new Span(source, 0, 0));
+            return new ParseResult(source, empty, null, tokens, true);
+        }
+    }
+
+    private static ParseResult parse(Source source, CommonTokenStream tokens, Diagnostics diagnostics,
+            int errorsBefore) {
         ApplParser parser = new ApplParser(tokens);
         parser.removeErrorListeners();
         ApplParser.FileContext tree;
@@ -94,7 +113,8 @@ public final class Parsing {
                 case ApplLexer.LPAREN, ApplLexer.LBRACE, ApplLexer.LBRACK -> {
                     if (++depth > MAX_NESTING) {
                         diagnostics.report(DiagnosticCode.NESTING_TOO_DEEP,
-                                new Span(source, t.getStartIndex(), t.getStopIndex() + 1), MAX_NESTING);
+                                new Span(source, t.getStartIndex(), t.getStopIndex() + 1),
+                                "brackets more than " + MAX_NESTING + " deep");
                         return false;
                     }
                 }

@@ -66,7 +66,7 @@ final class SyntaxErrors extends BaseErrorListener {
 
     static String describe(Token token) {
         if (token.getType() == Token.EOF) {
-            return "the end of the file";
+            return "end of file";
         }
         return "`" + token.getText() + "`";
     }
@@ -87,7 +87,7 @@ final class SyntaxErrors extends BaseErrorListener {
 
     private static String display(int type, Vocabulary vocabulary) {
         if (type == Token.EOF) {
-            return "the end of the file";
+            return "end of file";
         }
         String literal = vocabulary.getLiteralName(type);
         if (literal != null) {

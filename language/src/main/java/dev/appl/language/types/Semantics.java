@@ -53,4 +53,9 @@ public final class Semantics {
     public HeaderLayout layoutOf(Decl.Header header) {
         return layouts.get(header);
     }
+
+    /** Every header layout computed, for the compiler's serializers. */
+    public Map<Decl.Header, HeaderLayout> layouts() {
+        return Collections.unmodifiableMap(layouts);
+    }
 }

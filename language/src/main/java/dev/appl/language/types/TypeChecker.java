@@ -117,8 +117,8 @@ public final class TypeChecker {
 
     /** Checks an expression against a type and requires it to be constant. */
     private void expectConst(Expr e, Type type, Ctx ctx, String what) {
-        Type actual = expect(e, type, ctx.with(Where.DECL, null), new Env(null));
-        if (!(actual instanceof Type.Error) && !consts.isConstant(e)) {
+        expect(e, type, ctx.with(Where.DECL, null), new Env(null));
+        if (!(sem.typeOf(e) instanceof Type.Error) && !consts.isConstant(e)) {
             diags.report(DiagnosticCode.NOT_CONSTANT, e.span(), what);
         }
     }
@@ -206,6 +206,10 @@ public final class TypeChecker {
                 if (!(t instanceof Type.Bytes) && !(t instanceof Type.Error)) {
                     diags.report(DiagnosticCode.INVALID_HEADER_FIELD, f.type().span(), t.display() + "[...]");
                 }
+                if (f.defaultValue() != null) {
+                    diags.report(DiagnosticCode.INVALID_DECLARATION, f.defaultValue().span(),
+                            "a trailing `bytes[...]` field has no default: its length comes from the packet");
+                }
                 Type lt = expr(f.length(), null, ctx.with(Where.DECL, null), scope);
                 requireInteger(f.length(), lt);
                 fields.add(new HeaderLayout.FieldLayout(f, Type.BYTES, bit, 0, false));
@@ -222,6 +226,9 @@ public final class TypeChecker {
             }
             if (f.littleEndian() && (bit % 8 != 0 || width % 8 != 0)) {
                 diags.report(DiagnosticCode.INVALID_BYTE_ORDER, f.name().span(), f.name().text());
+            }
+            if (f.defaultValue() != null) {
+                expectConst(f.defaultValue(), t, ctx, "a header field's default");
             }
             fields.add(new HeaderLayout.FieldLayout(f, t, bit, width, f.littleEndian()));
             scope.define(f.name(), t, false);
@@ -559,7 +566,7 @@ public final class TypeChecker {
         }
     }
 
-    /** An action's leading parameters named like the table's are bound from the table's arguments. */
+    /** An action's parameters named like the table's are bound from the table's arguments (same type required). */
     private void checkActionBinding(Decl.Table t, Decl.Action a, Span at) {
         for (Decl.Param ap : a.params()) {
             for (Decl.Param tp : t.params()) {
@@ -593,6 +600,11 @@ public final class TypeChecker {
         List<Decl.Param> data = actionData(t, a);
         if (data.size() != call.args().size()) {
             diags.report(DiagnosticCode.ARGUMENT_COUNT, call.span(), a.name().text(), data.size(), call.args().size());
+            if (data.size() != a.params().size()) {
+                diags.noteLast(Note.plain("an entry gives only the action's data; parameters named like the table's ("
+                        + String.join(", ", t.params().stream().map(p -> "`" + p.name().text() + "`").toList())
+                        + ") come from the table's arguments"));
+            }
         }
         for (int i = 0; i < Math.min(data.size(), call.args().size()); i++) {
             expectConst(call.args().get(i), sem.typeOf(data.get(i).type()), ctx, "an entry's action argument");

@@ -32,12 +32,17 @@ public final class ValidityChecker {
     /** "Header {@code header} of the parsed value {@code base} is valid." */
     private record Fact(Symbol.Local base, String header) {}
 
-    /** A header that a table, action or function reads from its parameter number {@code param}. */
+    /** A header that a table, action or function reads (or pops) from its parameter number {@code param}. */
     private record Need(int param, String header, Span readAt) {}
+
+    /** What a callee asks of its callers: headers it reads, and headers it pops (invalid after the call). */
+    private record Summary(List<Need> needs, List<Need> pops) {
+        static final Summary NONE = new Summary(List.of(), List.of());
+    }
 
     private final Semantics sem;
     private final Diagnostics diags;
-    private final Map<Decl, List<Need>> summaries = new IdentityHashMap<>();
+    private final Map<Decl, Summary> summaries = new IdentityHashMap<>();
     private final Set<Decl> summarizing = new HashSet<>();
 
     public ValidityChecker(Semantics semantics, Diagnostics diagnostics) {
@@ -110,53 +115,67 @@ public final class ValidityChecker {
 
     // ---- Summaries of what callees need ---------------------------------------------------------
 
-    private List<Need> summary(Decl d) {
-        List<Need> done = summaries.get(d);
+    private Summary summary(Decl d) {
+        Summary done = summaries.get(d);
         if (done != null) {
             return done;
         }
         if (!summarizing.add(d)) {
-            return List.of(); // recursion is reported by BoundedWorkChecker
+            return Summary.NONE; // recursion is reported by BoundedWorkChecker
         }
-        List<Need> needs = new ArrayList<>();
+        Collector c = switch (d) {
+            case Decl.Fn f -> params(f.params());
+            case Decl.Action a -> params(a.params());
+            case Decl.Table t -> params(t.params());
+            default -> params(List.of());
+        };
         switch (d) {
-            case Decl.Fn f -> new Walk(params(f.params(), needs)).block(f.body(), Set.of());
-            case Decl.Action a -> new Walk(params(a.params(), needs)).block(a.body(), Set.of());
+            case Decl.Fn f -> new Walk(c).block(f.body(), Set.of());
+            case Decl.Action a -> new Walk(c).block(a.body(), Set.of());
             case Decl.Table t -> {
-                Map<Symbol.Local, Integer> params = params(t.params(), needs).indexes;
-                Walk walk = new Walk(new Collector(params, needs));
+                Walk walk = new Walk(c);
                 t.keys().forEach(k -> walk.reads(k.expr(), Set.of()));
                 for (var name : t.actions()) {
                     if (sem.referenceOf(name) instanceof Symbol.DeclSymbol(Decl.Action a, var m)) {
-                        for (Need n : summary(a)) {
-                            String pname = a.params().get(n.param()).name().text();
-                            for (int i = 0; i < t.params().size(); i++) {
-                                if (t.params().get(i).name().text().equals(pname)) {
-                                    needs.add(new Need(i, n.header(), n.readAt()));
-                                }
-                            }
-                        }
+                        Summary s = summary(a);
+                        c.needs().addAll(rebind(s.needs(), a, t));
+                        c.pops().addAll(rebind(s.pops(), a, t));
                     }
                 }
             }
             default -> {}
         }
         summarizing.remove(d);
-        summaries.put(d, needs);
-        return needs;
+        Summary summary = new Summary(List.copyOf(c.needs()), List.copyOf(c.pops()));
+        summaries.put(d, summary);
+        return summary;
     }
 
-    /** Where a callee's unproven reads of its own parameters go: into its summary, not an error. */
-    private record Collector(Map<Symbol.Local, Integer> indexes, List<Need> needs) {}
+    /** An action's needs of its parameters, as needs of the table parameters they are bound to. */
+    private static List<Need> rebind(List<Need> needs, Decl.Action a, Decl.Table t) {
+        List<Need> out = new ArrayList<>();
+        for (Need n : needs) {
+            String pname = a.params().get(n.param()).name().text();
+            for (int i = 0; i < t.params().size(); i++) {
+                if (t.params().get(i).name().text().equals(pname)) {
+                    out.add(new Need(i, n.header(), n.readAt()));
+                }
+            }
+        }
+        return out;
+    }
 
-    private Collector params(List<Decl.Param> params, List<Need> needs) {
+    /** Where a callee's unproven reads and its pops of its own parameters go: into its summary. */
+    private record Collector(Map<Symbol.Local, Integer> indexes, List<Need> needs, List<Need> pops) {}
+
+    private Collector params(List<Decl.Param> params) {
         Map<Symbol.Local, Integer> indexes = new IdentityHashMap<>();
         for (int i = 0; i < params.size(); i++) {
             if (sem.referenceOf(params.get(i).name()) instanceof Symbol.Local l) {
                 indexes.put(l, i);
             }
         }
-        return new Collector(indexes, needs);
+        return new Collector(indexes, new ArrayList<>(), new ArrayList<>());
     }
 
     // ---- The flow analysis ----------------------------------------------------------------------
@@ -164,6 +183,8 @@ public final class ValidityChecker {
     /** Walks one body. A state is the set of facts known; null means the path has ended. */
     private final class Walk {
         private final Collector collector;
+        /** Headers popped by callees during the current statement: invalid once it is done. */
+        private final Set<Fact> popped = new HashSet<>();
 
         Walk(Collector collector) {
             this.collector = collector;
@@ -176,6 +197,11 @@ public final class ValidityChecker {
                     return null;
                 }
                 facts = stmt(s, facts);
+                if (facts != null && !popped.isEmpty()) {
+                    facts = new HashSet<>(facts);
+                    facts.removeAll(popped);
+                }
+                popped.clear();
             }
             return facts;
         }
@@ -248,13 +274,11 @@ public final class ValidityChecker {
                 }
                 case Stmt.Pop p -> {
                     reads(p.header(), facts);
-                    Fact popped = fact(p.header());
-                    if (popped == null) {
-                        yield facts;
+                    Fact gone = fact(p.header());
+                    if (gone != null) {
+                        pop(gone, p.span());
                     }
-                    Set<Fact> less = new HashSet<>(facts);
-                    less.remove(popped);
-                    yield less;
+                    yield facts;
                 }
                 case Stmt.Assign a -> {
                     reads(a.target(), facts);
@@ -325,16 +349,36 @@ public final class ValidityChecker {
             if (!(ds.decl() instanceof Decl.Table || ds.decl() instanceof Decl.Action || ds.decl() instanceof Decl.Fn)) {
                 return;
             }
-            for (Need need : summary(ds.decl())) {
-                if (need.param() >= c.args().size()) {
-                    continue;
-                }
-                Expr arg = c.args().get(need.param());
-                if (arg instanceof Expr.NameRef n && sem.referenceOf(n) instanceof Symbol.Local base) {
-                    require(new Fact(base, need.header()), facts, arg.span(),
+            Summary summary = summary(ds.decl());
+            for (Need need : summary.needs()) {
+                Symbol.Local base = argument(c, need);
+                if (base != null) {
+                    require(new Fact(base, need.header()), facts, c.args().get(need.param()).span(),
                             Note.at(need.readAt(), ds.describe() + " `" + ds.name() + "` reads `" + need.header()
                                     + "` here"));
                 }
+            }
+            for (Need pop : summary.pops()) {
+                Symbol.Local base = argument(c, pop);
+                if (base != null) {
+                    pop(new Fact(base, pop.header()), pop.readAt());
+                }
+            }
+        }
+
+        private Symbol.Local argument(Expr.Call c, Need need) {
+            if (need.param() < c.args().size() && c.args().get(need.param()) instanceof Expr.NameRef n
+                    && sem.referenceOf(n) instanceof Symbol.Local base) {
+                return base;
+            }
+            return null;
+        }
+
+        /** A header stops being valid at the end of the current statement; a callee reports it to its callers. */
+        private void pop(Fact gone, Span at) {
+            popped.add(gone);
+            if (collector != null && collector.indexes().containsKey(gone.base())) {
+                collector.pops().add(new Need(collector.indexes().get(gone.base()), gone.header(), at));
             }
         }
 

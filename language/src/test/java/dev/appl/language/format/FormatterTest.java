@@ -191,8 +191,10 @@ class FormatterTest {
 
                 /// The doc.
                 fn f() { // opening
-                    // first
-                    let x = g(1, 2) // after
+                    let x = g(
+                        1, // first
+                        2,
+                    ) // after
                     /* block
                        comment */
                     let y = 1 + /* inline */ 2
@@ -220,13 +222,304 @@ class FormatterTest {
         assertEquals("// only a comment\n", format("\n\n// only a comment   \n\n"));
     }
 
+    // ---- Line wrapping -------------------------------------------------------------------------
+
+    @Test
+    void wrapsALongSendStackAfterEachSlash() {
+        // The second send is exactly 100 columns wide and stays; the third is 101 and breaks.
+        String in = """
+                appliance A {
+                    test "stacks" {
+                        send outside Ethernet{type: EtherType.Ipv4} / Ipv4{protocol: IpProto.Tcp, src: 198.51.100.7, dst: 192.0.2.10} / Tcp{src_port: 40000, dst_port: 22, syn: true}
+                        send out Ethernet{type: EtherType.Ipv4} / Ipv4{protocol: IpProto.Tcp, src: 10.0.0.1} / x"01"
+                        send out Ethernet{type: EtherType.Ipv4} / Ipv4{protocol: IpProto.Tcp, src: 10.0.0.10} / x"01"
+                        let syn = Ipv4{protocol: IpProto.Tcp, src: 198.51.100.7, dst: 192.0.2.10} /
+                                  Tcp{src_port: 51515, dst_port: 80, syn: true}
+                    }
+                }
+                """;
+        String expected = """
+                appliance A {
+                    test "stacks" {
+                        send outside Ethernet{type: EtherType.Ipv4} /
+                            Ipv4{protocol: IpProto.Tcp, src: 198.51.100.7, dst: 192.0.2.10} /
+                            Tcp{src_port: 40000, dst_port: 22, syn: true}
+                        send out Ethernet{type: EtherType.Ipv4} / Ipv4{protocol: IpProto.Tcp, src: 10.0.0.1} / x"01"
+                        send out Ethernet{type: EtherType.Ipv4} /
+                            Ipv4{protocol: IpProto.Tcp, src: 10.0.0.10} /
+                            x"01"
+                        let syn = Ipv4{protocol: IpProto.Tcp, src: 198.51.100.7, dst: 192.0.2.10} /
+                            Tcp{src_port: 51515, dst_port: 80, syn: true}
+                    }
+                }
+                """;
+        assertWraps(in, expected);
+    }
+
+    @Test
+    void wrapsALongConditionBeforeAndOr() {
+        // `or` is the outer level; an `and` chain that then fits stays on its line. The same rule
+        // breaks any other long chain of operators, before the operator.
+        String in = """
+                fn f() {
+                    if h.tcp.valid and h.tcp.dst_port == 22 and h.ip.src != 10.0.0.1 or h.udp.valid and h.udp.dst_port == 53 { drop }
+                    if h.ip.more_fragments or h.ip.frag_offset != 0 or h.ip.total_len < 20 or h.ip.version != 4 or h.ip.ihl < 5 { drop }
+                    let sum = ((~old_checksum) as u32) + ((~high16(old_value)) as u32) + ((~low16(old_value)) as u32) + (high16(new_value) as u32)
+                }
+                """;
+        String expected = """
+                fn f() {
+                    if h.tcp.valid and h.tcp.dst_port == 22 and h.ip.src != 10.0.0.1
+                        or h.udp.valid and h.udp.dst_port == 53 {
+                        drop
+                    }
+                    if h.ip.more_fragments
+                        or h.ip.frag_offset != 0
+                        or h.ip.total_len < 20
+                        or h.ip.version != 4
+                        or h.ip.ihl < 5 {
+                        drop
+                    }
+                    let sum = ((~old_checksum) as u32)
+                        + ((~high16(old_value)) as u32)
+                        + ((~low16(old_value)) as u32)
+                        + (high16(new_value) as u32)
+                }
+                """;
+        assertWraps(in, expected);
+    }
+
+    @Test
+    void wrapsALongStructOrArrayLiteralOnePerLine() {
+        // A trailing comma in the source is written once when the literal breaks and dropped
+        // when it fits on its line.
+        String in = """
+                fn f() {
+                    let t = FiveTuple{src: h.ip.src, dst: h.ip.dst, protocol: h.ip.protocol, src_port: src_port, dst_port: dst_port,}
+                    let u = FiveTuple{src: h.ip.src, dst: h.ip.dst,}
+                    let q = [10.1.0.1, 10.1.0.2, 10.1.0.3, 10.1.0.4, 10.2.0.1, 10.2.0.2, 10.2.0.3, 10.2.0.4, 10.3.0.1, 10.3.0.2]
+                }
+                """;
+        String expected = """
+                fn f() {
+                    let t = FiveTuple{
+                        src: h.ip.src,
+                        dst: h.ip.dst,
+                        protocol: h.ip.protocol,
+                        src_port: src_port,
+                        dst_port: dst_port,
+                    }
+                    let u = FiveTuple{src: h.ip.src, dst: h.ip.dst}
+                    let q = [
+                        10.1.0.1,
+                        10.1.0.2,
+                        10.1.0.3,
+                        10.1.0.4,
+                        10.2.0.1,
+                        10.2.0.2,
+                        10.2.0.3,
+                        10.2.0.4,
+                        10.3.0.1,
+                        10.3.0.2,
+                    ]
+                }
+                """;
+        assertWraps(in, expected);
+    }
+
+    @Test
+    void wrapsALongCallOnePerLine() {
+        // Argument, parameter and import lists break like literals. A sole argument that is a
+        // struct literal (or array literal, or call) hugs the parentheses: `f(Flow{` ... `})`.
+        String in = """
+                import std.net.ipv4.{Ipv4, IpProto, header_checksum, Ipv4Option, Ipv4OptionType, Ipv4Flags, Dscp, Ecn}
+                fn checksum_of_the_pseudo_header(source_address: ip4, destination_address: ip4, protocol: u8) -> u16 {
+                    var c = incremental_update(update_ip4(h.udp.checksum, old_src, public_ip), h.udp.src_port, public_port)
+                    outbound.put(Flow{protocol: back.protocol, inside_ip: dest.ip, remote_port: back.remote_port}, Binding{public_port: p})
+                    expect_that(outbound.contains(Flow{protocol: IpProto.Tcp, inside_ip: 192.168.1.10, inside_port: 40000}))
+                }
+                """;
+        String expected = """
+                import std.net.ipv4.{
+                    Ipv4,
+                    IpProto,
+                    header_checksum,
+                    Ipv4Option,
+                    Ipv4OptionType,
+                    Ipv4Flags,
+                    Dscp,
+                    Ecn,
+                }
+
+                fn checksum_of_the_pseudo_header(
+                    source_address: ip4,
+                    destination_address: ip4,
+                    protocol: u8,
+                ) -> u16 {
+                    var c = incremental_update(
+                        update_ip4(h.udp.checksum, old_src, public_ip),
+                        h.udp.src_port,
+                        public_port,
+                    )
+                    outbound.put(
+                        Flow{protocol: back.protocol, inside_ip: dest.ip, remote_port: back.remote_port},
+                        Binding{public_port: p},
+                    )
+                    expect_that(outbound.contains(Flow{
+                        protocol: IpProto.Tcp,
+                        inside_ip: 192.168.1.10,
+                        inside_port: 40000,
+                    }))
+                }
+                """;
+        assertWraps(in, expected);
+    }
+
+    @Test
+    void breaksALiteralInsideABrokenStack() {
+        // The stack breaks first; the Ipv4 literal still does not fit on its line, so it breaks
+        // too, one level deeper than that line, and the stack goes on after its `}`.
+        String in = """
+                appliance A {
+                    test "nested" {
+                        send inside Ethernet{type: EtherType.Ipv4} / Ipv4{total_len: 40, protocol: IpProto.Tcp, checksum: 0x8ee3, src: 192.168.1.10, dst: 198.51.100.7} / Tcp{src_port: 40000, dst_port: 443}
+                    }
+                }
+                """;
+        String expected = """
+                appliance A {
+                    test "nested" {
+                        send inside Ethernet{type: EtherType.Ipv4} /
+                            Ipv4{
+                                total_len: 40,
+                                protocol: IpProto.Tcp,
+                                checksum: 0x8ee3,
+                                src: 192.168.1.10,
+                                dst: 198.51.100.7,
+                            } /
+                            Tcp{src_port: 40000, dst_port: 443}
+                    }
+                }
+                """;
+        assertWraps(in, expected);
+    }
+
+    @Test
+    void aLineCommentInsideALiteralBreaksIt() {
+        // A `//` comment must end a line: the literal (or stack, or condition) around it breaks
+        // even though it would fit, and the comment ends the line it was on. One just before a
+        // `,` goes after it; one just after `and` goes before it.
+        String in = """
+                fn f() {
+                    let p = Ipv4{total_len: 40, // with the tcp header
+                        protocol: IpProto.Tcp, src: 10.0.0.1 /* inside */}
+                    let q = Ipv4{
+                        // the defaults for the rest
+                        total_len: 40 // not 20
+                        , src: 10.0.0.1}
+                    let r = Ethernet{type: EtherType.Ipv4} / // the inner packet follows
+                        inner
+                    if a and // the first
+                        b { drop }
+                }
+                """;
+        String expected = """
+                fn f() {
+                    let p = Ipv4{
+                        total_len: 40, // with the tcp header
+                        protocol: IpProto.Tcp,
+                        src: 10.0.0.1, /* inside */
+                    }
+                    let q = Ipv4{
+                        // the defaults for the rest
+                        total_len: 40, // not 20
+                        src: 10.0.0.1,
+                    }
+                    let r = Ethernet{type: EtherType.Ipv4} / // the inner packet follows
+                        inner
+                    if a // the first
+                        and b {
+                        drop
+                    }
+                }
+                """;
+        assertWraps(in, expected);
+    }
+
+    @Test
+    void breaksAfterTheEqualsOnlyWhenThatMakesItFit() {
+        // `let request =` and `==` break because on the statement's line the Ethernet literal
+        // would have to break as well; the call fits whole on a line of its own. Header field
+        // defaults are kept.
+        String in = """
+                header Ipv4 { version: u4 = 4  ihl: u4 = 5 }
+                appliance A {
+                    test "values" {
+                        let request = Ethernet{dst: ff:ff:ff:ff:ff:ff, src: 02:00:00:00:00:07, type: EtherType.Arp} / Arp{op: ArpOp.Request, sender_mac: 02:00:00:00:00:07, sender_ip: 192.0.2.1}
+                        expect forward servers == Ethernet{dst: 02:00:00:00:00:fe, src: 02:00:00:00:00:01, type: EtherType.Ipv4} / inner
+                        let checksum_of_everything = transport_checksum4(source_address, destination_address, 17)
+                        let checksum_of_everything_here = transport_checksum4(source_address, destination_address, 17)
+                    }
+                }
+                """;
+        String expected = """
+                header Ipv4 {
+                    version: u4 = 4
+                    ihl: u4 = 5
+                }
+
+                appliance A {
+                    test "values" {
+                        let request =
+                            Ethernet{dst: ff:ff:ff:ff:ff:ff, src: 02:00:00:00:00:07, type: EtherType.Arp} /
+                            Arp{op: ArpOp.Request, sender_mac: 02:00:00:00:00:07, sender_ip: 192.0.2.1}
+                        expect forward servers ==
+                            Ethernet{dst: 02:00:00:00:00:fe, src: 02:00:00:00:00:01, type: EtherType.Ipv4} / inner
+                        let checksum_of_everything = transport_checksum4(source_address, destination_address, 17)
+                        let checksum_of_everything_here =
+                            transport_checksum4(source_address, destination_address, 17)
+                    }
+                }
+                """;
+        assertWraps(in, expected);
+    }
+
+    /** Formats {@code in} to {@code expected}, which formats to itself, keeping tokens and comments. */
+    private static void assertWraps(String in, String expected) {
+        assertEquals(expected, format(in));
+        assertEquals(expected, format(expected), "not idempotent");
+        assertEquals(codeTokens(in), codeTokens(expected));
+        List<String> before = comments(in);
+        List<String> after = comments(expected);
+        before.sort(null);
+        after.sort(null);
+        assertEquals(before, after);
+        assertTrue(expected.lines().allMatch(l -> l.length() <= 100), expected);
+    }
+
     // ---- Properties, over every input ----------------------------------------------------------
 
     static Stream<String> inputs() {
-        List<String> inputs = new ArrayList<>(List.of(FIREWALL, ODD_CORNERS));
+        List<String> inputs = new ArrayList<>(List.of(FIREWALL, ODD_CORNERS, LONG_LINES));
         inputs.add(commentEverywhere(FIREWALL));
         inputs.add(commentEverywhere(ODD_CORNERS));
+        inputs.add(commentEverywhere(LONG_LINES));
         return inputs.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("inputs")
+    void keepsCodeWithinTheWidth(String in) {
+        // Only comments may reach past column 100: trailing ones, and inline ones in the inputs
+        // with a comment between every two tokens.
+        for (String line : format(in).lines().toList()) {
+            int comment = line.indexOf("//");
+            int block = line.indexOf("/*");
+            String code = line.substring(0, comment >= 0 ? comment : line.length());
+            if (block < 0 || line.length() <= 100) {
+                assertTrue(code.stripTrailing().length() <= 100, line);
+            }
+        }
     }
 
     @ParameterizedTest
@@ -335,6 +628,31 @@ class FormatterTest {
                 var sum: u32 = 0
                 for i in 0..n max 30 { sum += (data[2 * i] as u32) << 8 }
                 return ~(sum as u16)
+            }
+            """;
+
+    /** Lines far longer than the width, as tests and handlers have them, written on one line. */
+    private static final String LONG_LINES = """
+            import std.net.ipv4.{Ipv4, IpProto, header_checksum, Ipv4Option, Ipv4OptionType, Ipv4Flags, Ipv4Dscp}
+            appliance Nat {
+                fn pick(source_address: ip4, destination_address: ip4, protocol: u8, port: u16, attempt: u16) -> u16 {
+                    var c = incremental_update(update_ip4(h.udp.checksum, old_src, public_ip), h.udp.src_port, public_port)
+                    let flow = Flow{protocol: h.ip.protocol, inside_ip: h.ip.src, inside_port: inside_port, remote_ip: h.ip.dst}
+                    inbound.put(ReturnKey{protocol: flow.protocol, remote_ip: flow.remote_ip, remote_port: flow.remote_port}, Endpoint{ip: flow.inside_ip, port: flow.inside_port})
+                    if h.ip.more_fragments or h.ip.frag_offset != 0 or h.ip.total_len < 20 and h.ip.version != 4 or not h.ip.valid { drop }
+                    let sum = ((~old_checksum) as u32) + ((~high16(old_value)) as u32) + ((~low16(old_value)) as u32) + (high16(new_value) as u32) + (low16(new_value) as u32)
+                    h.udp.checksum = incremental_update(update_ip4(h.udp.checksum, old_dst, dest.ip), h.udp.dst_port, dest.port)
+                    match p.kind { Kind.A => reply Resp{ok: true, code: 200, reason: "a reason long enough to need a line of its own"}, _ => drop }
+                    return [10.1.0.1, 10.1.0.2, 10.1.0.3, 10.1.0.4, 10.2.0.1, 10.2.0.2, 10.2.0.3, 10.2.0.4, 10.3.0.1, 10.3.0.2]
+                }
+                table services(h: Headers) { key { h.ip.dst: exact } actions { to_pool, miss } const entries { (192.0.2.10, IpProto.Tcp, 80, 0x06 &&& 0xff, 10.0.0.0/8, 22..22, fe80::/10, 1, 2, 3) => to_pool(0, 4, 1000000, 2000000, 3000000, 4000000, 5000000) } }
+                test "an outbound connection leaves with the public address and a public port" {
+                    send inside Ethernet{type: EtherType.Ipv4} / Ipv4{total_len: 40, protocol: IpProto.Tcp, checksum: 0x8ee3, src: 192.168.1.10, dst: 198.51.100.7} / Tcp{src_port: 40000, dst_port: 443, seq_num: 1000, syn: true, window: 65535, checksum: 0x2212}
+                    expect forward outside == Ethernet{dst: 02:00:00:00:00:fe, src: 02:00:00:00:00:01, type: EtherType.Ipv4} / Ipv4{total_len: 40, protocol: IpProto.Tcp, checksum: 0x1494} / x"de ad be ef"
+                    expect outbound.contains(Flow{protocol: IpProto.Tcp, inside_ip: 192.168.1.10, inside_port: 40000, remote_ip: 198.51.100.7, remote_port: 443})
+                    let request = Ethernet{dst: ff:ff:ff:ff:ff:ff, src: 02:00:00:00:00:07, type: EtherType.Arp} / Arp{op: ArpOp.Request, sender_mac: 02:00:00:00:00:07, sender_ip: 203.0.113.254, target_ip: 203.0.113.1}
+                    expect reply == Ethernet{type: EtherType.Ipv4} / Ipv4{total_len: 40, protocol: IpProto.Tcp, checksum: 0x8ee3, src: 192.168.1.10} / x"00"
+                }
             }
             """;
 

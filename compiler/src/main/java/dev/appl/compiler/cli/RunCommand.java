@@ -1,0 +1,279 @@
+package dev.appl.compiler.cli;
+
+import dev.appl.compiler.interp.Interpreter;
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.lower.Lowering;
+import dev.appl.compiler.lower.Unsupported;
+import dev.appl.language.Compilation;
+import dev.appl.language.ast.Decl;
+import dev.appl.language.diag.Diagnostic;
+import dev.appl.language.diag.DiagnosticRenderer;
+import dev.appl.language.resolve.Module;
+import dev.appl.runtime.io.PcapFile;
+import dev.appl.runtime.io.PcapWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code applc run}: runs an appliance over packet traces and prints what happened to them. */
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = "Runs an appliance over pcap traces. Each packet port reads the trace it is bound to"
+                + " (its default binding in the spec, or --port); packets forwarded or replied to a port are"
+                + " written to that port's out= file when it has one. Prints packets in and out per port,"
+                + " drops, malformed packets and counters. Runs on the reference interpreter.")
+final class RunCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SPEC", description = "The spec file of the appliance.")
+    Path specFile;
+
+    @Option(names = "--port", paramLabel = "NAME=pcap:IN.pcap[,out=OUT.pcap]",
+            description = "Binds a port to a trace to read and, optionally, a trace to write.")
+    List<String> ports = new ArrayList<>();
+
+    @Option(names = "--param", paramLabel = "NAME=VALUE", description = "Sets a param, written as in a spec.")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--appliance", paramLabel = "NAME", description = "Which appliance, when the spec has several.")
+    String applianceName;
+
+    @Option(names = "--stdlib", paramLabel = "DIR", description = "Read std.* modules from DIR instead of the bundled stdlib.")
+    Path stdlib;
+
+    /** A packet port's binding: a trace to read (or none) and a trace to write (or none). */
+    private record Binding(Path in, Path out) {}
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return run(out, err);
+        } catch (UsageError e) {
+            err.println("applc: " + e.getMessage());
+            err.flush();
+            return Applc.EXIT_USAGE;
+        } catch (IOException e) {
+            err.println("applc: " + e.getMessage());
+            err.flush();
+            return Applc.EXIT_USAGE;
+        }
+    }
+
+    private static final class UsageError extends Exception {
+        UsageError(String message) {
+            super(message);
+        }
+    }
+
+    private int run(PrintWriter out, PrintWriter err) throws UsageError, IOException {
+        Compilation compilation = new Compilation(SpecFiles.stdlibFor(stdlib, List.of(specFile)), Files::readAllBytes,
+                false);
+        Module module;
+        try {
+            module = compilation.add(specFile);
+        } catch (IOException e) {
+            throw new UsageError("cannot read " + specFile + ": " + e.getMessage());
+        }
+        Compilation.Result result = compilation.check();
+        if (result.diagnostics().hasErrors()) {
+            for (Diagnostic d : result.diagnostics().sorted()) {
+                err.print(DiagnosticRenderer.render(d));
+            }
+            err.flush();
+            return Applc.EXIT_ERRORS;
+        }
+        Decl.Appliance appliance = pickAppliance(module);
+        IrAppliance ir;
+        try {
+            ir = Lowering.lower(appliance, result.semantics());
+        } catch (Unsupported e) {
+            throw new UsageError(e.span() + ": " + e.getMessage());
+        }
+        Map<String, Object> paramValues;
+        try {
+            paramValues = ParamValues.parse(ir, params);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+        Map<Integer, Binding> bindings = bindings(ir);
+        Interpreter engine = new Interpreter(ir, paramValues);
+        return replay(ir, engine, bindings, out);
+    }
+
+    private Decl.Appliance pickAppliance(Module module) throws UsageError {
+        List<Decl.Appliance> all = module.decls().stream().filter(Decl.Appliance.class::isInstance)
+                .map(Decl.Appliance.class::cast).toList();
+        if (applianceName != null) {
+            return all.stream().filter(a -> a.name().text().equals(applianceName)).findFirst()
+                    .orElseThrow(() -> new UsageError(specFile + " has no appliance `" + applianceName + "`"));
+        }
+        if (all.size() != 1) {
+            throw new UsageError(specFile + (all.isEmpty() ? " declares no appliance"
+                    : " declares several appliances; choose one with --appliance"));
+        }
+        return all.getFirst();
+    }
+
+    /** Port bindings: the spec's defaults (relative to its folder), overridden by --port. */
+    private Map<Integer, Binding> bindings(IrAppliance ir) throws UsageError {
+        Map<Integer, Binding> bindings = new LinkedHashMap<>();
+        Path base = specFile.toAbsolutePath().getParent();
+        for (int i = 0; i < ir.ports.size(); i++) {
+            IrAppliance.Port p = ir.ports.get(i);
+            if (p.binding() != null && p.kind().equals("packet") && p.binding().startsWith("pcap:")) {
+                bindings.put(i, parseBinding(p.name(), p.binding(), base));
+            }
+        }
+        for (String option : ports) {
+            int eq = option.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageError("--port takes NAME=pcap:FILE[,out=FILE], not `" + option + "`");
+            }
+            String name = option.substring(0, eq);
+            int port = -1;
+            for (int i = 0; i < ir.ports.size(); i++) {
+                if (ir.ports.get(i).name().equals(name)) {
+                    port = i;
+                }
+            }
+            if (port < 0) {
+                throw new UsageError("appliance `" + ir.name() + "` has no port `" + name + "`");
+            }
+            if (!ir.ports.get(port).kind().equals("packet")) {
+                throw new UsageError("port `" + name + "` is a " + ir.ports.get(port).kind()
+                        + " port; only packet ports read traces");
+            }
+            bindings.put(port, parseBinding(name, option.substring(eq + 1), Path.of("")));
+        }
+        return bindings;
+    }
+
+    private static Binding parseBinding(String port, String text, Path base) throws UsageError {
+        if (!text.startsWith("pcap:")) {
+            throw new UsageError("port `" + port + "`: `" + text + "` is not a trace binding (pcap:FILE[,out=FILE])");
+        }
+        Path in = null;
+        Path outFile = null;
+        for (String part : text.substring(5).split(",")) {
+            if (part.startsWith("out=")) {
+                outFile = base.resolve(part.substring(4));
+            } else if (!part.isEmpty()) {
+                in = base.resolve(part);
+            }
+        }
+        return new Binding(in, outFile);
+    }
+
+    /** Feeds every trace's packets to the appliance in capture-time order, firing timers as time passes. */
+    private int replay(IrAppliance ir, Interpreter engine, Map<Integer, Binding> bindings, PrintWriter out)
+            throws IOException, UsageError {
+        Map<Integer, PcapFile> traces = new LinkedHashMap<>();
+        Map<Integer, PcapWriter> writers = new LinkedHashMap<>();
+        long[] in = new long[ir.ports.size()];
+        long[] sent = new long[ir.ports.size()];
+        long dropped = 0;
+        long malformed = 0;
+        try {
+            for (var e : bindings.entrySet()) {
+                if (e.getValue().in() != null) {
+                    if (!Files.exists(e.getValue().in())) {
+                        throw new UsageError("port `" + ir.ports.get(e.getKey()).name() + "`: no trace at "
+                                + e.getValue().in());
+                    }
+                    traces.put(e.getKey(), PcapFile.open(e.getValue().in()));
+                }
+                if (e.getValue().out() != null) {
+                    writers.put(e.getKey(), new PcapWriter(e.getValue().out()));
+                }
+            }
+            int[] next = new int[ir.ports.size()];
+            long[] timerDue = new long[ir.timers.size()];
+            boolean started = false;
+            while (true) {
+                int port = -1;
+                long when = Long.MAX_VALUE;
+                for (var t : traces.entrySet()) {
+                    int i = next[t.getKey()];
+                    if (i < t.getValue().count() && t.getValue().timestampNanos(i) < when) {
+                        when = t.getValue().timestampNanos(i);
+                        port = t.getKey();
+                    }
+                }
+                if (port < 0) {
+                    break;
+                }
+                if (!started) {
+                    for (int t = 0; t < timerDue.length; t++) {
+                        timerDue[t] = when + ir.timers.get(t).periodNanos();
+                    }
+                    started = true;
+                }
+                for (int t = 0; t < timerDue.length; t++) {
+                    while (timerDue[t] <= when) {
+                        engine.setTime(timerDue[t]);
+                        engine.tick(t);
+                        timerDue[t] += ir.timers.get(t).periodNanos();
+                    }
+                }
+                engine.setTime(when);
+                PcapFile trace = traces.get(port);
+                MemorySegment packet = trace.packet(next[port]++);
+                in[port]++;
+                Interpreter.Outcome outcome = engine.handle(port, packet.toArray(ValueLayout.JAVA_BYTE));
+                switch (outcome.fate()) {
+                    case FORWARD, REPLY -> {
+                        sent[outcome.port()]++;
+                        PcapWriter w = writers.get(outcome.port());
+                        if (w != null) {
+                            w.write(when, MemorySegment.ofArray(outcome.packet()), 0, outcome.packet().length);
+                        }
+                    }
+                    case DROP -> dropped++;
+                    case MALFORMED -> malformed++;
+                }
+            }
+        } finally {
+            for (PcapFile t : traces.values()) {
+                t.close();
+            }
+            for (PcapWriter w : writers.values()) {
+                w.close();
+            }
+        }
+        out.println(ir.name() + " (reference interpreter)");
+        for (int i = 0; i < ir.ports.size(); i++) {
+            IrAppliance.Port p = ir.ports.get(i);
+            Binding b = bindings.get(i);
+            String source = b == null ? "" : (b.in() == null ? "" : "  from " + b.in())
+                    + (b.out() == null ? "" : "  to " + b.out());
+            out.printf("  port %-12s in %8d  out %8d%s%n", p.name(), in[i], sent[i], source);
+        }
+        out.printf("  dropped %d, malformed %d%n", dropped, malformed);
+        for (int i = 0; i < ir.counters.size(); i++) {
+            out.printf("  counter %-12s %d%n", ir.counters.get(i), engine.counter(i));
+        }
+        for (var t : traces.entrySet()) {
+            if (t.getValue().truncated()) {
+                out.println("  note: " + t.getValue().path() + " ends in the middle of a packet; that packet was skipped");
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.appl.compiler.cli;
+
+import dev.appl.compiler.interp.TestRunner;
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.lower.Lowering;
+import dev.appl.compiler.lower.Unsupported;
+import dev.appl.language.Compilation;
+import dev.appl.language.ast.Decl;
+import dev.appl.language.diag.Diagnostic;
+import dev.appl.language.diag.DiagnosticRenderer;
+import dev.appl.language.resolve.Module;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code applc test}: runs the {@code test} blocks of specs. */
+@Command(
+        name = "test",
+        mixinStandardHelpOptions = true,
+        description = "Checks specs, then runs each appliance's test blocks, every test against a fresh"
+                + " appliance, and ends with `N passed, N failed`. Tests run on the reference interpreter."
+                + " Exit status: 0 all passed, 1 a test failed or a spec has errors, 2 usage or I/O error.")
+final class TestCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Spec files, or folders to search for *.appl files.")
+    List<Path> paths;
+
+    @Option(names = "--stdlib", paramLabel = "DIR", description = "Read std.* modules from DIR instead of the bundled stdlib.")
+    Path stdlib;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Path> files;
+        Compilation compilation = new Compilation(SpecFiles.stdlibFor(stdlib, paths), Files::readAllBytes, false);
+        List<Module> roots = new ArrayList<>();
+        try {
+            files = SpecFiles.expand(paths);
+            for (Path file : files) {
+                roots.add(compilation.add(file));
+            }
+        } catch (IOException e) {
+            err.println("applc: cannot read " + e.getMessage());
+            err.flush();
+            return Applc.EXIT_USAGE;
+        }
+        Compilation.Result result = compilation.check();
+        if (result.diagnostics().hasErrors()) {
+            for (Diagnostic d : result.diagnostics().sorted()) {
+                err.print(DiagnosticRenderer.render(d));
+            }
+            err.println("applc: the specs have errors; no test was run");
+            err.flush();
+            return Applc.EXIT_ERRORS;
+        }
+        int passed = 0;
+        int failed = 0;
+        for (Module module : roots) {
+            for (Decl decl : module.decls()) {
+                if (!(decl instanceof Decl.Appliance appliance)) {
+                    continue;
+                }
+                IrAppliance ir;
+                try {
+                    ir = Lowering.lower(appliance, result.semantics());
+                } catch (Unsupported e) {
+                    err.println(e.span() + ": " + e.getMessage() + "; the tests of `" + appliance.name().text()
+                            + "` were not run");
+                    failed++;
+                    continue;
+                }
+                for (TestRunner.Result r : TestRunner.run(ir)) {
+                    if (r.passed()) {
+                        passed++;
+                        out.println("ok     " + r.appliance() + ": " + r.test());
+                    } else {
+                        failed++;
+                        out.println("FAILED " + r.appliance() + ": " + r.test() + "\n       " + r.failure().replace("\n", "\n       "));
+                    }
+                }
+            }
+        }
+        out.println(passed + " passed, " + failed + " failed");
+        out.flush();
+        err.flush();
+        return failed == 0 ? 0 : Applc.EXIT_ERRORS;
+    }
+}

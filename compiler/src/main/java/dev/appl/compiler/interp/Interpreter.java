@@ -1,0 +1,534 @@
+package dev.appl.compiler.interp;
+
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.ir.IrExpr;
+import dev.appl.compiler.ir.IrFunction;
+import dev.appl.compiler.ir.IrLocal;
+import dev.appl.compiler.ir.IrPattern;
+import dev.appl.compiler.ir.IrStmt;
+import dev.appl.language.ast.Expr.BinaryOp;
+import dev.appl.language.types.Type;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The reference interpreter: runs an appliance's IR one packet at a time. It defines what a spec
+ * means; the compiled kernel must produce the same packets, fates and state for every input.
+ * Speed is not its concern: values are boxed and every step is checked.
+ */
+public final class Interpreter {
+    /** What became of a packet: forwarded to {@code port}, replied (to the port it came from), dropped, or malformed. */
+    public record Outcome(Fate fate, int port, byte[] packet) {}
+
+    public enum Fate { FORWARD, REPLY, DROP, MALFORMED }
+
+    /** How a statement ended. */
+    private enum Flow { NEXT, BREAK, CONTINUE, RETURN, LEAVE, FATE }
+
+    private final IrAppliance ir;
+    private final Object[] params;
+    private final long[] counters;
+    private final List<Map<Object, MapEntry>> maps = new ArrayList<>();
+    private final List<List<IrAppliance.Entry>> loadedEntries = new ArrayList<>();
+    private long now;
+
+    private record MapEntry(Object value, long touched) {}
+
+    /** Per call: locals, the packet (null outside a handler), the fate once decided. */
+    private static final class Frame {
+        final Object[] locals;
+        final Packet packet;
+        final int inPort;
+        Object returned;
+        Outcome outcome;
+
+        Frame(IrFunction fn, Packet packet, int inPort) {
+            this(new Object[fn.locals().size()], packet, inPort);
+        }
+
+        Frame(Object[] locals, Packet packet, int inPort) {
+            this.locals = locals;
+            this.packet = packet;
+            this.inPort = inPort;
+        }
+    }
+
+    /** @param paramValues the value of every param by name; params not named keep their defaults */
+    public Interpreter(IrAppliance ir, Map<String, Object> paramValues) {
+        this.ir = ir;
+        this.params = new Object[ir.params.size()];
+        for (int i = 0; i < params.length; i++) {
+            IrAppliance.Param p = ir.params.get(i);
+            params[i] = paramValues.getOrDefault(p.name(), p.value());
+        }
+        this.counters = new long[ir.counters.size()];
+        for (IrAppliance.MapState m : ir.maps) {
+            maps.add(m.lru() ? new LinkedHashMap<>(16, 0.75f, true) : new LinkedHashMap<>());
+        }
+        for (int i = 0; i < ir.tables.size(); i++) {
+            loadedEntries.add(new ArrayList<>());
+        }
+    }
+
+    /** The clock maps expire by, in nanoseconds; traces set it from capture times. */
+    public void setTime(long nanos) {
+        now = nanos;
+    }
+
+    public long counter(int i) {
+        return counters[i];
+    }
+
+    public int mapSize(int i) {
+        expire(i);
+        return maps.get(i).size();
+    }
+
+    /** Entries added at start (from a rules file) or by handlers, after the spec's own. */
+    public void addEntry(int table, IrAppliance.Entry entry) {
+        loadedEntries.get(table).add(entry);
+    }
+
+    /** Runs the handler of {@code port} on a packet. */
+    public Outcome handle(int port, byte[] bytes) {
+        IrAppliance.Handler handler = ir.handlers.stream()
+                .filter(h -> !h.event().equals("timer") && h.source() == port).findFirst().orElse(null);
+        if (handler == null) {
+            return new Outcome(Fate.DROP, -1, bytes);
+        }
+        Packet packet = new Packet(bytes);
+        Frame frame = new Frame(handler.function(), packet, port);
+        try {
+            block(handler.function().body(), frame);
+        } catch (Malformed e) {
+            return new Outcome(Fate.MALFORMED, -1, packet.bytes());
+        }
+        return frame.outcome != null ? frame.outcome : new Outcome(Fate.DROP, -1, packet.bytes());
+    }
+
+    /** Runs the handler of timer {@code timer}. */
+    public void tick(int timer) {
+        for (IrAppliance.Handler h : ir.handlers) {
+            if (h.event().equals("timer") && h.source() == timer) {
+                Frame frame = new Frame(h.function(), null, -1);
+                try {
+                    block(h.function().body(), frame);
+                } catch (Malformed e) {
+                    // A timer handler has no packet; only an out-of-range index gets here, and it
+                    // ends the handler, as it would end a packet's.
+                }
+            }
+        }
+    }
+
+    /** Evaluates an expression of a test: over the appliance's state and the test's own locals. */
+    public Object evaluate(IrExpr e, Object[] locals) {
+        return eval(e, new Frame(locals, null, -1), locals);
+    }
+
+    // ---- Statements -----------------------------------------------------------------------------
+
+    private Flow block(IrStmt.Block b, Frame f) {
+        for (IrStmt s : b.statements()) {
+            Flow flow = stmt(s, f);
+            if (flow != Flow.NEXT) {
+                return flow;
+            }
+        }
+        return Flow.NEXT;
+    }
+
+    private Flow stmt(IrStmt s, Frame f) {
+        switch (s) {
+            case IrStmt.Assign a -> f.locals[a.target().slot()] = eval(a.value(), f);
+            case IrStmt.AssignPart a -> f.locals[a.target().slot()] =
+                    withPart(f.locals[a.target().slot()], a.path(), 0, eval(a.value(), f), f);
+            case IrStmt.Store st -> {
+                long at = offset(f, st.header()) + st.byteOffset();
+                long v = (Long) eval(st.value(), f);
+                if (st.littleEndian()) {
+                    f.packet.writeLittleEndian(at, st.width(), v);
+                } else {
+                    f.packet.writeBits(at, st.bitOffset(), st.width(), v);
+                }
+            }
+            case IrStmt.If i -> {
+                return block(truth(eval(i.condition(), f)) ? i.then() : i.orElse(), f);
+            }
+            case IrStmt.Switch sw -> {
+                long v = (Long) eval(sw.subject(), f);
+                for (IrStmt.Case c : sw.cases()) {
+                    if (c.patterns().stream().anyMatch(p -> p.matches(v))) {
+                        return block(c.body(), f);
+                    }
+                }
+                return block(sw.otherwise(), f);
+            }
+            case IrStmt.Loop l -> {
+                long from = (Long) eval(l.from(), f);
+                long to = (Long) eval(l.to(), f);
+                boolean signed = Values.signed(l.counter().type());
+                long done = 0;
+                for (long i = from; done < l.max() && (signed ? i < to : Long.compareUnsigned(i, to) < 0); i++, done++) {
+                    f.locals[l.counter().slot()] = Values.wrap(i, l.counter().type());
+                    Flow flow = block(l.body(), f);
+                    if (flow == Flow.BREAK) {
+                        break;
+                    }
+                    if (flow != Flow.NEXT && flow != Flow.CONTINUE) {
+                        return flow;
+                    }
+                }
+            }
+            case IrStmt.Break b -> {
+                return Flow.BREAK;
+            }
+            case IrStmt.Continue c -> {
+                return Flow.CONTINUE;
+            }
+            case IrStmt.Return r -> {
+                f.returned = r.value() == null ? null : eval(r.value(), f);
+                return Flow.RETURN;
+            }
+            case IrStmt.Scoped sc -> {
+                Flow flow = block(sc.body(), f);
+                return flow == Flow.LEAVE ? Flow.NEXT : flow;
+            }
+            case IrStmt.Leave l -> {
+                return Flow.LEAVE;
+            }
+            case IrStmt.Fate fate -> {
+                f.outcome = switch (fate.kind()) {
+                    case FORWARD -> new Outcome(Fate.FORWARD, fate.port(), f.packet.bytes());
+                    case DROP -> new Outcome(Fate.DROP, -1, f.packet == null ? null : f.packet.bytes());
+                    case MALFORMED -> throw new Malformed();
+                    case REPLY -> {
+                        if (fate.payload() != null) {
+                            f.packet.replace(Values.bytesOf(eval(fate.payload(), f), fate.payload().type(), ir));
+                        }
+                        yield new Outcome(Fate.REPLY, f.inPort, f.packet.bytes());
+                    }
+                };
+                return Flow.FATE;
+            }
+            case IrStmt.Require r -> {
+                long end = (Long) eval(r.end(), f);
+                if (end < 0 || end > f.packet.length()) {
+                    throw new Malformed();
+                }
+            }
+            case IrStmt.CounterAdd c -> counters[c.counter()] += (Long) eval(c.delta(), f);
+            case IrStmt.Eval e -> eval(e.expr(), f);
+            case IrStmt.MapGet g -> {
+                Object key = eval(g.key(), f);
+                expire(g.map());
+                MapEntry entry = maps.get(g.map()).get(key);
+                if (entry == null) {
+                    return block(g.missing(), f);
+                }
+                maps.get(g.map()).put(key, new MapEntry(entry.value(), now));
+                f.locals[g.target().slot()] = entry.value();
+            }
+            case IrStmt.Apply a -> {
+                return apply(a, f);
+            }
+            case IrStmt.Insert ins -> {
+                long at = (Long) eval(ins.at(), f);
+                byte[] bytes = Values.bytesOf(eval(ins.header(), f), ins.header().type(), ir);
+                f.packet.insert(at, bytes);
+                for (IrLocal moved : ins.moved()) {
+                    long o = (Long) f.locals[moved.slot()];
+                    if (o >= at) {
+                        f.locals[moved.slot()] = o + bytes.length;
+                    }
+                }
+            }
+            case IrStmt.Remove rm -> {
+                long at = offset(f, rm.header());
+                long length = (Long) eval(rm.length(), f);
+                f.packet.remove(at, length);
+                f.locals[rm.header().slot()] = -1L;
+                for (IrLocal moved : rm.moved()) {
+                    long o = (Long) f.locals[moved.slot()];
+                    if (o > at) {
+                        f.locals[moved.slot()] = o - length;
+                    }
+                }
+            }
+        }
+        return Flow.NEXT;
+    }
+
+    private long offset(Frame f, IrLocal header) {
+        long o = (Long) f.locals[header.slot()];
+        if (o < 0) {
+            throw new Malformed(); // the checker proves this cannot happen; stay safe if it did
+        }
+        return o;
+    }
+
+    private Flow apply(IrStmt.Apply a, Frame f) {
+        IrAppliance.Table table = ir.tables.get(a.table());
+        long[] keys = new long[a.keys().size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = (Long) eval(a.keys().get(i), f);
+        }
+        int action = table.defaultAction();
+        List<Object> data = table.defaultData();
+        IrAppliance.Entry hit = match(table.entries(), keys);
+        if (hit == null) {
+            hit = match(loadedEntries.get(a.table()), keys);
+        }
+        if (hit != null) {
+            action = hit.action();
+            data = hit.data();
+        }
+        if (a.result() != null) {
+            f.locals[a.result().slot()] = (long) action;
+        }
+        for (IrStmt.ActionCase c : a.actions()) {
+            if (c.action() == action) {
+                for (int i = 0; i < c.data().size(); i++) {
+                    f.locals[c.data().get(i).slot()] = data.get(i);
+                }
+                return block(c.body(), f);
+            }
+        }
+        return Flow.NEXT;
+    }
+
+    private static IrAppliance.Entry match(List<IrAppliance.Entry> entries, long[] keys) {
+        for (IrAppliance.Entry e : entries) {
+            boolean all = true;
+            for (int i = 0; i < keys.length && all; i++) {
+                all = e.patterns().get(i).matches(keys[i]);
+            }
+            if (all) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private void expire(int map) {
+        long idle = ir.maps.get(map).expireNanos();
+        if (idle > 0) {
+            maps.get(map).values().removeIf(e -> now - e.touched() >= idle);
+        }
+    }
+
+    // ---- Expressions ----------------------------------------------------------------------------
+
+    private Object eval(IrExpr e, Frame f) {
+        return eval(e, f, f.locals);
+    }
+
+    private Object eval(IrExpr e, Frame f, Object[] locals) {
+        return switch (e) {
+            case IrExpr.Const c -> c.value();
+            case IrExpr.Read r -> locals[r.local().slot()];
+            case IrExpr.Load l -> {
+                long at = offset(f, l.header()) + l.byteOffset();
+                long v = l.littleEndian() ? f.packet.readLittleEndian(at, l.width())
+                        : l.width() > 64 ? 0 : f.packet.readBits(at, l.bitOffset(), l.width());
+                if (l.width() > 64) {
+                    yield new BigInteger(1, f.packet.slice(at, l.width() / 8));
+                }
+                yield Values.signed(l.type()) ? Values.wrap(v, l.type()) : v;
+            }
+            case IrExpr.Slice s -> f.packet.slice((Long) eval(s.start(), f, locals), (Long) eval(s.length(), f, locals));
+            case IrExpr.PacketLength p -> (long) f.packet.length();
+            case IrExpr.Unary u -> {
+                Object v = eval(u.operand(), f, locals);
+                yield switch (u.op()) {
+                    case NEG -> Values.wrap(-(Long) v, u.type());
+                    case BIT_NOT -> v instanceof BigInteger b ? b.not().and(MASK128) : Values.wrap(~(Long) v, u.type());
+                    case NOT -> (Long) v == 0 ? 1L : 0L;
+                };
+            }
+            case IrExpr.Binary b -> binary(b, f, locals);
+            case IrExpr.Convert c -> convert(eval(c.value(), f, locals), c.value().type(), c.type());
+            case IrExpr.Call c -> call(c, f, locals);
+            case IrExpr.Aggregate a -> {
+                List<Object> parts = new ArrayList<>();
+                for (IrExpr p : a.parts()) {
+                    parts.add(eval(p, f, locals));
+                }
+                yield List.copyOf(parts);
+            }
+            case IrExpr.Element el -> ((List<?>) eval(el.aggregate(), f, locals)).get(el.index());
+            case IrExpr.Index ix -> {
+                Object target = eval(ix.target(), f, locals);
+                long i = (Long) eval(ix.index(), f, locals);
+                if (target instanceof byte[] bytes) {
+                    if (i < 0 || i >= bytes.length) {
+                        throw new Malformed();
+                    }
+                    yield (long) (bytes[(int) i] & 0xff);
+                }
+                List<?> list = (List<?>) target;
+                if (i < 0 || i >= list.size()) {
+                    throw new Malformed();
+                }
+                yield list.get((int) i);
+            }
+            case IrExpr.HeaderValue h -> {
+                Type.Header type = (Type.Header) h.type();
+                yield Values.headerValue(f.packet, offset(f, h.header()), (Long) eval(h.length(), f, locals),
+                        Values.layout(ir, type.decl()));
+            }
+            case IrExpr.Stack s -> {
+                List<byte[]> parts = new ArrayList<>();
+                for (IrExpr p : s.parts()) {
+                    parts.add(Values.bytesOf(eval(p, f, locals), p.type(), ir));
+                }
+                yield Values.concat(parts);
+            }
+            case IrExpr.CounterValue c -> counters[c.counter()];
+            case IrExpr.MapOp m -> mapOp(m, f, locals);
+            case IrExpr.ParamValue p -> params[p.param()];
+            case IrExpr.Length l -> (long) ((byte[]) eval(l.bytes(), f, locals)).length;
+            case IrExpr.TableOp t -> tableOp(t, f, locals);
+        };
+    }
+
+    private static final BigInteger MASK128 = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
+
+    private Object binary(IrExpr.Binary b, Frame f, Object[] locals) {
+        if (b.op() == BinaryOp.AND) {
+            return truth(eval(b.left(), f, locals)) && truth(eval(b.right(), f, locals)) ? 1L : 0L;
+        }
+        if (b.op() == BinaryOp.OR) {
+            return truth(eval(b.left(), f, locals)) || truth(eval(b.right(), f, locals)) ? 1L : 0L;
+        }
+        Object l = eval(b.left(), f, locals);
+        Object r = eval(b.right(), f, locals);
+        if (!(l instanceof Long) || !(r instanceof Long)) {
+            // ip6 values, aggregates and bytes compare by value.
+            boolean equal = l instanceof byte[] x && r instanceof byte[] y ? Arrays.equals(x, y) : l.equals(r);
+            return switch (b.op()) {
+                case EQ -> Values.bool(equal);
+                case NE -> Values.bool(!equal);
+                case BIT_AND -> ((BigInteger) l).and((BigInteger) r);
+                case BIT_OR -> ((BigInteger) l).or((BigInteger) r);
+                case BIT_XOR -> ((BigInteger) l).xor((BigInteger) r);
+                case LT, LE, GT, GE -> {
+                    int c = ((BigInteger) l).compareTo((BigInteger) r);
+                    yield Values.bool(switch (b.op()) {
+                        case LT -> c < 0;
+                        case LE -> c <= 0;
+                        case GT -> c > 0;
+                        default -> c >= 0;
+                    });
+                }
+                default -> throw new IllegalStateException(b.op() + " on " + l.getClass().getSimpleName());
+            };
+        }
+        Type operand = b.left().type() instanceof Type.UntypedInt ? b.right().type() : b.left().type();
+        return Values.binary(b.op(), (Long) l, (Long) r, operand, b.type());
+    }
+
+    private static Object convert(Object v, Type from, Type to) {
+        if (v instanceof BigInteger big) {
+            return to instanceof Type.Address a && a.bits() == 128 ? big : Values.wrap(big.longValue(), to);
+        }
+        long x = (Long) v;
+        return Values.wrap(x, to);
+    }
+
+    private Object call(IrExpr.Call c, Frame caller, Object[] locals) {
+        IrFunction fn = c.function();
+        Frame frame = new Frame(fn, caller.packet, caller.inPort);
+        for (int i = 0; i < c.args().size(); i++) {
+            frame.locals[fn.params().get(i).slot()] = eval(c.args().get(i), caller, locals);
+        }
+        block(fn.body(), frame);
+        return frame.returned;
+    }
+
+    private Object mapOp(IrExpr.MapOp m, Frame f, Object[] locals) {
+        Map<Object, MapEntry> map = maps.get(m.map());
+        IrAppliance.MapState spec = ir.maps.get(m.map());
+        expire(m.map());
+        List<Object> args = new ArrayList<>();
+        for (IrExpr a : m.args()) {
+            args.add(eval(a, f, locals));
+        }
+        return switch (m.op()) {
+            case "contains" -> Values.bool(map.containsKey(args.getFirst()));
+            case "remove" -> Values.bool(map.remove(args.getFirst()) != null);
+            case "size" -> (long) map.size();
+            case "put" -> {
+                Object key = args.get(0);
+                if (!map.containsKey(key) && map.size() >= spec.capacity()) {
+                    if (!spec.lru()) {
+                        yield 0L;
+                    }
+                    Object eldest = map.keySet().iterator().next();
+                    map.remove(eldest);
+                }
+                map.put(key, new MapEntry(args.get(1), now));
+                yield 1L;
+            }
+            default -> throw new IllegalStateException("map method " + m.op());
+        };
+    }
+
+    private Object tableOp(IrExpr.TableOp t, Frame f, Object[] locals) {
+        IrAppliance.Table table = ir.tables.get(t.table());
+        List<Object> args = new ArrayList<>();
+        for (IrExpr a : t.args()) {
+            args.add(eval(a, f, locals));
+        }
+        int keys = table.keys().size();
+        List<IrAppliance.Entry> entries = loadedEntries.get(t.table());
+        switch (t.op()) {
+            case "clear" -> entries.clear();
+            case "remove" -> entries.removeIf(e -> sameKeys(e, args, keys));
+            case "insert" -> {
+                entries.removeIf(e -> sameKeys(e, args, keys));
+                if (entries.size() < table.size()) {
+                    List<IrPattern> patterns = new ArrayList<>();
+                    for (int i = 0; i < keys; i++) {
+                        patterns.add(new IrPattern.Exact((Long) args.get(i)));
+                    }
+                    int action = ((Long) args.get(keys)).intValue();
+                    entries.add(new IrAppliance.Entry(patterns, action, List.copyOf(args.subList(keys + 1, args.size()))));
+                }
+            }
+            default -> throw new IllegalStateException("table method " + t.op());
+        }
+        return 0L;
+    }
+
+    private static boolean sameKeys(IrAppliance.Entry e, List<Object> args, int keys) {
+        for (int i = 0; i < keys; i++) {
+            if (!(e.patterns().get(i) instanceof IrPattern.Exact x) || x.value() != (Long) args.get(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean truth(Object v) {
+        return (Long) v != 0;
+    }
+
+    /** A copy of an aggregate (or bytes) with one part replaced. */
+    private Object withPart(Object aggregate, List<IrExpr> path, int depth, Object value, Frame f) {
+        if (depth == path.size()) {
+            return value;
+        }
+        int i = ((Long) eval(path.get(depth), f)).intValue();
+        List<Object> copy = new ArrayList<>((List<?>) aggregate);
+        if (i < 0 || i >= copy.size()) {
+            throw new Malformed();
+        }
+        copy.set(i, withPart(copy.get(i), path, depth + 1, value, f));
+        return List.copyOf(copy);
+    }
+}

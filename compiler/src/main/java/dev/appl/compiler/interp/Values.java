@@ -1,0 +1,150 @@
+package dev.appl.compiler.interp;
+
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.language.ast.Decl;
+import dev.appl.language.ast.Expr.BinaryOp;
+import dev.appl.language.types.HeaderLayout;
+import dev.appl.language.types.Type;
+import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The arithmetic of the language, and header values as bytes. Scalars are {@code long}s holding
+ * the value's bits: unsigned values zero-extended, signed ones sign-extended; every result is
+ * wrapped to its type's width. Division by zero gives 0 and a remainder by zero gives the
+ * dividend, as in eBPF: a packet can never make a handler fail.
+ */
+final class Values {
+    private Values() {}
+
+    static long wrap(long v, Type t) {
+        if (t instanceof Type.Int(int width, boolean signed) && width < 64) {
+            return signed ? v << (64 - width) >> (64 - width) : v & ((1L << width) - 1);
+        }
+        if (t instanceof Type.Address a && a.bits() < 64) {
+            return v & ((1L << a.bits()) - 1);
+        }
+        if (t instanceof Type.Bool) {
+            return v & 1;
+        }
+        return v;
+    }
+
+    static boolean signed(Type t) {
+        return t instanceof Type.Int i && i.signed();
+    }
+
+    static int width(Type t) {
+        return t.bits() == 0 ? 64 : t.bits();
+    }
+
+    static long binary(BinaryOp op, long a, long b, Type operand, Type result) {
+        boolean signed = signed(operand);
+        int width = width(operand);
+        return switch (op) {
+            case ADD -> wrap(a + b, result);
+            case SUB -> wrap(a - b, result);
+            case MUL -> wrap(a * b, result);
+            case DIV -> b == 0 ? 0 : wrap(signed ? a / b : Long.divideUnsigned(a, b), result);
+            case MOD -> b == 0 ? a : wrap(signed ? a % b : Long.remainderUnsigned(a, b), result);
+            case SHL -> Long.compareUnsigned(b, width) >= 0 ? 0 : wrap(a << b, result);
+            case SHR -> Long.compareUnsigned(b, width) >= 0 ? (signed && a < 0 ? -1 : 0)
+                    : wrap(signed ? a >> b : a >>> b, result);
+            case BIT_AND -> a & b;
+            case BIT_OR -> a | b;
+            case BIT_XOR -> a ^ b;
+            case EQ -> bool(a == b);
+            case NE -> bool(a != b);
+            case LT -> bool(compare(a, b, signed) < 0);
+            case LE -> bool(compare(a, b, signed) <= 0);
+            case GT -> bool(compare(a, b, signed) > 0);
+            case GE -> bool(compare(a, b, signed) >= 0);
+            case AND -> bool(a != 0 && b != 0);
+            case OR -> bool(a != 0 || b != 0);
+        };
+    }
+
+    private static int compare(long a, long b, boolean signed) {
+        return signed ? Long.compare(a, b) : Long.compareUnsigned(a, b);
+    }
+
+    static long bool(boolean b) {
+        return b ? 1 : 0;
+    }
+
+    /** A header value's bytes: fields packed by the layout, then its trailing bytes. */
+    static byte[] headerBytes(List<?> fields, HeaderLayout layout) {
+        byte[] fixed = new byte[layout.fixedBytes()];
+        byte[] trailing = new byte[0];
+        for (int i = 0; i < layout.fields().size(); i++) {
+            HeaderLayout.FieldLayout f = layout.fields().get(i);
+            Object v = fields.get(i);
+            if (f.isTrailingBytes()) {
+                trailing = (byte[]) v;
+                continue;
+            }
+            if (v instanceof BigInteger big) {
+                byte[] raw = big.toByteArray();
+                for (int b = 0; b < 16; b++) {
+                    int from = raw.length - 16 + b;
+                    fixed[f.byteOffset() + b] = from >= 0 ? raw[from] : 0;
+                }
+                continue;
+            }
+            long value = (Long) v;
+            if (f.littleEndian()) {
+                for (int b = 0; b < f.bitWidth() / 8; b++) {
+                    fixed[f.byteOffset() + b] = (byte) (value >>> (8 * b));
+                }
+                continue;
+            }
+            for (int bit = 0; bit < f.bitWidth(); bit++) {
+                int position = f.bitOffset() + bit;
+                if (((value >>> (f.bitWidth() - 1 - bit)) & 1) != 0) {
+                    fixed[position / 8] |= (byte) (0x80 >>> (position % 8));
+                }
+            }
+        }
+        byte[] out = new byte[fixed.length + trailing.length];
+        System.arraycopy(fixed, 0, out, 0, fixed.length);
+        System.arraycopy(trailing, 0, out, fixed.length, trailing.length);
+        return out;
+    }
+
+    /** Reads a header value out of the packet: one value per field. */
+    static List<Object> headerValue(Packet packet, long offset, long length, HeaderLayout layout) {
+        List<Object> out = new ArrayList<>();
+        for (HeaderLayout.FieldLayout f : layout.fields()) {
+            if (f.isTrailingBytes()) {
+                out.add(packet.slice(offset + f.byteOffset(), length - f.byteOffset()));
+            } else if (f.bitWidth() > 64) {
+                out.add(new BigInteger(1, packet.slice(offset + f.byteOffset(), 16)));
+            } else if (f.littleEndian()) {
+                out.add(packet.readLittleEndian(offset + f.byteOffset(), f.bitWidth()));
+            } else {
+                out.add(packet.readBits(offset + f.byteOffset(), f.bitOffset() % 8, f.bitWidth()));
+            }
+        }
+        return out;
+    }
+
+    /** The bytes of a packet part: a header value, bytes, or an already stacked packet. */
+    static byte[] bytesOf(Object value, Type type, IrAppliance ir) {
+        return switch (type) {
+            case Type.Header h -> headerBytes((List<?>) value, layout(ir, h.decl()));
+            default -> (byte[]) value;
+        };
+    }
+
+    static HeaderLayout layout(IrAppliance ir, Decl.Header h) {
+        return ir.layouts.get(h);
+    }
+
+    static byte[] concat(List<byte[]> parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        parts.forEach(out::writeBytes);
+        return out.toByteArray();
+    }
+}

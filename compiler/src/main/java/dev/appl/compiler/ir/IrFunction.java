@@ -1,0 +1,73 @@
+package dev.appl.compiler.ir;
+
+import dev.appl.language.types.Type;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A function of the IR: a handler, a pure function, or a test's body. Its locals are numbered in
+ * the order they are made; parameters come first.
+ */
+public final class IrFunction {
+    public enum Kind { HANDLER, FUNCTION, TEST }
+
+    private final String name;
+    private final Kind kind;
+    private final Type result;
+    private final List<IrLocal> params = new ArrayList<>();
+    private final List<IrLocal> locals = new ArrayList<>();
+    private IrStmt.Block body = new IrStmt.Block(List.of());
+
+    public IrFunction(String name, Kind kind, Type result) {
+        this.name = name;
+        this.kind = kind;
+        this.result = result;
+    }
+
+    public IrLocal param(String name, Type type) {
+        IrLocal local = local(name, type);
+        params.add(local);
+        return local;
+    }
+
+    /** A new local; names need not be unique (a suffix keeps printed IR readable). */
+    public IrLocal local(String name, Type type) {
+        long same = locals.stream().filter(l -> l.name().equals(name) || l.name().startsWith(name + ".")).count();
+        IrLocal local = new IrLocal(locals.size(), same == 0 ? name : name + "." + same, type);
+        locals.add(local);
+        return local;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public Type result() {
+        return result;
+    }
+
+    public List<IrLocal> params() {
+        return params;
+    }
+
+    public List<IrLocal> locals() {
+        return locals;
+    }
+
+    public IrStmt.Block body() {
+        return body;
+    }
+
+    public void setBody(IrStmt.Block body) {
+        this.body = body;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
