@@ -79,7 +79,7 @@ public final class Compilation {
         run(pending, new BoundedWorkChecker(semantics, diagnostics)::check);
         run(pending, new ExhaustivenessChecker(semantics, diagnostics)::check);
         run(pending, new EffectsChecker(semantics, diagnostics)::check);
-        run(pending, new ControlFlowChecker(diagnostics)::check);
+        run(pending, new ControlFlowChecker(semantics, diagnostics)::check);
         return new Result(List.copyOf(loader.modules()), semantics, diagnostics);
     }
 

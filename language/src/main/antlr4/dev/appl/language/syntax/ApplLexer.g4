@@ -10,6 +10,9 @@ channels { COMMENTS }
 DOC_COMMENT   : '///' ~[\r\n]*             -> channel(COMMENTS);
 LINE_COMMENT  : '//' ~[\r\n]*              -> channel(COMMENTS);
 BLOCK_COMMENT : '/*' .*? '*/'              -> channel(COMMENTS);
+// A block comment still open at the end of the file; reported by Parsing, not left to the parser.
+// Its body cannot contain `*/`, so it never outruns a closed comment to the end of the file.
+UNTERMINATED_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'* EOF -> channel(COMMENTS);
 WS            : [ \t\r\n\f]+               -> channel(HIDDEN);
 
 // ---- Keywords ---------------------------------------------------------------------------------
@@ -96,8 +99,10 @@ SIZE_LIT     : DEC_DIGITS ('B' | 'KiB' | 'MiB' | 'GiB' | 'TiB' | 'KB' | 'MB' | '
 DURATION_LIT : DEC_DIGITS ('ns' | 'us' | 'ms' | 's' | 'min' | 'h');
 
 INT   : DEC_DIGITS | '0x' [0-9a-fA-F_]+ | '0b' [01_]+;
-BYTES : 'x"' (HEX HEX | [ _])* '"';   // a byte string: x"45 00 00 54"
+BYTES : 'x"' [0-9a-fA-F _]* '"';   // a byte string: x"45 00 00 54" (pairs checked when decoded)
 STRING: '"' (~["\\\r\n] | '\\' .)* '"';
+// A string the line ends in; it stays a STRING for the parser, and Parsing reports it.
+UNTERMINATED_STRING: '"' (~["\\\r\n] | '\\' ~[\r\n])* -> type(STRING);
 
 ID : [a-zA-Z_] [a-zA-Z0-9_]*;
 

@@ -22,7 +22,7 @@ public enum DiagnosticCode {
     SYNTAX(1, ERROR, "{0}", TEXT),
     INVALID_CHARACTER(2, ERROR, "unexpected character {0}", TEXT),
     INVALID_UTF8(3, ERROR, "the file is not valid UTF-8 (bad byte at offset {0})", NUMBER),
-    UNTERMINATED_STRING(4, ERROR, "unterminated string literal"),
+    UNTERMINATED(4, ERROR, "unterminated {0}", TEXT),
     INVALID_LITERAL(5, ERROR, "invalid literal {0}: {1}", NAME, TEXT),
     NESTING_TOO_DEEP(6, ERROR, "this is nested too deeply for the compiler: {0}", TEXT),
 
@@ -33,13 +33,13 @@ public enum DiagnosticCode {
     NOT_IN_MODULE(13, ERROR, "module {0} has no declaration {1}", NAME, NAME),
     IMPORT_CYCLE(14, ERROR, "import cycle: {0}", TEXT),
     UNKNOWN_TYPE(15, ERROR, "cannot find type {0}", NAME),
-    NOT_A_TYPE(16, ERROR, "{0} is a {1}, not a type", NAME, TEXT),
+    NOT_A_TYPE(16, ERROR, "{0} is {1}, not a type", NAME, TEXT),
     UNKNOWN_FIELD(17, ERROR, "{0} has no field or member {1}", TYPE, NAME),
     RESERVED_NAME(18, ERROR, "{0} is a built-in type name and cannot be declared", NAME),
-    NOT_A_VALUE(19, ERROR, "{0} is a {1}, not a value", NAME, TEXT),
+    NOT_A_VALUE(19, ERROR, "{0} is {1}, not a value", NAME, TEXT),
 
     // ---- Types, widths and units ---------------------------------------------------------
-    TYPE_MISMATCH(20, ERROR, "expected {0}, found {1}", TYPE, TYPE),
+    TYPE_MISMATCH(20, ERROR, "expected {0}, found {1}", TEXT, TEXT),
     WIDTH_MISMATCH(21, ERROR, "{0} and {1} have different widths; convert one with `as`", TYPE, TYPE),
     LITERAL_OVERFLOW(22, ERROR, "{0} does not fit in {1}", TEXT, TYPE),
     UNIT_MISMATCH(23, ERROR, "{0} and {1} do not mix; convert explicitly with `as`", TYPE, TYPE),
@@ -75,7 +75,7 @@ public enum DiagnosticCode {
     UNREACHABLE_ARM(71, WARNING, "this pattern is never reached: earlier patterns cover it"),
 
     // ---- Effects and control -------------------------------------------------------------
-    IMPURE_FUNCTION(80, ERROR, "functions are pure: {0} is a {1}", NAME, TEXT),
+    IMPURE_FUNCTION(80, ERROR, "functions are pure: {0} is {1}", NAME, TEXT),
     CONST_TABLE_WRITE(81, ERROR, "table {0} has const entries and is read-only", NAME),
     WRONG_PORT_KIND(82, ERROR, "{0} is a {1} port; {2} needs a {3} port", NAME, TEXT, TEXT, TEXT),
     NOT_ALLOWED_HERE(83, ERROR, "{0} is not allowed in {1}", TEXT, TEXT),

@@ -12,8 +12,14 @@ public sealed interface Symbol {
     /** Where the symbol is declared, for go-to-definition; null for built-ins. */
     Span declaredAt();
 
-    /** "a header", "a counter"...: how messages speak of it. */
+    /** "header", "counter"...: what kind of thing it is. */
     String describe();
+
+    /** "a header", "an action": how messages speak of it. */
+    default String withArticle() {
+        String kind = describe();
+        return ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind;
+    }
 
     /** A declaration: top level, or a member of an appliance. */
     record DeclSymbol(Decl decl, Module module) implements Symbol {

@@ -170,8 +170,20 @@ final class Literals {
         return new Expr.AddressLit(kind, value, length, text, span);
     }
 
+    /** Whether a string token ends with an unescaped closing quote. */
+    static boolean isTerminated(String text) {
+        if (text.length() < 2 || !text.endsWith("\"")) {
+            return false;
+        }
+        int backslashes = 0;
+        for (int i = text.length() - 2; i > 0 && text.charAt(i) == '\\'; i--) {
+            backslashes++;
+        }
+        return backslashes % 2 == 0;
+    }
+
     static String unescape(String quoted, Invalid invalid, Span span) {
-        String body = quoted.substring(1, quoted.length() - 1);
+        String body = quoted.substring(1, isTerminated(quoted) ? quoted.length() - 1 : quoted.length());
         StringBuilder out = new StringBuilder(body.length());
         for (int i = 0; i < body.length(); i++) {
             char c = body.charAt(i);
@@ -196,7 +208,8 @@ final class Literals {
     }
 
     static String hexBytes(String literal, Invalid invalid, Span span) {
-        String hex = literal.substring(2, literal.length() - 1).replace(" ", "").replace("_", "").toLowerCase();
+        String hex = literal.substring(2, literal.length() - 1).replace(" ", "").replace("_", "")
+                .toLowerCase(java.util.Locale.ROOT);
         if (hex.length() % 2 != 0) {
             invalid.report(span, "an odd number of hex digits");
             return "";

@@ -31,7 +31,7 @@ public final class Parsing {
         lexer.removeErrorListeners();
         CommonTokenStream tokens = new CommonTokenStream(lexer);
         tokens.fill();
-        int errorsBefore = diagnostics.errorCount();
+        int reportedBefore = diagnostics.all().size();
         reportInvalidCharacters(source, tokens.getTokens(), diagnostics);
         if (!checkNesting(source, tokens.getTokens(), diagnostics)) {
             CompilationUnit empty = new CompilationUnit(source, List.of(), List.of(), new Span(source, 0, 0));
@@ -39,7 +39,7 @@ public final class Parsing {
         }
 
         try {
-            return parse(source, tokens, diagnostics, errorsBefore);
+            return parse(source, tokens, diagnostics, reportedBefore);
         } catch (StackOverflowError e) {
             // Expressions nested thousands deep (a chain of unary minus signs, a generated file):
             // the recursive descent parser runs out of stack. Report it rather than crash.
@@ -50,8 +50,20 @@ public final class Parsing {
         }
     }
 
+    /**
+     * Whether the text itself is broken (the tree has holes), as opposed to a literal out of range
+     * or a property given twice, after which the checks still make sense.
+     */
+    private static boolean syntaxErrorsSince(Diagnostics diagnostics, int reportedBefore) {
+        List<dev.appl.language.diag.Diagnostic> all = diagnostics.all();
+        return all.subList(reportedBefore, all.size()).stream().anyMatch(d -> switch (d.code()) {
+            case SYNTAX, INVALID_CHARACTER, UNTERMINATED, NESTING_TOO_DEEP -> true;
+            default -> false;
+        });
+    }
+
     private static ParseResult parse(Source source, CommonTokenStream tokens, Diagnostics diagnostics,
-            int errorsBefore) {
+            int reportedBefore) {
         ApplParser parser = new ApplParser(tokens);
         parser.removeErrorListeners();
         ApplParser.FileContext tree;
@@ -70,20 +82,26 @@ public final class Parsing {
             tree = parser.file();
         }
         CompilationUnit unit = new AstBuilder(source, tokens, diagnostics).file(tree);
-        return new ParseResult(source, unit, tree, tokens, diagnostics.errorCount() > errorsBefore);
+        return new ParseResult(source, unit, tree, tokens, syntaxErrorsSince(diagnostics, reportedBefore));
     }
 
     private static void reportInvalidCharacters(Source source, List<Token> tokens, Diagnostics diagnostics) {
         for (int i = 0; i < tokens.size(); i++) {
             Token t = tokens.get(i);
-            if (t.getType() != ApplLexer.ERROR_CHAR) {
+            if (t.getType() == ApplLexer.UNTERMINATED_COMMENT) {
+                diagnostics.report(DiagnosticCode.UNTERMINATED,
+                        new Span(source, t.getStartIndex(), t.getStartIndex() + 2), "block comment: `*/` is missing");
+                continue;
+            }
+            if (t.getType() == ApplLexer.STRING && !Literals.isTerminated(t.getText())) {
+                diagnostics.report(DiagnosticCode.UNTERMINATED,
+                        new Span(source, t.getStartIndex(), t.getStopIndex() + 1), "string literal: the line ends first");
+                continue;
+            }
+            if (t.getType() != ApplLexer.ERROR_CHAR || isUndecodable(t, diagnostics)) {
                 continue;
             }
             Span span = new Span(source, t.getStartIndex(), t.getStopIndex() + 1);
-            if (t.getText().equals("\"")) {
-                diagnostics.report(DiagnosticCode.UNTERMINATED_STRING, span);
-                continue;
-            }
             // A run of adjacent bad characters is one mistake, not many.
             int end = t.getStopIndex() + 1;
             while (i + 1 < tokens.size() && tokens.get(i + 1).getType() == ApplLexer.ERROR_CHAR
@@ -93,6 +111,12 @@ public final class Parsing {
             diagnostics.report(DiagnosticCode.INVALID_CHARACTER, new Span(source, span.start(), end),
                     describe(t.getText()));
         }
+    }
+
+    /** A replacement character where the file had bytes that are not UTF-8: reported once, as such. */
+    private static boolean isUndecodable(Token t, Diagnostics diagnostics) {
+        return t.getText().equals("\uFFFD") && diagnostics.all().stream().anyMatch(
+                d -> d.code() == DiagnosticCode.INVALID_UTF8 && d.span().start() == t.getStartIndex());
     }
 
     private static String describe(String text) {

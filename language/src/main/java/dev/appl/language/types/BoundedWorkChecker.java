@@ -24,8 +24,15 @@ public final class BoundedWorkChecker {
     private final Semantics sem;
     private final Diagnostics diags;
     private final ConstEval consts;
-    /** Calls out of each function, action and table, with the call expression for reporting. */
-    private final Map<Decl, Map<Decl, Expr>> calls = new IdentityHashMap<>();
+    /**
+     * Calls out of each function, action and table, in source order, with the call expression for
+     * reporting. Keys are compared by identity: hashing a declaration would walk its whole tree.
+     */
+    private final Map<Decl, List<Call>> calls = new IdentityHashMap<>();
+    /** The declarations with bodies, in source order, so that cycles are found and reported the same way every run. */
+    private final List<Decl> order = new ArrayList<>();
+
+    private record Call(Decl callee, Expr at) {}
 
     public BoundedWorkChecker(Semantics semantics, Diagnostics diagnostics) {
         this.sem = semantics;
@@ -55,18 +62,20 @@ public final class BoundedWorkChecker {
                     }
                 });
                 calls.put(d, callsIn(body));
+                order.add(d);
             } else if (d instanceof Decl.Table t) {
-                Map<Decl, Expr> out = new LinkedHashMap<>();
+                List<Call> out = new ArrayList<>();
                 for (var name : t.actions()) {
                     if (sem.referenceOf(name) instanceof Symbol.DeclSymbol ds) {
-                        out.put(ds.decl(), new Expr.NameRef(name, name.span()));
+                        out.add(new Call(ds.decl(), new Expr.NameRef(name, name.span())));
                     }
                 }
                 calls.put(d, out);
+                order.add(d);
             }
         }
-        Set<Decl> done = new HashSet<>();
-        for (Decl d : calls.keySet()) {
+        Set<Decl> done = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Decl d : order) {
             findCycle(d, new ArrayList<>(), done);
         }
     }
@@ -80,14 +89,16 @@ public final class BoundedWorkChecker {
         }
     }
 
-    private Map<Decl, Expr> callsIn(Stmt.Block body) {
-        Map<Decl, Expr> out = new LinkedHashMap<>();
+    private List<Call> callsIn(Stmt.Block body) {
+        List<Call> out = new ArrayList<>();
         Walk.expressions(body, e -> {
             if (e instanceof Expr.Call c) {
                 var callee = c.callee() instanceof Expr.Field f && sem.referenceOf(f) != null ? f : c.callee();
                 if (sem.referenceOf(callee) instanceof Symbol.DeclSymbol ds && (ds.decl() instanceof Decl.Fn
                         || ds.decl() instanceof Decl.Action || ds.decl() instanceof Decl.Table)) {
-                    out.putIfAbsent(ds.decl(), c);
+                    if (out.stream().noneMatch(x -> x.callee() == ds.decl())) {
+                        out.add(new Call(ds.decl(), c));
+                    }
                 }
             }
         });
@@ -98,20 +109,25 @@ public final class BoundedWorkChecker {
         if (done.contains(d)) {
             return;
         }
-        int at = path.indexOf(d);
+        int at = -1;
+        for (int i = 0; i < path.size(); i++) {
+            if (path.get(i) == d) {
+                at = i;
+            }
+        }
         if (at >= 0) {
             List<String> names = new ArrayList<>();
             for (Decl x : path.subList(at, path.size())) {
                 names.add("`" + x.name().text() + "`");
             }
             names.add("`" + d.name().text() + "`");
-            Expr call = calls.get(path.getLast()).get(d);
+            Expr call = calls.get(path.getLast()).stream().filter(x -> x.callee() == d).findFirst().orElseThrow().at();
             diags.report(DiagnosticCode.RECURSION, call.span(), String.join(" calls ", names));
             return;
         }
         path.add(d);
-        for (Decl callee : calls.getOrDefault(d, Map.of()).keySet()) {
-            findCycle(callee, path, done);
+        for (Call call : calls.getOrDefault(d, List.of())) {
+            findCycle(call.callee(), path, done);
         }
         path.removeLast();
         done.add(d);

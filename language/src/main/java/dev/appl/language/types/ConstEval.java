@@ -14,7 +14,7 @@ import java.util.Set;
  */
 public final class ConstEval {
     private final Semantics semantics;
-    private final Set<Decl.Const> evaluating = new HashSet<>();
+    private final Set<Decl.Const> evaluating = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     public ConstEval(Semantics semantics) {
         this.semantics = semantics;
@@ -73,6 +73,9 @@ public final class ConstEval {
                 }
             }
             case Symbol.EnumCase(var owner, var c) when c.value() != null -> value(c.value());
+            // A build param is fixed when the appliance is compiled, so it is as constant as a const.
+            case Symbol.DeclSymbol(Decl.ParamDecl p, var m) when p.buildTime() && p.defaultValue() != null ->
+                    value(p.defaultValue());
             case null, default -> null;
         };
     }

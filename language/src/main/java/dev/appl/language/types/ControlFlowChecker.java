@@ -1,12 +1,10 @@
 package dev.appl.language.types;
 
 import dev.appl.language.ast.Decl;
-import dev.appl.language.ast.Pattern;
 import dev.appl.language.ast.Stmt;
 import dev.appl.language.diag.DiagnosticCode;
 import dev.appl.language.diag.Diagnostics;
 import dev.appl.language.resolve.Module;
-import java.util.List;
 
 /**
  * Where control goes: a function with a result returns on every path, the {@code else} of a
@@ -14,9 +12,11 @@ import java.util.List;
  * statements after one that ends the path are reported as unreachable.
  */
 public final class ControlFlowChecker {
+    private final Semantics sem;
     private final Diagnostics diags;
 
-    public ControlFlowChecker(Diagnostics diagnostics) {
+    public ControlFlowChecker(Semantics semantics, Diagnostics diagnostics) {
+        this.sem = semantics;
         this.diags = diagnostics;
     }
 
@@ -83,7 +83,7 @@ public final class ControlFlowChecker {
     }
 
     /** Whether control never reaches the end of the statement. */
-    public static boolean ends(Stmt s) {
+    public boolean ends(Stmt s) {
         return switch (s) {
             case Stmt.Return r -> true;
             case Stmt.Forward f -> true;
@@ -92,16 +92,14 @@ public final class ControlFlowChecker {
             case Stmt.Break b -> true;
             case Stmt.Continue c -> true;
             case Stmt.If i -> i.orElse() != null && ends(i.then()) && ends(i.orElse());
-            case Stmt.Match m -> hasWildcard(m.arms()) && m.arms().stream().allMatch(a -> ends(a.body()));
+            case Stmt.Match m -> ExhaustivenessChecker.covers(sem, m.subject(),
+                    m.arms().stream().map(Stmt.MatchArm::patterns).toList())
+                    && m.arms().stream().allMatch(a -> ends(a.body()));
             default -> false;
         };
     }
 
-    public static boolean ends(Stmt.Block b) {
-        return !b.statements().isEmpty() && b.statements().stream().anyMatch(ControlFlowChecker::ends);
-    }
-
-    private static boolean hasWildcard(List<Stmt.MatchArm> arms) {
-        return arms.stream().anyMatch(a -> a.patterns().stream().anyMatch(Pattern.Wildcard.class::isInstance));
+    public boolean ends(Stmt.Block b) {
+        return !b.statements().isEmpty() && b.statements().stream().anyMatch(this::ends);
     }
 }

@@ -100,7 +100,7 @@ public final class EffectsChecker {
     private void expression(Expr e, Owner owner) {
         if (owner == Owner.FUNCTION && (e instanceof Expr.NameRef || e instanceof Expr.Field)
                 && sem.referenceOf(e) instanceof Symbol.DeclSymbol ds && isState(ds.decl())) {
-            diags.report(DiagnosticCode.IMPURE_FUNCTION, e.span(), ds.name(), ds.describe());
+            diags.report(DiagnosticCode.IMPURE_FUNCTION, e.span(), ds.name(), ds.withArticle());
         }
         if (e instanceof Expr.Call c && c.callee() instanceof Expr.Field f && f.target() instanceof Expr.NameRef n
                 && sem.referenceOf(n) instanceof Symbol.DeclSymbol(Decl.Table t, var m) && t.constEntries()

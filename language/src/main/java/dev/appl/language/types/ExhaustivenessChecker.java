@@ -23,6 +23,9 @@ import java.util.Set;
  * after a {@code _}, and cases named twice, are reported as unreachable.
  */
 public final class ExhaustivenessChecker {
+    /** Missing cases named in a message; the rest are counted. */
+    private static final int MAX_LISTED = 4;
+
     private final Semantics sem;
     private final Diagnostics diags;
     private final ConstEval consts;
@@ -106,12 +109,38 @@ public final class ExhaustivenessChecker {
         List<String> missing = new ArrayList<>(all);
         missing.removeAll(named);
         if (!missing.isEmpty()) {
+            List<String> shown = missing.stream().limit(MAX_LISTED).map(m -> "`" + m + "`").toList();
+            String more = missing.size() > MAX_LISTED ? " and " + (missing.size() - MAX_LISTED) + " more" : "";
             diags.report(DiagnosticCode.NON_EXHAUSTIVE, headOf(at, subject), subjectText,
-                    String.join(", ", missing.stream().map(m -> "`" + m + "`").toList()));
+                    String.join(", ", shown) + more);
         } else if (type instanceof Type.Enum e && TypeChecker.isOpen(e, consts)) {
             diags.report(DiagnosticCode.NON_EXHAUSTIVE, headOf(at, subject), subjectText,
                     "values of `" + e.display() + "` that are none of its cases (they can arrive from the wire)");
         }
+    }
+
+    /**
+     * Whether the arms cover every value of the subject's type, so that one of them always runs.
+     * Used by {@link ControlFlowChecker} to tell whether a match without {@code _} ends every path.
+     */
+    public static boolean covers(Semantics sem, Expr subject, List<List<Pattern>> arms) {
+        ExhaustivenessChecker quiet = new ExhaustivenessChecker(sem, new Diagnostics());
+        Type type = sem.typeOf(subject);
+        Set<String> named = new LinkedHashSet<>();
+        for (List<Pattern> arm : arms) {
+            for (Pattern p : arm) {
+                if (p instanceof Pattern.Wildcard) {
+                    return true;
+                }
+                String key = quiet.caseOf(p);
+                if (key != null) {
+                    named.add(key);
+                }
+            }
+        }
+        List<String> all = allCases(type);
+        return all != null && named.containsAll(all)
+                && !(type instanceof Type.Enum e && TypeChecker.isOpen(e, quiet.consts));
     }
 
     /** From the keyword to the end of the subject: {@code match m.cmd}. */

@@ -70,7 +70,9 @@ public final class TypeChecker {
     private final Semantics sem;
     private final Diagnostics diags;
     private final ConstEval consts;
-    private final Set<Decl> resolvingTypes = new HashSet<>();
+    /** The const whose value is being checked, to name a cycle from its start. */
+    private Decl.Const currentConst;
+    private final Set<Decl> resolvingTypes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     public TypeChecker(Semantics semantics, Diagnostics diagnostics) {
         this.sem = semantics;
@@ -112,7 +114,9 @@ public final class TypeChecker {
     private void constDecl(Decl.Const c, Ctx ctx) {
         Type t = type(c.type(), ctx);
         sem.declTypes.put(c, t);
+        currentConst = c;
         expectConst(c.value(), t, ctx, "a const's value");
+        currentConst = null;
     }
 
     /** Checks an expression against a type and requires it to be constant. */
@@ -120,7 +124,42 @@ public final class TypeChecker {
         expect(e, type, ctx.with(Where.DECL, null), new Env(null));
         if (!(sem.typeOf(e) instanceof Type.Error) && !consts.isConstant(e)) {
             diags.report(DiagnosticCode.NOT_CONSTANT, e.span(), what);
+            java.util.List<Decl.Const> through = new java.util.ArrayList<>();
+            if (currentConst != null) {
+                through.add(currentConst);
+            }
+            String why = whyNotConstant(e, through);
+            if (why != null) {
+                diags.noteLast(Note.plain(why));
+            }
         }
+    }
+
+    /** Why an expression made only of constants has no value: a division by zero, or a const cycle. */
+    private String whyNotConstant(Expr e, java.util.List<Decl.Const> through) {
+        String[] found = {null};
+        dev.appl.language.ast.Walk.expression(e, x -> {
+            if (found[0] != null) {
+                return;
+            }
+            if (x instanceof Expr.Binary b && (b.op() == Expr.BinaryOp.DIV || b.op() == Expr.BinaryOp.MOD)
+                    && BigInteger.ZERO.equals(consts.value(b.right()))) {
+                found[0] = "`" + b.right().span().text() + "` is zero: the value divides by zero";
+            } else if (x instanceof Expr.NameRef n
+                    && sem.referenceOf(n) instanceof Symbol.DeclSymbol(Decl.Const c, var m)) {
+                if (!through.isEmpty() && through.getFirst() == c) {
+                    List<String> names = new java.util.ArrayList<>();
+                    through.forEach(t -> names.add("`" + t.name().text() + "`"));
+                    names.add("`" + c.name().text() + "`");
+                    found[0] = "the consts are defined in terms of each other: " + String.join(" -> ", names);
+                } else if (through.stream().noneMatch(t -> t == c) && through.size() < 64) {
+                    through.add(c);
+                    found[0] = whyNotConstant(c.value(), through);
+                    through.removeLast();
+                }
+            }
+        });
+        return found[0];
     }
 
     private Type.Enum enumType(Decl.Enum e, Ctx ctx) {
@@ -254,10 +293,36 @@ public final class TypeChecker {
             Type t = type(f.type(), ctx);
             if (t instanceof Type.Buffer || t instanceof Type.Bytes || t instanceof Type.Parsed
                     || t instanceof Type.Text) {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, f.type().span(), "a value type", t.display());
+                diags.report(DiagnosticCode.TYPE_MISMATCH, f.type().span(), "a value type", q(t));
             }
         }
+        String path = containment(s, type, new java.util.ArrayList<>());
+        if (path != null) {
+            diags.report(DiagnosticCode.INVALID_DECLARATION, s.name().span(), "struct `" + s.name().text()
+                    + "` contains itself (through " + path + "), so its values would never end");
+        }
         return type;
+    }
+
+    /** The field path by which a struct contains {@code target} again, or null. */
+    private String containment(Decl.Struct target, Type t, java.util.List<Decl.Struct> seen) {
+        Type element = t instanceof Type.Array a ? a.element() : t;
+        if (!(element instanceof Type.Struct s) || seen.stream().anyMatch(x -> x == s.decl())) {
+            return null;
+        }
+        seen.add(s.decl());
+        for (Decl.StructField f : s.decl().fields()) {
+            Type ft = sem.typeOf(f.type());
+            Type fe = ft instanceof Type.Array a ? a.element() : ft;
+            if (fe instanceof Type.Struct inner && inner.decl() == target) {
+                return "`" + f.name().text() + "`";
+            }
+            String deeper = containment(target, ft, seen);
+            if (deeper != null) {
+                return "`" + f.name().text() + "`, " + deeper;
+            }
+        }
+        return null;
     }
 
     private <T> void duplicateMember(Map<String, T> seen, Name name, T node) {
@@ -301,7 +366,7 @@ public final class TypeChecker {
             for (Decl.Extract e : s.extracts()) {
                 Type t = type(e.type(), ctx);
                 if (!(t instanceof Type.Header) && !(t instanceof Type.Error)) {
-                    diags.report(DiagnosticCode.TYPE_MISMATCH, e.type().span(), "a header type", t.display());
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, e.type().span(), "a header type", q(t));
                 }
                 Symbol existing = headers.names.get(e.name().text());
                 if (existing instanceof Symbol.Local l && !l.type().equals(t)) {
@@ -343,6 +408,18 @@ public final class TypeChecker {
             }
         }
         Ctx ctx = new Ctx(outer.module(), members, Where.DECL, null);
+        // One handler per port and per timer: which one runs must not depend on the order.
+        Map<String, Decl.Handler> handlers = new HashMap<>();
+        for (Decl m : a.members()) {
+            if (m instanceof Decl.Handler h) {
+                Decl.Handler first = handlers.putIfAbsent(h.source().text(), h);
+                if (first != null) {
+                    diags.report(DiagnosticCode.INVALID_DECLARATION, h.source().span(),
+                            "`" + h.source().text() + "` already has a handler");
+                    diags.noteLast(Note.at(first.source().span(), "the first handler of `" + h.source().text() + "`"));
+                }
+            }
+        }
         // Declarations first, so that handlers and tests see their types whatever the order.
         for (Decl m : a.members()) {
             if (!(m instanceof Decl.Handler) && !(m instanceof Decl.Test)) {
@@ -410,7 +487,7 @@ public final class TypeChecker {
                 }
             } else if (!(t instanceof Type.Error)) {
                 diags.report(DiagnosticCode.TYPE_MISMATCH, f.type().span(), "a length prefix type or a header",
-                        t.display());
+                        q(t));
             }
             if (f.max() != null) {
                 expectConst(f.max(), Type.SIZE, ctx, "a frame's maximum size");
@@ -438,7 +515,7 @@ public final class TypeChecker {
         for (TypeRef ref : List.of(m.key(), m.value())) {
             Type t = sem.typeOf(ref);
             if (t instanceof Type.Buffer || t instanceof Type.Bytes || t instanceof Type.Parsed || t instanceof Type.Text) {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, ref.span(), "a value type", t.display());
+                diags.report(DiagnosticCode.TYPE_MISMATCH, ref.span(), "a value type", q(t));
             }
         }
         sem.declTypes.put(m, value);
@@ -531,7 +608,7 @@ public final class TypeChecker {
             } else if (s == null) {
                 diags.report(DiagnosticCode.UNKNOWN_NAME, n.span(), n.text());
             } else {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, n.span(), "an action", s.describe());
+                diags.report(DiagnosticCode.TYPE_MISMATCH, n.span(), "an action", s.withArticle());
             }
         }
         if (t.actions().isEmpty()) {
@@ -561,7 +638,7 @@ public final class TypeChecker {
         if (t.load() != null) {
             Type lt = expr(t.load(), null, inTable, new Env(null));
             if (!(lt instanceof Type.Text) && !(lt instanceof Type.Error)) {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, t.load().span(), "a param of type path", lt.display());
+                diags.report(DiagnosticCode.TYPE_MISMATCH, t.load().span(), "a param of type path", q(lt));
             }
         }
     }
@@ -572,8 +649,8 @@ public final class TypeChecker {
             for (Decl.Param tp : t.params()) {
                 if (ap.name().text().equals(tp.name().text())
                         && !sem.typeOf(ap.type()).equals(sem.typeOf(tp.type()))) {
-                    diags.report(DiagnosticCode.TYPE_MISMATCH, at, sem.typeOf(tp.type()).display(),
-                            sem.typeOf(ap.type()).display());
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, at, q(sem.typeOf(tp.type())),
+                            q(sem.typeOf(ap.type())));
                     diags.noteLast(Note.at(ap.span(), "action parameter `" + ap.name().text()
                             + "` takes the table's argument of the same name"));
                 }
@@ -620,13 +697,14 @@ public final class TypeChecker {
             case Pattern.Value v -> !(v.value() instanceof Expr.AddressLit a && a.isPrefix()) || kind.equals("lpm");
         };
         if (!ok) {
-            diags.report(DiagnosticCode.INVALID_PATTERN, p.span(), "`" + p.span().text() + "`", "a `" + kind + "` key");
+            diags.report(DiagnosticCode.INVALID_PATTERN, p.span(), "`" + p.span().text() + "`",
+                    (kind.equals("exact") ? "an" : "a") + " `" + kind + "` key");
             return;
         }
         if (p instanceof Pattern.Value v && v.value() instanceof Expr.AddressLit a && a.isPrefix()) {
             Type t = expr(v.value(), null, ctx, none);
             if (!(keyType instanceof Type.Address addr && addr.kind() == a.kind()) && !(keyType instanceof Type.Error)) {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, p.span(), keyType.display(), t.display());
+                diags.report(DiagnosticCode.TYPE_MISMATCH, p.span(), q(keyType), q(t));
             }
             return;
         }
@@ -643,7 +721,7 @@ public final class TypeChecker {
             } else if (s == null) {
                 diags.report(DiagnosticCode.UNKNOWN_NAME, h.source().span(), h.source().text());
             } else {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, h.source().span(), "a timer", s.describe());
+                diags.report(DiagnosticCode.TYPE_MISMATCH, h.source().span(), "a timer", s.withArticle());
             }
         } else {
             String portKind = switch (event) {
@@ -666,7 +744,7 @@ public final class TypeChecker {
                 } else if (s == null) {
                     diags.report(DiagnosticCode.UNKNOWN_NAME, h.source().span(), h.source().text());
                 } else {
-                    diags.report(DiagnosticCode.TYPE_MISMATCH, h.source().span(), "a port", s.describe());
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, h.source().span(), "a port", s.withArticle());
                 }
             }
             if (h.binding() != null) {
@@ -687,19 +765,19 @@ public final class TypeChecker {
         for (Decl.TestStmt s : t.statements()) {
             switch (s) {
                 case Decl.Send send -> {
-                    testPort(send.port(), ctx);
-                    packetValue(send.packet(), inTest, env);
+                    testPort(send.port(), ctx, false);
+                    testPacket(send.packet(), inTest, env, "`send`");
                 }
                 case Decl.ExpectDrop d -> {}
                 case Decl.ExpectForward f -> {
-                    testPort(f.port(), ctx);
+                    testPort(f.port(), ctx, true);
                     if (f.packet() != null) {
-                        packetValue(f.packet(), inTest, env);
+                        testPacket(f.packet(), inTest, env, "`expect forward`");
                     }
                 }
                 case Decl.ExpectReply r -> {
                     if (r.packet() != null) {
-                        packetValue(r.packet(), inTest, env);
+                        testPacket(r.packet(), inTest, env, "`expect reply`");
                     }
                 }
                 case Decl.ExpectState e -> expect(e.condition(), Type.BOOL, inTest, env);
@@ -712,14 +790,26 @@ public final class TypeChecker {
         }
     }
 
-    private void testPort(Name port, Ctx ctx) {
+    private void testPort(Name port, Ctx ctx, boolean forwarded) {
         Symbol s = lookupValue(port.text(), ctx, null);
         if (s instanceof Symbol.DeclSymbol(Decl.Port p, var m)) {
             sem.references.put(port, s);
+            if (forwarded && !p.kind().text().equals("packet")) {
+                diags.report(DiagnosticCode.INVALID_TEST, port.span(), "`" + port.text() + "` is a " + p.kind().text()
+                        + " port: packets are forwarded only to packet ports (expect a reply instead)");
+            }
         } else if (s == null) {
             diags.report(DiagnosticCode.UNKNOWN_NAME, port.span(), port.text());
         } else {
-            diags.report(DiagnosticCode.TYPE_MISMATCH, port.span(), "a port", s.describe());
+            diags.report(DiagnosticCode.TYPE_MISMATCH, port.span(), "a port", s.withArticle());
+        }
+    }
+
+    private void testPacket(Expr e, Ctx ctx, Env env, String statement) {
+        Type t = expr(e, null, ctx, env);
+        if (!isPacketPart(t) && !(t instanceof Type.Error)) {
+            diags.report(DiagnosticCode.INVALID_TEST, e.span(), statement
+                    + " needs a packet: headers and bytes stacked with `/`, not " + q(t));
         }
     }
 
@@ -728,8 +818,8 @@ public final class TypeChecker {
         Type t = expr(e, null, ctx, env);
         if (!(t instanceof Type.Stack || t instanceof Type.Header || t instanceof Type.Bytes
                 || t instanceof Type.Error)) {
-            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "a packet (headers and bytes stacked with `/`)",
-                    t.display());
+            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "a packet: headers and bytes stacked with `/`",
+                    q(t));
         }
     }
 
@@ -782,7 +872,7 @@ public final class TypeChecker {
                     return Type.ERROR;
                 }
             } else {
-                diags.report(DiagnosticCode.NOT_A_TYPE, n.span(), n.text(), "member of a " + s.describe());
+                diags.report(DiagnosticCode.NOT_A_TYPE, n.span(), n.text(), "a member of " + s.withArticle());
                 return Type.ERROR;
             }
         }
@@ -815,7 +905,7 @@ public final class TypeChecker {
                 default -> {}
             }
         }
-        diags.report(DiagnosticCode.NOT_A_TYPE, n.span(), n.text(), s.describe());
+        diags.report(DiagnosticCode.NOT_A_TYPE, n.span(), n.text(), s.withArticle());
         return Type.ERROR;
     }
 
@@ -851,12 +941,12 @@ public final class TypeChecker {
                 Type expected = ctx.returnType() == null ? Type.VOID : ctx.returnType();
                 if (r.value() == null) {
                     if (!(expected instanceof Type.Void)) {
-                        diags.report(DiagnosticCode.TYPE_MISMATCH, r.span(), expected.display(), "nothing");
+                        diags.report(DiagnosticCode.TYPE_MISMATCH, r.span(), q(expected), "no value");
                     }
                 } else if (expected instanceof Type.Void) {
                     expr(r.value(), null, ctx, env);
-                    diags.report(DiagnosticCode.TYPE_MISMATCH, r.value().span(), "nothing",
-                            sem.typeOf(r.value()).display());
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, r.value().span(),
+                            "no value (this returns nothing)", q(sem.typeOf(r.value())));
                 } else {
                     expect(r.value(), expected, ctx, env);
                 }
@@ -870,7 +960,7 @@ public final class TypeChecker {
             case Stmt.Push p -> {
                 Type h = expr(p.header(), null, ctx, env);
                 if (!(h instanceof Type.Header || h instanceof Type.Stack || h instanceof Type.Error)) {
-                    diags.report(DiagnosticCode.TYPE_MISMATCH, p.header().span(), "a header", h.display());
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, p.header().span(), "a header", q(h));
                 }
                 parsedHeader(p.anchor(), ctx, env);
             }
@@ -899,7 +989,9 @@ public final class TypeChecker {
         if (l.orElse() != null) {
             block(l.orElse(), ctx, new Env(env));
         }
-        value = declared == null ? expr(l.value(), null, ctx, env, optional) : expect(l.value(), declared, ctx, env, optional);
+        boolean withElse = optional && l.orElse() != null;
+        value = declared == null ? expr(l.value(), null, ctx, env, withElse)
+                : expect(l.value(), declared, ctx, env, withElse);
         Type bound = declared != null ? declared : value;
         if (bound instanceof Type.UntypedInt) {
             diags.report(DiagnosticCode.UNTYPED_LITERAL, l.value().span());
@@ -958,7 +1050,7 @@ public final class TypeChecker {
         } else if (s == null) {
             diags.report(DiagnosticCode.UNKNOWN_NAME, port.span(), port.text());
         } else {
-            diags.report(DiagnosticCode.TYPE_MISMATCH, port.span(), "a port", s.describe());
+            diags.report(DiagnosticCode.TYPE_MISMATCH, port.span(), "a port", s.withArticle());
         }
     }
 
@@ -969,7 +1061,7 @@ public final class TypeChecker {
                 && t instanceof Type.Header;
         if (!ok && !(t instanceof Type.Error)) {
             diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "a header of a parsed packet, like `h.ip`",
-                    t.display());
+                    q(t));
         }
     }
 
@@ -997,7 +1089,7 @@ public final class TypeChecker {
                 case Symbol.Local l -> l.mutable() ? null : "`" + l.name() + "` is not a `var`";
                 case Symbol.DeclSymbol(Decl.Counter c, var m) -> null;
                 case null -> null; // unknown name, already reported
-                case Symbol s -> "it is a " + s.describe();
+                case Symbol s -> "it is " + s.withArticle();
             };
             case Expr.Field f -> {
                 Type owner = sem.typeOf(f.target());
@@ -1096,8 +1188,13 @@ public final class TypeChecker {
             diags.report(DiagnosticCode.WIDTH_MISMATCH, e.span(), expected.display(), actual.display());
         } else if (isUnit(actual) != isUnit(expected) && (Type.isInteger(actual) || Type.isInteger(expected))) {
             diags.report(DiagnosticCode.UNIT_MISMATCH, e.span(), expected.display(), actual.display());
+            if (actual instanceof Type.UntypedInt && isUnit(expected)) {
+                diags.noteLast(Note.plain("write the number with its unit, like `" + e.span().text()
+                        + (expected instanceof Type.Size ? "B` or `" + e.span().text() + "KiB`"
+                                : "s` or `" + e.span().text() + "ms`")));
+            }
         } else {
-            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), expected.display(), actual.display());
+            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), q(expected), q(actual));
         }
         return Type.ERROR;
     }
@@ -1162,7 +1259,7 @@ public final class TypeChecker {
             if (name.equals("_")) {
                 diags.report(DiagnosticCode.INVALID_DECLARATION, n.span(), "`_` is only a pattern");
             } else if (BuiltinTypes.isBuiltin(name)) {
-                diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, "type");
+                diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, "a type");
             } else {
                 diags.report(DiagnosticCode.UNKNOWN_NAME, n.span(), name);
             }
@@ -1180,12 +1277,12 @@ public final class TypeChecker {
                 case Decl.Counter c -> U64;
                 case Decl.Action a -> Type.VOID; // compared with a table's result; checked there
                 default -> {
-                    diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, s.describe());
+                    diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, s.withArticle());
                     yield Type.ERROR;
                 }
             };
             default -> {
-                diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, s.describe());
+                diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, s.withArticle());
                 yield Type.ERROR;
             }
         };
@@ -1218,7 +1315,7 @@ public final class TypeChecker {
             if (member instanceof Symbol.DeclSymbol(Decl.Const c, var m)) {
                 return constType(c, m);
             }
-            diags.report(DiagnosticCode.NOT_A_VALUE, f.span(), f.span().text(), member.describe());
+            diags.report(DiagnosticCode.NOT_A_VALUE, f.span(), f.span().text(), member.withArticle());
             return Type.ERROR;
         }
         if (owner instanceof Symbol.DeclSymbol(Decl.Enum en, var m)) {
@@ -1235,7 +1332,7 @@ public final class TypeChecker {
             return Type.ERROR;
         }
         if (owner != null) {
-            diags.report(DiagnosticCode.NOT_A_VALUE, f.target().span(), f.target().span().text(), owner.describe());
+            diags.report(DiagnosticCode.NOT_A_VALUE, f.target().span(), f.target().span().text(), owner.withArticle());
             return Type.ERROR;
         }
         Type target = expr(f.target(), null, ctx, env);
@@ -1457,7 +1554,7 @@ public final class TypeChecker {
         } else if (isUnit(left) || isUnit(right)) {
             diags.report(DiagnosticCode.UNIT_MISMATCH, le.span().to(re.span()), left.display(), right.display());
         } else {
-            diags.report(DiagnosticCode.TYPE_MISMATCH, re.span(), left.display(), right.display());
+            diags.report(DiagnosticCode.TYPE_MISMATCH, re.span(), q(left), q(right));
         }
         return false;
     }
@@ -1494,7 +1591,7 @@ public final class TypeChecker {
             if (Type.isInteger(left) || Type.isInteger(right) || left.equals(right)) {
                 diags.report(DiagnosticCode.INVALID_OPERATOR, span, op.symbol, bad.display());
             } else {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, re.span(), left.display(), right.display());
+                diags.report(DiagnosticCode.TYPE_MISMATCH, re.span(), q(left), q(right));
             }
             return Type.ERROR;
         }
@@ -1520,7 +1617,7 @@ public final class TypeChecker {
                 return Type.ERROR;
             }
             default -> {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, s.type().span(), "a header or struct", t.display());
+                diags.report(DiagnosticCode.TYPE_MISMATCH, s.type().span(), "a header or struct", q(t));
                 s.fields().forEach(f -> expr(f.value(), null, ctx, env));
                 return Type.ERROR;
             }
@@ -1800,7 +1897,7 @@ public final class TypeChecker {
             } else {
                 expr(arg, null, ctx, env);
                 diags.report(DiagnosticCode.TYPE_MISMATCH, arg.span(), "an action call like `allow()`",
-                        sem.typeOf(arg).display());
+                        q(sem.typeOf(arg)));
             }
         }
         return null;
@@ -1819,15 +1916,20 @@ public final class TypeChecker {
         return member != null ? member : ctx.module().lookup(name);
     }
 
+    /** A type as messages show it: in backticks. */
+    private static String q(Type t) {
+        return "`" + t.display() + "`";
+    }
+
     private void requireInteger(Expr e, Type t) {
         if (!Type.isInteger(t) && !(t instanceof Type.Error)) {
-            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "an integer", t.display());
+            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "an integer", q(t));
         }
     }
 
     private void requireUnsigned(Expr e, Type t) {
         if (t instanceof Type.Int i && i.signed()) {
-            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "an unsigned integer", t.display());
+            diags.report(DiagnosticCode.TYPE_MISMATCH, e.span(), "an unsigned integer", q(t));
         } else {
             requireInteger(e, t);
         }

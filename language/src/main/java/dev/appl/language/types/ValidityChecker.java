@@ -43,7 +43,7 @@ public final class ValidityChecker {
     private final Semantics sem;
     private final Diagnostics diags;
     private final Map<Decl, Summary> summaries = new IdentityHashMap<>();
-    private final Set<Decl> summarizing = new HashSet<>();
+    private final Set<Decl> summarizing = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     public ValidityChecker(Semantics semantics, Diagnostics diagnostics) {
         this.sem = semantics;
@@ -185,6 +185,8 @@ public final class ValidityChecker {
         private final Collector collector;
         /** Headers popped by callees during the current statement: invalid once it is done. */
         private final Set<Fact> popped = new HashSet<>();
+        /** Where each header this body popped was popped, for the note of a later read. */
+        private final Map<Fact, Span> poppedAt = new HashMap<>();
 
         Walk(Collector collector) {
             this.collector = collector;
@@ -377,6 +379,7 @@ public final class ValidityChecker {
         /** A header stops being valid at the end of the current statement; a callee reports it to its callers. */
         private void pop(Fact gone, Span at) {
             popped.add(gone);
+            poppedAt.put(gone, at);
             if (collector != null && collector.indexes().containsKey(gone.base())) {
                 collector.pops().add(new Need(collector.indexes().get(gone.base()), gone.header(), at));
             }
@@ -395,7 +398,9 @@ public final class ValidityChecker {
             if (why != null) {
                 diags.noteLast(why);
             }
-            diags.noteLast(Note.plain(missingPath(needed, facts)));
+            Span removed = poppedAt.get(needed);
+            diags.noteLast(removed != null ? Note.at(removed, "`" + what + "` is removed from the packet here")
+                    : Note.plain(missingPath(needed, facts)));
         }
 
         private String missingPath(Fact needed, Set<Fact> facts) {
@@ -406,7 +411,7 @@ public final class ValidityChecker {
             Set<String> known = new HashSet<>();
             facts.stream().filter(f -> f.base() == needed.base()).forEach(f -> known.add(f.header()));
             ParserGraph.Path path = g.pathWithout(known, needed.header());
-            String where = path == null ? "" : "on the parser path `" + path.describe() + "` `" + needed.header()
+            String where = path == null ? "" : "on the parser path `" + path.describe() + "`, `" + needed.header()
                     + "` is not extracted; ";
             return where + "check `" + needed.base().name() + "." + needed.header() + ".valid` first";
         }
@@ -429,7 +434,9 @@ public final class ValidityChecker {
             case Expr.Field f when f.field().text().equals("valid") && fact(f.target()) != null ->
                     Set.of(fact(f.target()));
             case Expr.Binary b when b.op() == Expr.BinaryOp.AND -> union(whenTrue(b.left()), whenTrue(b.right()));
-            case Expr.Binary b when b.op() == Expr.BinaryOp.OR -> intersect(whenTrue(b.left()), whenTrue(b.right()));
+            // What either side implies through the parser holds too: close each before intersecting.
+            case Expr.Binary b when b.op() == Expr.BinaryOp.OR ->
+                    intersect(close(whenTrue(b.left())), close(whenTrue(b.right())));
             case Expr.Unary u when u.op() == Expr.UnaryOp.NOT -> whenFalse(u.operand());
             default -> Set.of();
         };
@@ -438,7 +445,8 @@ public final class ValidityChecker {
     private Set<Fact> whenFalse(Expr cond) {
         return switch (cond) {
             case Expr.Binary b when b.op() == Expr.BinaryOp.OR -> union(whenFalse(b.left()), whenFalse(b.right()));
-            case Expr.Binary b when b.op() == Expr.BinaryOp.AND -> intersect(whenFalse(b.left()), whenFalse(b.right()));
+            case Expr.Binary b when b.op() == Expr.BinaryOp.AND ->
+                    intersect(close(whenFalse(b.left())), close(whenFalse(b.right())));
             case Expr.Unary u when u.op() == Expr.UnaryOp.NOT -> whenTrue(u.operand());
             default -> Set.of();
         };
