@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Applc.ManifestVersion.class,
         description = "Checks and compiles .appl appliance specs.",
-        subcommands = {CheckCommand.class, FmtCommand.class, TestCommand.class, RunCommand.class})
+        subcommands = {CheckCommand.class, FmtCommand.class, TestCommand.class, RunCommand.class,
+            ExplainCommand.class})
 public final class Applc implements Runnable {
     /** Exit code when the specs have errors. */
     static final int EXIT_ERRORS = 1;

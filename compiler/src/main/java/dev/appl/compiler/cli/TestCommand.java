@@ -4,6 +4,7 @@ import dev.appl.compiler.interp.TestRunner;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
 import dev.appl.compiler.lower.Unsupported;
+import dev.appl.compiler.passes.Pipeline;
 import dev.appl.language.Compilation;
 import dev.appl.language.ast.Decl;
 import dev.appl.language.diag.Diagnostic;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
         name = "test",
         mixinStandardHelpOptions = true,
         description = "Checks specs, then runs each appliance's test blocks, every test against a fresh"
-                + " appliance, and ends with `N passed, N failed`. Tests run on the reference interpreter."
+                + " appliance, and ends with `N passed, N failed`. Tests run on the reference interpreter,"
+                + " over the IR as lowered and again after the optimization passes."
                 + " Exit status: 0 all passed, 1 a test failed or a spec has errors, 2 usage or I/O error.")
 final class TestCommand implements Callable<Integer> {
     @Spec
@@ -72,15 +74,25 @@ final class TestCommand implements Callable<Integer> {
                     continue;
                 }
                 IrAppliance ir;
+                IrAppliance optimized;
                 try {
                     ir = Lowering.lower(appliance, result.semantics());
+                    optimized = Lowering.lower(appliance, result.semantics());
+                    Pipeline.run(optimized);
                 } catch (Unsupported e) {
                     err.println(e.span() + ": " + e.getMessage() + "; the tests of `" + appliance.name().text()
                             + "` were not run");
                     failed++;
                     continue;
                 }
-                for (TestRunner.Result r : TestRunner.run(ir)) {
+                // Each test runs on the IR as lowered and on the IR after every pass: both must pass.
+                List<TestRunner.Result> reference = TestRunner.run(ir);
+                List<TestRunner.Result> afterPasses = TestRunner.run(optimized);
+                for (int i = 0; i < reference.size(); i++) {
+                    TestRunner.Result r = reference.get(i).passed() && !afterPasses.get(i).passed()
+                            ? new TestRunner.Result(afterPasses.get(i).appliance(), afterPasses.get(i).test(),
+                                    "after the optimization passes: " + afterPasses.get(i).failure())
+                            : reference.get(i);
                     if (r.passed()) {
                         passed++;
                         out.println("ok     " + r.appliance() + ": " + r.test());

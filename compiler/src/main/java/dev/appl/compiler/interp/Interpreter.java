@@ -1,5 +1,6 @@
 package dev.appl.compiler.interp;
 
+import dev.appl.compiler.ir.Arithmetic;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrExpr;
 import dev.appl.compiler.ir.IrFunction;
@@ -428,8 +429,7 @@ public final class Interpreter {
                 default -> throw new IllegalStateException(b.op() + " on " + l.getClass().getSimpleName());
             };
         }
-        Type operand = b.left().type() instanceof Type.UntypedInt ? b.right().type() : b.left().type();
-        return Values.binary(b.op(), (Long) l, (Long) r, operand, b.type());
+        return Arithmetic.binary(b.op(), (Long) l, (Long) r, Arithmetic.operandType(b.left(), b.right()), b.type());
     }
 
     private static Object convert(Object v, Type from, Type to) {

@@ -1,8 +1,8 @@
 package dev.appl.compiler.interp;
 
+import dev.appl.compiler.ir.Arithmetic;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.language.ast.Decl;
-import dev.appl.language.ast.Expr.BinaryOp;
 import dev.appl.language.types.HeaderLayout;
 import dev.appl.language.types.Type;
 import java.io.ByteArrayOutputStream;
@@ -10,68 +10,20 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * The arithmetic of the language, and header values as bytes. Scalars are {@code long}s holding
- * the value's bits: unsigned values zero-extended, signed ones sign-extended; every result is
- * wrapped to its type's width. Division by zero gives 0 and a remainder by zero gives the
- * dividend, as in eBPF: a packet can never make a handler fail.
- */
+/** Header values as bytes and back, and short names for the shared {@link Arithmetic}. */
 final class Values {
     private Values() {}
 
     static long wrap(long v, Type t) {
-        if (t instanceof Type.Int(int width, boolean signed) && width < 64) {
-            return signed ? v << (64 - width) >> (64 - width) : v & ((1L << width) - 1);
-        }
-        if (t instanceof Type.Address a && a.bits() < 64) {
-            return v & ((1L << a.bits()) - 1);
-        }
-        if (t instanceof Type.Bool) {
-            return v & 1;
-        }
-        return v;
+        return Arithmetic.wrap(v, t);
     }
 
     static boolean signed(Type t) {
-        return t instanceof Type.Int i && i.signed();
-    }
-
-    static int width(Type t) {
-        return t.bits() == 0 ? 64 : t.bits();
-    }
-
-    static long binary(BinaryOp op, long a, long b, Type operand, Type result) {
-        boolean signed = signed(operand);
-        int width = width(operand);
-        return switch (op) {
-            case ADD -> wrap(a + b, result);
-            case SUB -> wrap(a - b, result);
-            case MUL -> wrap(a * b, result);
-            case DIV -> b == 0 ? 0 : wrap(signed ? a / b : Long.divideUnsigned(a, b), result);
-            case MOD -> b == 0 ? a : wrap(signed ? a % b : Long.remainderUnsigned(a, b), result);
-            case SHL -> Long.compareUnsigned(b, width) >= 0 ? 0 : wrap(a << b, result);
-            case SHR -> Long.compareUnsigned(b, width) >= 0 ? (signed && a < 0 ? -1 : 0)
-                    : wrap(signed ? a >> b : a >>> b, result);
-            case BIT_AND -> a & b;
-            case BIT_OR -> a | b;
-            case BIT_XOR -> a ^ b;
-            case EQ -> bool(a == b);
-            case NE -> bool(a != b);
-            case LT -> bool(compare(a, b, signed) < 0);
-            case LE -> bool(compare(a, b, signed) <= 0);
-            case GT -> bool(compare(a, b, signed) > 0);
-            case GE -> bool(compare(a, b, signed) >= 0);
-            case AND -> bool(a != 0 && b != 0);
-            case OR -> bool(a != 0 || b != 0);
-        };
-    }
-
-    private static int compare(long a, long b, boolean signed) {
-        return signed ? Long.compare(a, b) : Long.compareUnsigned(a, b);
+        return Arithmetic.signed(t);
     }
 
     static long bool(boolean b) {
-        return b ? 1 : 0;
+        return Arithmetic.bool(b);
     }
 
     /** A header value's bytes: fields packed by the layout, then its trailing bytes. */

@@ -537,11 +537,6 @@ public final class Lowering {
 
     private IrExpr expr(Expr e) {
         Type type = sem.typeOf(e);
-        if (!(e instanceof Expr.StructLit) && !(e instanceof Expr.ArrayLit) && !(type instanceof Type.Parsed)
-                && !(type instanceof Type.ActionOf) && !(type instanceof Type.Text) && consts.value(e) != null
-                && !(e instanceof Expr.Call)) {
-            return new IrExpr.Const(scalar(consts.value(e), type), type);
-        }
         return switch (e) {
             case Expr.IntLit i -> new IrExpr.Const(i.value().longValue(), type);
             case Expr.BoolLit b -> new IrExpr.Const(b.value() ? 1L : 0L, Type.BOOL);
@@ -574,11 +569,8 @@ public final class Lowering {
                 case null, default -> throw new IllegalStateException("unbound local " + l.name());
             };
             case Symbol.DeclSymbol(Decl.Const c, var m) -> constExpr(c.value(), type);
-            case Symbol.DeclSymbol(Decl.ParamDecl p, var m) -> {
-                IrAppliance.Param param = ir.params.get(index.get(p));
-                yield p.buildTime() && param.value() != null ? new IrExpr.Const(param.value(), type)
-                        : new IrExpr.ParamValue(index.get(p), type);
-            }
+            // Build params become constants in FoldBuildParams, so that --dump-after shows where.
+            case Symbol.DeclSymbol(Decl.ParamDecl p, var m) -> new IrExpr.ParamValue(index.get(p), type);
             case Symbol.DeclSymbol(Decl.Counter c, var m) -> new IrExpr.CounterValue(index.get(c), U64);
             default -> throw new IllegalStateException("unexpected name " + n.name() + " in a checked spec");
         };

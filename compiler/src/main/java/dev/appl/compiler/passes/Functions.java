@@ -1,0 +1,17 @@
+package dev.appl.compiler.passes;
+
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.ir.IrFunction;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Every function of an appliance that holds code: its functions and its handlers. */
+final class Functions {
+    private Functions() {}
+
+    static List<IrFunction> all(IrAppliance ir) {
+        List<IrFunction> out = new ArrayList<>(ir.functions);
+        ir.handlers.forEach(h -> out.add(h.function()));
+        return out;
+    }
+}
