@@ -1,6 +1,7 @@
 package dev.appl.compiler.cli;
 
 import dev.appl.compiler.interp.Interpreter;
+import dev.appl.compiler.interp.LoadedRules;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
 import dev.appl.compiler.lower.Unsupported;
@@ -9,13 +10,18 @@ import dev.appl.language.ast.Decl;
 import dev.appl.language.diag.Diagnostic;
 import dev.appl.language.diag.DiagnosticRenderer;
 import dev.appl.language.resolve.Module;
+import dev.appl.language.types.Semantics;
 import dev.appl.runtime.io.PcapFile;
 import dev.appl.runtime.io.PcapWriter;
+import dev.appl.runtime.table.RulesFileException;
+import dev.appl.runtime.table.TableSchema;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -113,7 +119,89 @@ final class RunCommand implements Callable<Integer> {
         }
         Map<Integer, Binding> bindings = bindings(ir);
         Interpreter engine = new Interpreter(ir, paramValues);
+        List<String> loaded;
+        try {
+            loaded = loadRules(ir, appliance, result.semantics(), engine, paramValues);
+        } catch (RulesFileException e) {
+            for (RulesFileException.Problem p : e.problems()) {
+                err.println(p.file() + ":" + p.line() + ":" + p.column() + ": error: " + p.message());
+            }
+            if (e.more() > 0) {
+                err.println("... and " + e.more() + (e.more() == 1 ? " more problem" : " more problems"));
+            }
+            int count = e.problems().size() + e.more();
+            err.println("applc: " + e.problems().getFirst().file() + ": " + count + (count == 1 ? " problem" : " problems")
+                    + "; the appliance was not started");
+            err.flush();
+            return Applc.EXIT_USAGE;
+        }
+        for (String line : loaded) {
+            err.println("applc: " + line);
+        }
+        err.flush();
         return replay(ir, engine, bindings, out);
+    }
+
+    /**
+     * Loads the rules file of every table with {@code load PARAM}: the file the param names, given
+     * by --param (relative to the working folder) or by default (relative to the spec's folder). An
+     * empty value loads nothing. Returns a line per table with {@code load}, saying what it loaded.
+     */
+    private List<String> loadRules(IrAppliance ir, Decl.Appliance appliance, Semantics semantics, Interpreter engine,
+            Map<String, Object> paramValues) throws UsageError, IOException {
+        List<String> lines = new ArrayList<>();
+        Path specFolder = specFile.getParent() == null ? Path.of("") : specFile.getParent();
+        for (int i = 0; i < ir.tables.size(); i++) {
+            IrAppliance.Table table = ir.tables.get(i);
+            String name = table.loadParam();
+            if (name == null) {
+                continue;
+            }
+            IrAppliance.Param param = ir.params.stream().filter(p -> p.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("table " + table.name() + " loads unknown param " + name));
+            boolean given = paramValues.containsKey(name);
+            Object value = given ? paramValues.get(name) : param.value();
+            String what = "table `" + table.name() + "` loads entries from the file named by param `" + name + "`";
+            if (value == null) {
+                throw new UsageError(what + ", which has no default: pass --param " + name + "=FILE (or --param "
+                        + name + "= to start without loaded entries)");
+            }
+            String text = value.toString();
+            if (text.isEmpty()) {
+                lines.add("table `" + table.name() + "`: no rules loaded (--param " + name + "= is empty)");
+                continue;
+            }
+            Path file;
+            try {
+                file = given ? Path.of(text) : specFolder.resolve(text);
+            } catch (InvalidPathException e) {
+                throw new UsageError(what + ": `" + text + "` is not a valid file name (" + e.getReason() + ")");
+            }
+            if (!Files.exists(file)) {
+                throw new UsageError(given
+                        ? "--param " + name + "=" + text + ": no such file " + file
+                        : what + "; its default, " + file + " (beside the spec), does not exist: pass --param " + name
+                                + "=FILE to load another file, or --param " + name + "= to start without loaded entries");
+            }
+            if (Files.isDirectory(file)) {
+                throw new UsageError((given ? "--param " + name + "=" + text : "param `" + name + "`") + ": " + file
+                        + " is a folder, not a rules file");
+            }
+            TableSchema schema = LoadedRules.schema(ir, i, appliance, semantics);
+            int count;
+            try {
+                count = LoadedRules.load(engine, i, schema, file);
+            } catch (RulesFileException e) {
+                throw e;
+            } catch (NoSuchFileException e) {
+                throw new UsageError("cannot read rules file " + file + ": no such file");
+            } catch (IOException e) {
+                throw new UsageError("cannot read rules file " + file + ": " + e.getMessage());
+            }
+            lines.add("table `" + table.name() + "`: " + count + (count == 1 ? " entry" : " entries") + " loaded from "
+                    + file);
+        }
+        return lines;
     }
 
     private Decl.Appliance pickAppliance(Module module) throws UsageError {

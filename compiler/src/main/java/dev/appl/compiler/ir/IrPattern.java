@@ -1,6 +1,9 @@
 package dev.appl.compiler.ir;
 
-/** A pattern of a {@link IrStmt.Switch} or a table entry's key, over a value's bits as an unsigned number. */
+/**
+ * A pattern of a {@link IrStmt.Switch} or a table entry's key. Values are held as the matched
+ * value is: zero-extended for unsigned types, sign-extended for signed ones.
+ */
 public sealed interface IrPattern {
     boolean matches(long value);
 
@@ -16,10 +19,15 @@ public sealed interface IrPattern {
         }
     }
 
-    /** Both ends included, compared unsigned. */
-    record Range(long low, long high) implements IrPattern {
+    /** Both ends included, compared as the type compares: signed or unsigned. */
+    record Range(long low, long high, boolean signed) implements IrPattern {
+        public Range(long low, long high) {
+            this(low, high, false);
+        }
+
         public boolean matches(long v) {
-            return Long.compareUnsigned(v, low) >= 0 && Long.compareUnsigned(v, high) <= 0;
+            return signed ? v >= low && v <= high
+                    : Long.compareUnsigned(v, low) >= 0 && Long.compareUnsigned(v, high) <= 0;
         }
     }
 

@@ -875,12 +875,13 @@ public final class Lowering {
             case Pattern.Value v when subject instanceof Type.ActionOf of && v.value() instanceof Expr.NameRef n ->
                     new IrPattern.Exact(actionIndex(of.table(), n.name().text()));
             case Pattern.Value v -> new IrPattern.Exact(patternValue(v.value(), subject));
-            case Pattern.Range r -> new IrPattern.Range(patternValue(r.low(), subject), patternValue(r.high(), subject));
+            case Pattern.Range r -> new IrPattern.Range(patternValue(r.low(), subject), patternValue(r.high(), subject),
+                    dev.appl.compiler.ir.Arithmetic.signed(subject));
             case Pattern.Mask m -> new IrPattern.Masked(patternValue(m.value(), subject), patternValue(m.mask(), subject));
         };
     }
 
-    /** A pattern constant as the unsigned bits of the subject's type. */
+    /** A pattern constant held as values of the subject's type are: zero- or sign-extended. */
     private long patternValue(Expr e, Type subject) {
         if (sem.referenceOf(e) instanceof Symbol.EnumCase c) {
             return enumValue(c.owner(), c.decl());
@@ -889,8 +890,7 @@ public final class Lowering {
         if (v == null) {
             throw new IllegalStateException("a pattern that is not constant: " + e.span().text());
         }
-        int bits = subject.bits();
-        return bits > 0 && bits < 64 ? v.longValue() & ((1L << bits) - 1) : v.longValue();
+        return dev.appl.compiler.ir.Arithmetic.wrap(v.longValue(), subject);
     }
 
     private long enumValue(Decl.Enum e, Decl.EnumCase c) {

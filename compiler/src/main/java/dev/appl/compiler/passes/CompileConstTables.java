@@ -123,11 +123,9 @@ public final class CompileConstTables implements Pass {
         return all == null ? new IrExpr.Const(1L, Type.BOOL) : all;
     }
 
-    /** Key comparisons are unsigned, as table matching is over a key's bits. */
+    /** A key compared as its type compares (signed or unsigned), like the pattern's values are held. */
     private static IrExpr compare(BinaryOp op, IrExpr k, long v, Type kt) {
-        Type bits = kt instanceof Type.Int i && i.signed() ? BuiltinTypes.u(i.width()) : kt;
-        IrExpr key = bits == kt ? k : new IrExpr.Convert(k, bits);
-        return new IrExpr.Binary(op, key, new IrExpr.Const(v, bits), Type.BOOL);
+        return new IrExpr.Binary(op, k, new IrExpr.Const(v, kt), Type.BOOL);
     }
 
     private static IrExpr and(IrExpr a, IrExpr b) {

@@ -46,6 +46,18 @@ public final class Module {
         return parse.unit().decls();
     }
 
+    /** Every declaration in source order: top-level ones, each appliance followed by its members. */
+    public java.util.List<Decl> allDeclarations() {
+        java.util.List<Decl> all = new java.util.ArrayList<>();
+        for (Decl d : decls()) {
+            all.add(d);
+            if (d instanceof Decl.Appliance a) {
+                all.addAll(a.members());
+            }
+        }
+        return all;
+    }
+
     public Symbol lookup(String name) {
         return scope.get(name);
     }

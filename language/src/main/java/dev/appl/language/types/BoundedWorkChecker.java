@@ -41,14 +41,7 @@ public final class BoundedWorkChecker {
     }
 
     public void check(Module module) {
-        List<Decl> bodies = new ArrayList<>();
-        for (Decl d : module.decls()) {
-            bodies.add(d);
-            if (d instanceof Decl.Appliance a) {
-                bodies.addAll(a.members());
-            }
-        }
-        for (Decl d : bodies) {
+        for (Decl d : module.allDeclarations()) {
             Stmt.Block body = switch (d) {
                 case Decl.Fn f -> f.body();
                 case Decl.Action a -> a.body();

@@ -21,12 +21,7 @@ public final class ControlFlowChecker {
     }
 
     public void check(Module module) {
-        for (Decl d : module.decls()) {
-            member(d);
-            if (d instanceof Decl.Appliance a) {
-                a.members().forEach(this::member);
-            }
-        }
+        module.allDeclarations().forEach(this::member);
     }
 
     private void member(Decl d) {

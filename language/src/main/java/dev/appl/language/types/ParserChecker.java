@@ -27,11 +27,9 @@ public final class ParserChecker {
     }
 
     public void check(Module module) {
-        for (Decl d : module.decls()) {
+        for (Decl d : module.allDeclarations()) {
             if (d instanceof Decl.Parser p) {
                 check(p);
-            } else if (d instanceof Decl.Appliance a) {
-                a.members().stream().filter(Decl.Parser.class::isInstance).map(Decl.Parser.class::cast).forEach(this::check);
             }
         }
     }

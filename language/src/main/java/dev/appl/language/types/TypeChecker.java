@@ -622,7 +622,7 @@ public final class TypeChecker {
         }
         if (t.size() != null) {
             expectConst(t.size(), U32, ctx, "a table's size");
-        } else if (!t.constEntries()) {
+        } else if (!t.constEntries() || t.load() != null) {
             diags.report(DiagnosticCode.MISSING_TABLE_PROPERTY, t.name().span(), t.name().text(),
                     "`size N`: entries can be added at run time, so the table needs a bound");
         }

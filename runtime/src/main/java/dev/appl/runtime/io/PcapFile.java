@@ -59,12 +59,12 @@ public final class PcapFile implements AutoCloseable {
      */
     public static PcapFile open(Path path) throws IOException {
         Arena arena = Arena.ofShared();
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
+        try {
+            MemorySegment mapping = writableView(path, arena);
+            long size = mapping.byteSize();
             if (size < GLOBAL_HEADER) {
                 throw new PcapException(path + " is not a pcap file: it is shorter than a pcap header");
             }
-            MemorySegment mapping = channel.map(FileChannel.MapMode.PRIVATE, 0, size, arena);
             int magic = mapping.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             ByteOrder order;
             boolean nanos;
@@ -108,6 +108,25 @@ public final class PcapFile implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * The file's bytes, writable without changing the file: a private (copy-on-write) mapping, which
+     * needs a channel open for writing too; for a file we may not open so, one copy into memory.
+     */
+    private static MemorySegment writableView(Path path, Arena arena) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            return channel.map(FileChannel.MapMode.PRIVATE, 0, channel.size(), arena);
+        } catch (java.nio.file.FileSystemException e) {
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+                MemorySegment copy = arena.allocate(Math.max(1, channel.size()));
+                java.nio.ByteBuffer into = copy.asByteBuffer();
+                while (into.hasRemaining() && channel.read(into) >= 0) {
+                    // keep reading until the whole file is in memory
+                }
+                return copy.asSlice(0, channel.size());
+            }
         }
     }
 

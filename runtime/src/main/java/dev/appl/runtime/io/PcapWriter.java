@@ -37,7 +37,8 @@ public final class PcapWriter implements AutoCloseable {
             flush();
             channel.write(data.asSlice(offset, length).asByteBuffer());
         } else {
-            MemorySegment.ofBuffer(buffer).asSlice(buffer.position(), length).copyFrom(data.asSlice(offset, length));
+            // ofBuffer's segment starts at the buffer's position already.
+            MemorySegment.ofBuffer(buffer).asSlice(0, length).copyFrom(data.asSlice(offset, length));
             buffer.position(buffer.position() + length);
         }
         written++;
