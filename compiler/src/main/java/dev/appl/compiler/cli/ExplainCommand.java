@@ -8,13 +8,9 @@ import dev.appl.compiler.passes.Pass;
 import dev.appl.compiler.passes.Pipeline;
 import dev.appl.language.Compilation;
 import dev.appl.language.ast.Decl;
-import dev.appl.language.diag.Diagnostic;
-import dev.appl.language.diag.DiagnosticRenderer;
-import dev.appl.language.resolve.Module;
 import dev.appl.language.types.Semantics;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -75,23 +71,17 @@ final class ExplainCommand implements Callable<Integer> {
         if (dumpAfter != null && !dumpAfter.equals("lower") && !dumpAfter.equals("all") && !known.contains(dumpAfter)) {
             return usage(err, "unknown pass `" + dumpAfter + "`; `applc explain --passes` lists them");
         }
-        Compilation compilation = new Compilation(SpecFiles.stdlibFor(stdlib, List.of(specFile)), Files::readAllBytes,
-                false);
-        Module module;
+        CheckedSpec checked;
         try {
-            module = compilation.add(specFile);
+            checked = CheckedSpec.load(specFile, stdlib, err);
         } catch (IOException e) {
-            return usage(err, "cannot read " + specFile + ": " + e.getMessage());
+            return usage(err, e.getMessage());
         }
-        Compilation.Result result = compilation.check();
-        if (result.diagnostics().hasErrors()) {
-            result.diagnostics().sorted().forEach(d -> err.print(DiagnosticRenderer.render(d)));
-            err.flush();
+        if (checked == null) {
             return Applc.EXIT_ERRORS;
         }
-        List<Decl.Appliance> appliances = module.decls().stream().filter(Decl.Appliance.class::isInstance)
-                .map(Decl.Appliance.class::cast)
-                .filter(a -> applianceName == null || a.name().text().equals(applianceName)).toList();
+        Compilation.Result result = checked.result();
+        List<Decl.Appliance> appliances = checked.appliances(applianceName);
         if (appliances.isEmpty()) {
             return usage(err, specFile + (applianceName == null ? " declares no appliance"
                     : " has no appliance `" + applianceName + "`"));

@@ -7,9 +7,6 @@ import dev.appl.compiler.lower.Lowering;
 import dev.appl.compiler.lower.Unsupported;
 import dev.appl.language.Compilation;
 import dev.appl.language.ast.Decl;
-import dev.appl.language.diag.Diagnostic;
-import dev.appl.language.diag.DiagnosticRenderer;
-import dev.appl.language.resolve.Module;
 import dev.appl.language.types.Semantics;
 import dev.appl.runtime.io.PcapFile;
 import dev.appl.runtime.io.PcapWriter;
@@ -88,23 +85,17 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int run(PrintWriter out, PrintWriter err) throws UsageError, IOException {
-        Compilation compilation = new Compilation(SpecFiles.stdlibFor(stdlib, List.of(specFile)), Files::readAllBytes,
-                false);
-        Module module;
-        try {
-            module = compilation.add(specFile);
-        } catch (IOException e) {
-            throw new UsageError("cannot read " + specFile + ": " + e.getMessage());
-        }
-        Compilation.Result result = compilation.check();
-        if (result.diagnostics().hasErrors()) {
-            for (Diagnostic d : result.diagnostics().sorted()) {
-                err.print(DiagnosticRenderer.render(d));
-            }
-            err.flush();
+        CheckedSpec spec = CheckedSpec.load(specFile, stdlib, err);
+        if (spec == null) {
             return Applc.EXIT_ERRORS;
         }
-        Decl.Appliance appliance = pickAppliance(module);
+        Compilation.Result result = spec.result();
+        Decl.Appliance appliance;
+        try {
+            appliance = spec.single(applianceName);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
         IrAppliance ir;
         try {
             ir = Lowering.lower(appliance, result.semantics());
@@ -202,20 +193,6 @@ final class RunCommand implements Callable<Integer> {
                     + file);
         }
         return lines;
-    }
-
-    private Decl.Appliance pickAppliance(Module module) throws UsageError {
-        List<Decl.Appliance> all = module.decls().stream().filter(Decl.Appliance.class::isInstance)
-                .map(Decl.Appliance.class::cast).toList();
-        if (applianceName != null) {
-            return all.stream().filter(a -> a.name().text().equals(applianceName)).findFirst()
-                    .orElseThrow(() -> new UsageError(specFile + " has no appliance `" + applianceName + "`"));
-        }
-        if (all.size() != 1) {
-            throw new UsageError(specFile + (all.isEmpty() ? " declares no appliance"
-                    : " declares several appliances; choose one with --appliance"));
-        }
-        return all.getFirst();
     }
 
     /** Port bindings: the spec's defaults (relative to its folder), overridden by --port. */

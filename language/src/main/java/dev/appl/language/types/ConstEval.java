@@ -4,7 +4,6 @@ import dev.appl.language.ast.Decl;
 import dev.appl.language.ast.Expr;
 import dev.appl.language.resolve.Symbol;
 import java.math.BigInteger;
-import java.util.HashSet;
 import java.util.Set;
 
 /**
