@@ -11,7 +11,6 @@ import dev.appl.language.ast.Expr.BinaryOp;
 import dev.appl.language.types.Type;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -410,7 +409,7 @@ public final class Interpreter {
         Object r = eval(b.right(), f, locals);
         if (!(l instanceof Long) || !(r instanceof Long)) {
             // ip6 values, aggregates and bytes compare by value.
-            boolean equal = l instanceof byte[] x && r instanceof byte[] y ? Arrays.equals(x, y) : l.equals(r);
+            boolean equal = Values.same(l, r);
             return switch (b.op()) {
                 case EQ -> Values.bool(equal);
                 case NE -> Values.bool(!equal);

@@ -40,8 +40,9 @@ final class Packet {
         if (bytes <= 8) {
             int drop = bytes * 8 - bit - width;
             value >>>= drop;
-        } else { // a 64-bit field starting mid-byte: the low bits come from the ninth byte
+        } else { // a field spanning nine bytes: the 64 bits from `bit` on, then the field's width of them
             value = value << bit | (total >>> (8 - bit));
+            value >>>= 64 - width;
         }
         return width == 64 ? value : value & ((1L << width) - 1);
     }

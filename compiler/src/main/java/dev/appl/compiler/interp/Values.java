@@ -65,6 +65,25 @@ final class Values {
         return out;
     }
 
+    /** Value equality: aggregates part by part, bytes by content. */
+    static boolean same(Object a, Object b) {
+        if (a instanceof byte[] x && b instanceof byte[] y) {
+            return java.util.Arrays.equals(x, y);
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            if (x.size() != y.size()) {
+                return false;
+            }
+            for (int i = 0; i < x.size(); i++) {
+                if (!same(x.get(i), y.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return a.equals(b);
+    }
+
     /** Reads a header value out of the packet: one value per field. */
     static List<Object> headerValue(Packet packet, long offset, long length, HeaderLayout layout) {
         List<Object> out = new ArrayList<>();
@@ -74,9 +93,9 @@ final class Values {
             } else if (f.bitWidth() > 64) {
                 out.add(new BigInteger(1, packet.slice(offset + f.byteOffset(), 16)));
             } else if (f.littleEndian()) {
-                out.add(packet.readLittleEndian(offset + f.byteOffset(), f.bitWidth()));
+                out.add(wrap(packet.readLittleEndian(offset + f.byteOffset(), f.bitWidth()), f.type()));
             } else {
-                out.add(packet.readBits(offset + f.byteOffset(), f.bitOffset() % 8, f.bitWidth()));
+                out.add(wrap(packet.readBits(offset + f.byteOffset(), f.bitOffset() % 8, f.bitWidth()), f.type()));
             }
         }
         return out;

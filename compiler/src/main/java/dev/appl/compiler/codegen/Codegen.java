@@ -1,0 +1,633 @@
+package dev.appl.compiler.codegen;
+
+import static org.objectweb.asm.Opcodes.AALOAD;
+import static org.objectweb.asm.Opcodes.ACC_FINAL;
+import static org.objectweb.asm.Opcodes.ACC_PRIVATE;
+import static org.objectweb.asm.Opcodes.ACC_PUBLIC;
+import static org.objectweb.asm.Opcodes.ACC_STATIC;
+import static org.objectweb.asm.Opcodes.ACC_SUPER;
+import static org.objectweb.asm.Opcodes.ACC_SYNTHETIC;
+import static org.objectweb.asm.Opcodes.ACONST_NULL;
+import static org.objectweb.asm.Opcodes.ALOAD;
+import static org.objectweb.asm.Opcodes.ARETURN;
+import static org.objectweb.asm.Opcodes.ATHROW;
+import static org.objectweb.asm.Opcodes.CHECKCAST;
+import static org.objectweb.asm.Opcodes.DUP;
+import static org.objectweb.asm.Opcodes.GETFIELD;
+import static org.objectweb.asm.Opcodes.GETSTATIC;
+import static org.objectweb.asm.Opcodes.GOTO;
+import static org.objectweb.asm.Opcodes.ICONST_0;
+import static org.objectweb.asm.Opcodes.ICONST_1;
+import static org.objectweb.asm.Opcodes.IFNONNULL;
+import static org.objectweb.asm.Opcodes.ILOAD;
+import static org.objectweb.asm.Opcodes.INVOKEINTERFACE;
+import static org.objectweb.asm.Opcodes.INVOKESPECIAL;
+import static org.objectweb.asm.Opcodes.INVOKESTATIC;
+import static org.objectweb.asm.Opcodes.INVOKEVIRTUAL;
+import static org.objectweb.asm.Opcodes.IRETURN;
+import static org.objectweb.asm.Opcodes.LCONST_0;
+import static org.objectweb.asm.Opcodes.LLOAD;
+import static org.objectweb.asm.Opcodes.LRETURN;
+import static org.objectweb.asm.Opcodes.NEW;
+import static org.objectweb.asm.Opcodes.NEWARRAY;
+import static org.objectweb.asm.Opcodes.POP;
+import static org.objectweb.asm.Opcodes.PUTFIELD;
+import static org.objectweb.asm.Opcodes.PUTSTATIC;
+import static org.objectweb.asm.Opcodes.RETURN;
+import static org.objectweb.asm.Opcodes.T_LONG;
+import static org.objectweb.asm.Opcodes.V25;
+
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.ir.IrExpr;
+import dev.appl.compiler.ir.IrFunction;
+import dev.appl.compiler.ir.IrStmt;
+import dev.appl.compiler.ir.IrTest;
+import dev.appl.compiler.lower.Unsupported;
+import dev.appl.language.ast.Decl;
+import dev.appl.language.types.HeaderLayout;
+import dev.appl.language.types.Type;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.objectweb.asm.ClassTooLargeException;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodTooLargeException;
+import org.objectweb.asm.MethodVisitor;
+
+/**
+ * The bytecode backend: turns an appliance's IR into one final class that implements
+ * {@link dev.appl.runtime.kernel.Kernel}. Each handler becomes a method that reads and writes the
+ * packet in place through {@code MemorySegment} accessors with static final big-endian layouts;
+ * each IR function a private method; counters, params, maps and run-time tables fields. The
+ * generated code follows the reference interpreter step by step, so that both give the same
+ * packets, fates and state for every input.
+ *
+ * <p>The same IR always gives the same bytes: everything is emitted in the IR's list order, and no
+ * hash order or time reaches the class.
+ *
+ * <p>Layout of the class ({@code dev.appl.gen.<Appliance>}):
+ * <ul>
+ *   <li>{@code c$i} counters, {@code p$i} params, {@code m$i} maps ({@code FlowMap}), {@code t$i}
+ *       run-time table entries ({@code EntryTable}) with {@code k$i}/{@code d$i} scratch arrays for
+ *       their keys and data, {@code now} the clock, {@code scratch} a byte buffer for push and reply;
+ *   <li>{@code h$i(PacketView)int} handler i of {@code ir.handlers} ({@code h$i()V} for a timer);
+ *       {@code f$i$name} function i of {@code ir.functions}, a private instance method because
+ *       functions may read params; {@code te$i} test expression i (with tests only);
+ *   <li>static finals: the byte-order layouts, one {@code HeaderFormat} per header built or read
+ *       whole, constants ({@code K$i}: ip6 values, bytes, constant aggregates).
+ * </ul>
+ */
+public final class Codegen {
+    /** The package generated classes are in. */
+    public static final String PACKAGE = "dev.appl.gen";
+
+    static final String KERNEL = "dev/appl/runtime/kernel/Kernel";
+    static final String VIEW = "dev/appl/runtime/kernel/PacketView";
+    static final String FLOW_MAP = "dev/appl/runtime/kernel/FlowMap";
+    static final String ENTRY_TABLE = "dev/appl/runtime/kernel/EntryTable";
+    static final String TABLE_ENTRY = "dev/appl/runtime/kernel/TableEntry";
+    static final String SCRATCH = "dev/appl/runtime/kernel/ByteScratch";
+    static final String HEADER_FORMAT = "dev/appl/runtime/kernel/HeaderFormat";
+    static final String MALFORMED = "dev/appl/runtime/kernel/MalformedPacket";
+    static final String PACKETS = "dev/appl/runtime/kernel/Packets";
+    static final String BITS = "dev/appl/runtime/kernel/Bits";
+    static final String AGGREGATES = "dev/appl/runtime/kernel/Aggregates";
+    static final String SEGMENT = "java/lang/foreign/MemorySegment";
+    static final String TEST_EVALUATOR = "dev/appl/compiler/codegen/TestEvaluator";
+
+    /** A generated class: its binary name, its bytes, and (with tests) the test expressions it evaluates. */
+    public record Generated(String className, byte[] bytes, List<IrExpr> testExpressions) {}
+
+    final IrAppliance ir;
+    final Shapes shapes;
+    final String owner;
+    private final boolean withTests;
+    private final ClassWriter cw;
+
+    /** Static final fields and how {@code <clinit>} sets each, in the order they were asked for. */
+    private final List<Consumer<MethodVisitor>> staticInits = new ArrayList<>();
+    private final Map<String, String> constantFields = new HashMap<>();
+    private final Map<Decl.Header, String> formatFields = new IdentityHashMap<>();
+    private final Map<IrExpr, String> aggregateFields = new IdentityHashMap<>();
+    private int staticCount;
+    final List<IrExpr> testExpressions = new ArrayList<>();
+
+    private Codegen(IrAppliance ir, boolean withTests) {
+        this.ir = ir;
+        this.shapes = new Shapes(ir);
+        this.owner = PACKAGE.replace('.', '/') + "/" + javaName(ir.name());
+        this.withTests = withTests;
+        this.cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
+            @Override
+            protected String getCommonSuperClass(String a, String b) {
+                // Locals and stack slots keep one type each, so merges only ever meet equal types.
+                return a.equals(b) ? a : "java/lang/Object";
+            }
+        };
+    }
+
+    /** The class for {@code ir}, without its tests: what an image ships. */
+    public static Generated generate(IrAppliance ir) {
+        return generate(ir, false);
+    }
+
+    /**
+     * @param withTests also compile the expressions of the test blocks ({@link TestEvaluator})
+     * @throws Unsupported for a construct the backend cannot compile yet
+     */
+    public static Generated generate(IrAppliance ir, boolean withTests) {
+        Codegen cg = new Codegen(ir, withTests);
+        try {
+            byte[] bytes = cg.run();
+            return new Generated(cg.owner.replace('/', '.'), bytes, List.copyOf(cg.testExpressions));
+        } catch (MethodTooLargeException e) {
+            throw new Unsupported(null, "method `" + e.getMethodName() + "` of `" + ir.name()
+                    + "` is too large for the JVM (" + e.getCodeSize() + " bytes of code)");
+        } catch (ClassTooLargeException e) {
+            throw new Unsupported(null, "the class of `" + ir.name() + "` is too large for the JVM");
+        }
+    }
+
+    static String javaName(String name) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            out.append(i == 0 ? (Character.isJavaIdentifierStart(c) ? c : '_')
+                    : (Character.isJavaIdentifierPart(c) ? c : '_'));
+        }
+        return out.isEmpty() ? "Appliance" : out.toString();
+    }
+
+    private byte[] run() {
+        String[] interfaces = withTests ? new String[] {KERNEL, TEST_EVALUATOR} : new String[] {KERNEL};
+        cw.visit(V25, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, owner, null, "java/lang/Object", interfaces);
+        cw.visitSource(ir.name() + ".appl", null);
+        fields();
+        constructor();
+        kernelMethods();
+        for (int i = 0; i < ir.handlers.size(); i++) {
+            IrAppliance.Handler h = ir.handlers.get(i);
+            boolean timer = h.event().equals("timer");
+            MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, "h$" + i, timer ? "()V" : "(L" + VIEW + ";)I", null, null);
+            new MethodGen(this, mv, timer ? MethodGen.Mode.TIMER : MethodGen.Mode.HANDLER, h.function()).body();
+        }
+        for (int i = 0; i < ir.functions.size(); i++) {
+            IrFunction f = ir.functions.get(i);
+            MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, functionName(f), functionDescriptor(f), null, null);
+            new MethodGen(this, mv, MethodGen.Mode.FUNCTION, f).body();
+        }
+        if (withTests) {
+            tests();
+        }
+        staticInitializer();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    // ---- Fields and the constructor -------------------------------------------------------------
+
+    private void fields() {
+        for (int i = 0; i < ir.counters.size(); i++) {
+            cw.visitField(ACC_PRIVATE, "c$" + i, "J", null, null).visitEnd();
+        }
+        for (int i = 0; i < ir.params.size(); i++) {
+            cw.visitField(ACC_PRIVATE | ACC_FINAL, "p$" + i, paramRepr(i).descriptor, null, null).visitEnd();
+        }
+        for (int i = 0; i < ir.maps.size(); i++) {
+            cw.visitField(ACC_PRIVATE | ACC_FINAL, "m$" + i, "L" + FLOW_MAP + ";", null, null).visitEnd();
+        }
+        for (int i = 0; i < ir.tables.size(); i++) {
+            cw.visitField(ACC_PRIVATE | ACC_FINAL, "t$" + i, "L" + ENTRY_TABLE + ";", null, null).visitEnd();
+            cw.visitField(ACC_PRIVATE | ACC_FINAL, "k$" + i, "[J", null, null).visitEnd();
+            cw.visitField(ACC_PRIVATE | ACC_FINAL, "d$" + i, "[J", null, null).visitEnd();
+        }
+        cw.visitField(ACC_PRIVATE, "now", "J", null, null).visitEnd();
+        cw.visitField(ACC_PRIVATE | ACC_FINAL, "scratch", "L" + SCRATCH + ";", null, null).visitEnd();
+        for (String[] layout : LAYOUTS) {
+            cw.visitField(ACC_PRIVATE | ACC_STATIC | ACC_FINAL, layout[0], layout[1], null, null).visitEnd();
+        }
+    }
+
+    /** The static final byte-order layouts: field name, descriptor, ValueLayout constant, order. */
+    static final String[][] LAYOUTS = {
+        {"B16", "Ljava/lang/foreign/ValueLayout$OfShort;", "JAVA_SHORT_UNALIGNED", "BIG_ENDIAN"},
+        {"B32", "Ljava/lang/foreign/ValueLayout$OfInt;", "JAVA_INT_UNALIGNED", "BIG_ENDIAN"},
+        {"B64", "Ljava/lang/foreign/ValueLayout$OfLong;", "JAVA_LONG_UNALIGNED", "BIG_ENDIAN"},
+        {"L16", "Ljava/lang/foreign/ValueLayout$OfShort;", "JAVA_SHORT_UNALIGNED", "LITTLE_ENDIAN"},
+        {"L32", "Ljava/lang/foreign/ValueLayout$OfInt;", "JAVA_INT_UNALIGNED", "LITTLE_ENDIAN"},
+        {"L64", "Ljava/lang/foreign/ValueLayout$OfLong;", "JAVA_LONG_UNALIGNED", "LITTLE_ENDIAN"},
+    };
+
+    Repr paramRepr(int i) {
+        return shapes.repr(ir.params.get(i).type());
+    }
+
+    private void constructor() {
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "<init>", "([Ljava/lang/Object;)V", null, null);
+        mv.visitCode();
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitMethodInsn(INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        for (int i = 0; i < ir.params.size(); i++) {
+            Repr r = paramRepr(i);
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitVarInsn(ALOAD, 1);
+            MethodGen.pushInt(mv, i);
+            mv.visitInsn(AALOAD);
+            if (r == Repr.LONG) {
+                // A param without a value stays 0 here; the interpreter fails only where it is read.
+                Label present = new Label();
+                Label done = new Label();
+                mv.visitInsn(DUP);
+                mv.visitJumpInsn(IFNONNULL, present);
+                mv.visitInsn(POP);
+                mv.visitInsn(LCONST_0);
+                mv.visitJumpInsn(GOTO, done);
+                mv.visitLabel(present);
+                // Any number will do (the interpreter's values are Longs; a BigInteger keeps its low bits).
+                mv.visitTypeInsn(CHECKCAST, "java/lang/Number");
+                mv.visitMethodInsn(INVOKEVIRTUAL, "java/lang/Number", "longValue", "()J", false);
+                mv.visitLabel(done);
+            } else if (r != Repr.TEXT) {
+                mv.visitTypeInsn(CHECKCAST, r.boxClass);
+            }
+            mv.visitFieldInsn(PUTFIELD, owner, "p$" + i, r.descriptor);
+        }
+        for (int i = 0; i < ir.maps.size(); i++) {
+            IrAppliance.MapState m = ir.maps.get(i);
+            int keyWords = shapes.words(m.key());
+            int valueWords = shapes.words(m.value());
+            if (keyWords < 0 || valueWords < 0) {
+                throw new Unsupported(null, "map `" + m.name() + "`: keys and values other than scalars and structs"
+                        + " of scalars cannot be compiled yet (`" + m.key().display() + " -> " + m.value().display() + "`)");
+            }
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitTypeInsn(NEW, FLOW_MAP);
+            mv.visitInsn(DUP);
+            MethodGen.pushInt(mv, keyWords);
+            MethodGen.pushInt(mv, valueWords);
+            MethodGen.pushLong(mv, m.capacity());
+            MethodGen.pushLong(mv, m.expireNanos());
+            mv.visitInsn(m.lru() ? ICONST_1 : ICONST_0);
+            mv.visitMethodInsn(INVOKESPECIAL, FLOW_MAP, "<init>", "(IIJJZ)V", false);
+            mv.visitFieldInsn(PUTFIELD, owner, "m$" + i, "L" + FLOW_MAP + ";");
+        }
+        for (int i = 0; i < ir.tables.size(); i++) {
+            IrAppliance.Table t = ir.tables.get(i);
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitTypeInsn(NEW, ENTRY_TABLE);
+            mv.visitInsn(DUP);
+            MethodGen.pushInt(mv, t.keys().size());
+            MethodGen.pushLong(mv, t.size());
+            mv.visitMethodInsn(INVOKESPECIAL, ENTRY_TABLE, "<init>", "(IJ)V", false);
+            mv.visitFieldInsn(PUTFIELD, owner, "t$" + i, "L" + ENTRY_TABLE + ";");
+            mv.visitVarInsn(ALOAD, 0);
+            MethodGen.pushInt(mv, t.keys().size());
+            mv.visitIntInsn(NEWARRAY, T_LONG);
+            mv.visitFieldInsn(PUTFIELD, owner, "k$" + i, "[J");
+            int data = 0;
+            for (IrAppliance.TableAction a : t.actions()) {
+                data = Math.max(data, a.data().size());
+            }
+            mv.visitVarInsn(ALOAD, 0);
+            MethodGen.pushInt(mv, data);
+            mv.visitIntInsn(NEWARRAY, T_LONG);
+            mv.visitFieldInsn(PUTFIELD, owner, "d$" + i, "[J");
+        }
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitTypeInsn(NEW, SCRATCH);
+        mv.visitInsn(DUP);
+        mv.visitMethodInsn(INVOKESPECIAL, SCRATCH, "<init>", "()V", false);
+        mv.visitFieldInsn(PUTFIELD, owner, "scratch", "L" + SCRATCH + ";");
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    // ---- The Kernel methods ---------------------------------------------------------------------
+
+    private void kernelMethods() {
+        // handle(port, packet): the first handler of the port, else drop.
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "handle", "(IL" + VIEW + ";)I", null, null);
+        mv.visitCode();
+        int ports = ir.ports.size();
+        Label drop = new Label();
+        if (ports > 0) {
+            Label[] labels = new Label[ports];
+            for (int p = 0; p < ports; p++) {
+                labels[p] = new Label();
+            }
+            mv.visitVarInsn(ILOAD, 1);
+            mv.visitTableSwitchInsn(0, ports - 1, drop, labels);
+            for (int p = 0; p < ports; p++) {
+                mv.visitLabel(labels[p]);
+                int handler = -1;
+                for (int i = 0; i < ir.handlers.size() && handler < 0; i++) {
+                    IrAppliance.Handler h = ir.handlers.get(i);
+                    if (!h.event().equals("timer") && h.source() == p) {
+                        handler = i;
+                    }
+                }
+                if (handler < 0) {
+                    mv.visitJumpInsn(GOTO, drop);
+                } else {
+                    mv.visitVarInsn(ALOAD, 0);
+                    mv.visitVarInsn(ALOAD, 2);
+                    mv.visitMethodInsn(INVOKESPECIAL, owner, "h$" + handler, "(L" + VIEW + ";)I", false);
+                    mv.visitInsn(IRETURN);
+                }
+            }
+        }
+        mv.visitLabel(drop);
+        MethodGen.pushInt(mv, dev.appl.runtime.kernel.Kernel.DROP);
+        mv.visitInsn(IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+
+        // tick(timer): every handler of the timer, in order.
+        mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "tick", "(I)V", null, null);
+        mv.visitCode();
+        Label done = new Label();
+        int timers = ir.timers.size();
+        if (timers > 0) {
+            Label[] labels = new Label[timers];
+            for (int t = 0; t < timers; t++) {
+                labels[t] = new Label();
+            }
+            mv.visitVarInsn(ILOAD, 1);
+            mv.visitTableSwitchInsn(0, timers - 1, done, labels);
+            for (int t = 0; t < timers; t++) {
+                mv.visitLabel(labels[t]);
+                for (int i = 0; i < ir.handlers.size(); i++) {
+                    IrAppliance.Handler h = ir.handlers.get(i);
+                    if (h.event().equals("timer") && h.source() == t) {
+                        mv.visitVarInsn(ALOAD, 0);
+                        mv.visitMethodInsn(INVOKESPECIAL, owner, "h$" + i, "()V", false);
+                    }
+                }
+                mv.visitJumpInsn(GOTO, done);
+            }
+        }
+        mv.visitLabel(done);
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+
+        mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "setTime", "(J)V", null, null);
+        mv.visitCode();
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitVarInsn(LLOAD, 1);
+        mv.visitFieldInsn(PUTFIELD, owner, "now", "J");
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+
+        indexed("counter", "(I)J", ir.counters.size(), (m, i) -> {
+            m.visitVarInsn(ALOAD, 0);
+            m.visitFieldInsn(GETFIELD, owner, "c$" + i, "J");
+            m.visitInsn(LRETURN);
+        });
+        indexed("mapSize", "(I)I", ir.maps.size(), (m, i) -> {
+            m.visitVarInsn(ALOAD, 0);
+            m.visitFieldInsn(GETFIELD, owner, "m$" + i, "L" + FLOW_MAP + ";");
+            m.visitVarInsn(ALOAD, 0);
+            m.visitFieldInsn(GETFIELD, owner, "now", "J");
+            m.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "size", "(J)I", false);
+            m.visitInsn(IRETURN);
+        });
+        indexed("addEntry", "(IL" + TABLE_ENTRY + ";)V", ir.tables.size(), (m, i) -> {
+            m.visitVarInsn(ALOAD, 0);
+            m.visitFieldInsn(GETFIELD, owner, "t$" + i, "L" + ENTRY_TABLE + ";");
+            m.visitVarInsn(ALOAD, 2);
+            m.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "add", "(L" + TABLE_ENTRY + ";)V", false);
+            m.visitInsn(RETURN);
+        });
+    }
+
+    /** A method that switches on its int argument to one case per index, else throws. */
+    private void indexed(String name, String descriptor, int count, java.util.function.ObjIntConsumer<MethodVisitor> body) {
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, name, descriptor, null, null);
+        mv.visitCode();
+        Label bad = new Label();
+        if (count > 0) {
+            Label[] labels = new Label[count];
+            for (int i = 0; i < count; i++) {
+                labels[i] = new Label();
+            }
+            mv.visitVarInsn(ILOAD, 1);
+            mv.visitTableSwitchInsn(0, count - 1, bad, labels);
+            for (int i = 0; i < count; i++) {
+                mv.visitLabel(labels[i]);
+                body.accept(mv, i);
+            }
+        }
+        mv.visitLabel(bad);
+        mv.visitTypeInsn(NEW, "java/lang/IndexOutOfBoundsException");
+        mv.visitInsn(DUP);
+        mv.visitVarInsn(ILOAD, 1);
+        mv.visitMethodInsn(INVOKESPECIAL, "java/lang/IndexOutOfBoundsException", "<init>", "(I)V", false);
+        mv.visitInsn(ATHROW);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    // ---- Tests ----------------------------------------------------------------------------------
+
+    private void tests() {
+        for (IrTest t : ir.tests) {
+            for (IrTest.Step s : t.steps()) {
+                switch (s) {
+                    case IrTest.Send send -> testExpression(t, send.packet(), true);
+                    case IrTest.ExpectForward f -> testExpression(t, f.packet(), true);
+                    case IrTest.ExpectReply r -> testExpression(t, r.packet(), true);
+                    case IrTest.ExpectTrue e -> {
+                        testExpression(t, e.condition(), false);
+                        // The sides of a comparison, for the message when it fails.
+                        if (e.condition() instanceof IrExpr.Binary b && b.op().isComparison()) {
+                            testExpression(t, b.left(), false);
+                            testExpression(t, b.right(), false);
+                        }
+                    }
+                    case IrTest.Let let -> testExpression(t, let.value(), false);
+                    case IrTest.ExpectDrop d -> {}
+                }
+            }
+        }
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "testEvaluate", "(I[Ljava/lang/Object;)Ljava/lang/Object;",
+                null, null);
+        mv.visitCode();
+        Label bad = new Label();
+        int n = testExpressions.size();
+        if (n > 0) {
+            Label[] labels = new Label[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = new Label();
+            }
+            mv.visitVarInsn(ILOAD, 1);
+            mv.visitTableSwitchInsn(0, n - 1, bad, labels);
+            for (int i = 0; i < n; i++) {
+                mv.visitLabel(labels[i]);
+                mv.visitVarInsn(ALOAD, 0);
+                mv.visitVarInsn(ALOAD, 2);
+                mv.visitMethodInsn(INVOKESPECIAL, owner, "te$" + i, "([Ljava/lang/Object;)Ljava/lang/Object;", false);
+                mv.visitInsn(ARETURN);
+            }
+        }
+        mv.visitLabel(bad);
+        mv.visitInsn(ACONST_NULL);
+        mv.visitInsn(ARETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    private void testExpression(IrTest test, IrExpr e, boolean asPacket) {
+        if (e == null) {
+            return;
+        }
+        int index = testExpressions.size();
+        testExpressions.add(e);
+        MethodVisitor mv = cw.visitMethod(ACC_PRIVATE | ACC_SYNTHETIC, "te$" + index,
+                "([Ljava/lang/Object;)Ljava/lang/Object;", null, null);
+        new MethodGen(this, mv, MethodGen.Mode.TEST, test.scope()).testExpression(e, asPacket);
+    }
+
+    // ---- Functions ------------------------------------------------------------------------------
+
+    String functionName(IrFunction f) {
+        int i = indexOf(ir.functions, f);
+        if (i < 0) {
+            throw new Unsupported(null, "a call of `" + f.name() + "`, which is not among the appliance's functions");
+        }
+        return "f$" + i + "$" + javaName(f.name());
+    }
+
+    String functionDescriptor(IrFunction f) {
+        StringBuilder d = new StringBuilder("(");
+        for (var p : f.params()) {
+            Repr r = shapes.repr(p.type());
+            if (r != Repr.VOID) {
+                d.append(r.descriptor);
+            }
+        }
+        return d.append(')').append(shapes.repr(f.result()).descriptor).toString();
+    }
+
+    private static int indexOf(List<?> list, Object o) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == o) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // ---- Static finals --------------------------------------------------------------------------
+
+    /** The static field holding the {@code HeaderFormat} of header type {@code h}. */
+    String headerFormat(Type.Header h) {
+        String existing = formatFields.get(h.decl());
+        if (existing != null) {
+            return existing;
+        }
+        HeaderLayout layout = shapes.layout(h);
+        StringBuilder text = new StringBuilder();
+        text.append(layout.fixedBytes()).append(';').append(shapes.flat(h) ? "1" : "0").append(';');
+        for (int i = 0; i < layout.fields().size(); i++) {
+            HeaderLayout.FieldLayout f = layout.fields().get(i);
+            boolean signed = f.type() instanceof dev.appl.language.types.Type.Int t && t.signed();
+            String kind = f.isTrailingBytes() ? "T" : f.littleEndian() ? (signed ? "l" : "L")
+                    : f.bitWidth() > 64 ? "I" : signed ? "S" : "B";
+            text.append(i > 0 ? "," : "").append(kind).append(':').append(f.bitOffset()).append(':').append(f.bitWidth());
+        }
+        String field = newStatic("L" + HEADER_FORMAT + ";", mv -> {
+            mv.visitLdcInsn(text.toString());
+            mv.visitMethodInsn(INVOKESTATIC, HEADER_FORMAT, "parse", "(Ljava/lang/String;)L" + HEADER_FORMAT + ";", false);
+        });
+        formatFields.put(h.decl(), field);
+        return field;
+    }
+
+    /** The static field holding constant {@code value} (ip6 value or bytes). */
+    String constant(Object value) {
+        String key;
+        Consumer<MethodVisitor> init;
+        String descriptor;
+        if (value instanceof BigInteger big) {
+            key = "ip6:" + big.toString(16);
+            descriptor = Repr.BIG.descriptor;
+            init = mv -> {
+                mv.visitLdcInsn(big.toString(16));
+                mv.visitMethodInsn(INVOKESTATIC, AGGREGATES, "ip6", "(Ljava/lang/String;)Ljava/math/BigInteger;", false);
+            };
+        } else if (value instanceof byte[] bytes) {
+            String hex = HexFormat.of().formatHex(bytes);
+            key = "bytes:" + hex;
+            descriptor = Repr.SEG.descriptor;
+            init = mv -> {
+                mv.visitLdcInsn(hex);
+                mv.visitMethodInsn(INVOKESTATIC, AGGREGATES, "bytes", "(Ljava/lang/String;)L" + SEGMENT + ";", false);
+            };
+        } else {
+            throw new IllegalArgumentException("constant " + value);
+        }
+        String existing = constantFields.get(key);
+        if (existing != null) {
+            return existing;
+        }
+        String field = newStatic(descriptor, init);
+        constantFields.put(key, field);
+        return field;
+    }
+
+    /** The static field holding an aggregate all of whose parts are constants, built once. */
+    String constantAggregate(IrExpr e, Consumer<MethodVisitor> build) {
+        String existing = aggregateFields.get(e);
+        if (existing != null) {
+            return existing;
+        }
+        String field = newStatic(shapes.repr(e.type()).descriptor, build);
+        aggregateFields.put(e, field);
+        return field;
+    }
+
+    private String newStatic(String descriptor, Consumer<MethodVisitor> init) {
+        String name = "K$" + staticCount++;
+        cw.visitField(ACC_PRIVATE | ACC_STATIC | ACC_FINAL, name, descriptor, null, null).visitEnd();
+        staticInits.add(mv -> {
+            init.accept(mv);
+            mv.visitFieldInsn(PUTSTATIC, owner, name, descriptor);
+        });
+        return name;
+    }
+
+    private void staticInitializer() {
+        MethodVisitor mv = cw.visitMethod(ACC_STATIC, "<clinit>", "()V", null, null);
+        mv.visitCode();
+        for (String[] layout : LAYOUTS) {
+            String base = layout[1].substring(1, layout[1].length() - 1);
+            mv.visitFieldInsn(GETSTATIC, "java/lang/foreign/ValueLayout", layout[2], layout[1]);
+            mv.visitFieldInsn(GETSTATIC, "java/nio/ByteOrder", layout[3], "Ljava/nio/ByteOrder;");
+            mv.visitMethodInsn(INVOKEINTERFACE, base, "withOrder", "(Ljava/nio/ByteOrder;)" + layout[1], true);
+            mv.visitFieldInsn(PUTSTATIC, owner, layout[0], layout[1]);
+        }
+        // Constants may ask for more constants while they are being initialized: a plain index loop.
+        for (int i = 0; i < staticInits.size(); i++) {
+            staticInits.get(i).accept(mv);
+        }
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** Statements of a block and everything nested in them. */
+    static boolean anyStatement(IrStmt.Block b, java.util.function.Predicate<IrStmt> p) {
+        boolean[] found = {false};
+        IrWalk.block(b, e -> {}, s -> found[0] |= p.test(s));
+        return found[0];
+    }
+}

@@ -1,0 +1,125 @@
+package dev.appl.compiler.codegen;
+
+import dev.appl.compiler.interp.Interpreter;
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.ir.IrExpr;
+import dev.appl.compiler.ir.IrPattern;
+import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.kernel.PacketView;
+import dev.appl.runtime.kernel.TableEntry;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One compiled appliance behind the interpreter's API ({@link Engine}), for tests and differential
+ * checks: each packet is copied into a buffer with {@link Kernel#HEADROOM} on both sides, handled
+ * in place, and copied out again.
+ */
+public final class CompiledKernel implements Engine {
+    private final CompiledAppliance appliance;
+    private final Kernel kernel;
+    private final Map<IrExpr, Integer> testExpressions = new IdentityHashMap<>();
+
+    CompiledKernel(CompiledAppliance appliance, Kernel kernel) {
+        this.appliance = appliance;
+        this.kernel = kernel;
+        List<IrExpr> all = appliance.generated().testExpressions();
+        for (int i = 0; i < all.size(); i++) {
+            testExpressions.putIfAbsent(all.get(i), i);
+        }
+    }
+
+    /** The generated kernel itself. */
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    @Override
+    public Interpreter.Outcome handle(int port, byte[] packet) {
+        PacketView view = PacketView.copyOf(packet, Kernel.HEADROOM + packet.length);
+        int fate = kernel.handle(port, view);
+        byte[] out = view.toArray();
+        return switch (fate) {
+            case Kernel.REPLY -> new Interpreter.Outcome(Interpreter.Fate.REPLY, port, out);
+            case Kernel.DROP -> new Interpreter.Outcome(Interpreter.Fate.DROP, -1, out);
+            case Kernel.MALFORMED -> new Interpreter.Outcome(Interpreter.Fate.MALFORMED, -1, out);
+            default -> {
+                if (fate < 0) {
+                    throw new IllegalStateException("the kernel of " + appliance.ir().name() + " answered "
+                            + Kernel.describe(fate));
+                }
+                yield new Interpreter.Outcome(Interpreter.Fate.FORWARD, fate, out);
+            }
+        };
+    }
+
+    @Override
+    public void tick(int timer) {
+        kernel.tick(timer);
+    }
+
+    @Override
+    public void setTime(long nanos) {
+        kernel.setTime(nanos);
+    }
+
+    @Override
+    public long counter(int index) {
+        return kernel.counter(index);
+    }
+
+    @Override
+    public int mapSize(int index) {
+        return kernel.mapSize(index);
+    }
+
+    @Override
+    public void addEntry(int table, IrAppliance.Entry entry) {
+        kernel.addEntry(table, tableEntry(entry));
+    }
+
+    /** An IR entry as a run-time one; its data must be scalars. */
+    public static TableEntry tableEntry(IrAppliance.Entry entry) {
+        List<TableEntry.Match> keys = new ArrayList<>();
+        for (IrPattern p : entry.patterns()) {
+            keys.add(switch (p) {
+                case IrPattern.Any a -> TableEntry.Match.any();
+                case IrPattern.Exact x -> TableEntry.Match.exact(x.value());
+                case IrPattern.Range r -> TableEntry.Match.range(r.low(), r.high());
+                case IrPattern.Masked m -> TableEntry.Match.masked(m.value(), m.mask());
+            });
+        }
+        long[] data = new long[entry.data().size()];
+        for (int i = 0; i < data.length; i++) {
+            if (!(entry.data().get(i) instanceof Long v)) {
+                throw new IllegalArgumentException("a run-time entry's data must be numbers, not "
+                        + entry.data().get(i));
+            }
+            data[i] = v;
+        }
+        return new TableEntry(keys, entry.action(), data);
+    }
+
+    @Override
+    public Object evaluate(IrExpr e, Object[] locals) {
+        Integer index = testExpressions.get(e);
+        if (index == null || !(kernel instanceof TestEvaluator tests)) {
+            throw new IllegalArgumentException("not an expression of " + appliance.ir().name() + "'s tests");
+        }
+        return tests.testEvaluate(index, locals);
+    }
+
+    @Override
+    public byte[] packet(IrExpr e, Object[] locals) {
+        return ((MemorySegment) evaluate(e, locals)).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    @Override
+    public String toString() {
+        return "compiled kernel";
+    }
+}

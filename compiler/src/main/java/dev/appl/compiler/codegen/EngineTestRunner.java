@@ -1,0 +1,135 @@
+package dev.appl.compiler.codegen;
+
+import dev.appl.compiler.interp.Interpreter;
+import dev.appl.compiler.interp.TestRunner;
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.ir.IrExpr;
+import dev.appl.compiler.ir.IrTest;
+import dev.appl.language.ast.Expr.BinaryOp;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Runs an appliance's {@code test} blocks on any {@link Engine}, each against a fresh one, with
+ * the same steps and messages as the interpreter's {@link TestRunner}. {@link #compiled} runs them
+ * on the compiled kernel: what {@code applc test} can offer as its second engine.
+ */
+public final class EngineTestRunner {
+    private EngineTestRunner() {}
+
+    /** The tests of {@code ir} on fresh compiled kernels. @throws dev.appl.compiler.lower.Unsupported */
+    public static List<TestRunner.Result> compiled(IrAppliance ir) {
+        CompiledAppliance compiled = CompiledAppliance.compile(ir);
+        return run(ir, () -> compiled.newKernel(java.util.Map.of()));
+    }
+
+    public static List<TestRunner.Result> run(IrAppliance ir, Supplier<? extends Engine> fresh) {
+        List<TestRunner.Result> results = new ArrayList<>();
+        for (IrTest test : ir.tests) {
+            results.add(new TestRunner.Result(ir.name(), test.name(), run(ir, test, fresh.get())));
+        }
+        return results;
+    }
+
+    /** Null when the test passes, else the first expectation that failed. */
+    private static String run(IrAppliance ir, IrTest test, Engine engine) {
+        Object[] locals = new Object[test.scope().locals().size()];
+        Interpreter.Outcome last = null;
+        int step = 0;
+        for (IrTest.Step s : test.steps()) {
+            step++;
+            switch (s) {
+                case IrTest.Send send -> last = engine.handle(send.port(), engine.packet(send.packet(), locals));
+                case IrTest.Let let -> locals[let.local().slot()] = engine.evaluate(let.value(), locals);
+                case IrTest.ExpectDrop d -> {
+                    if (last == null) {
+                        return "step " + step + ": expected a drop, but nothing was sent";
+                    }
+                    if (last.fate() != Interpreter.Fate.DROP && last.fate() != Interpreter.Fate.MALFORMED) {
+                        return "step " + step + ": expected the packet to be dropped, but it was " + describe(ir, last);
+                    }
+                }
+                case IrTest.ExpectForward fw -> {
+                    String why = expectOut(ir, engine, last, Interpreter.Fate.FORWARD, fw.port(), fw.packet(), locals);
+                    if (why != null) {
+                        return "step " + step + ": " + why;
+                    }
+                }
+                case IrTest.ExpectReply r -> {
+                    String why = expectOut(ir, engine, last, Interpreter.Fate.REPLY, -1, r.packet(), locals);
+                    if (why != null) {
+                        return "step " + step + ": " + why;
+                    }
+                }
+                case IrTest.ExpectTrue t -> {
+                    if ((Long) engine.evaluate(t.condition(), locals) == 0) {
+                        return "step " + step + ": expected `" + t.text() + "`" + values(engine, t.condition(), locals);
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String expectOut(IrAppliance ir, Engine engine, Interpreter.Outcome last, Interpreter.Fate fate,
+            int port, IrExpr packet, Object[] locals) {
+        String wanted = fate == Interpreter.Fate.REPLY ? "a reply"
+                : "a packet forwarded to `" + ir.ports.get(port).name() + "`";
+        if (last == null) {
+            return "expected " + wanted + ", but nothing was sent";
+        }
+        if (last.fate() != fate || (fate == Interpreter.Fate.FORWARD && last.port() != port)) {
+            return "expected " + wanted + ", but the packet was " + describe(ir, last);
+        }
+        if (packet != null) {
+            byte[] expected = engine.packet(packet, locals);
+            int at = firstDifference(expected, last.packet());
+            if (at >= 0) {
+                return "the packet differs from the expected one at byte " + at + " (expected "
+                        + expected.length + " bytes, got " + last.packet().length + ")\n  expected: "
+                        + hex(expected) + "\n  actual:   " + hex(last.packet());
+            }
+        }
+        return null;
+    }
+
+    private static int firstDifference(byte[] a, byte[] b) {
+        int n = Math.min(a.length, b.length);
+        for (int i = 0; i < n; i++) {
+            if (a[i] != b[i]) {
+                return i;
+            }
+        }
+        return a.length == b.length ? -1 : n;
+    }
+
+    private static String hex(byte[] bytes) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < bytes.length; i++) {
+            out.append(i > 0 && i % 4 == 0 ? " " : "").append(HexFormat.of().toHexDigits(bytes[i]));
+        }
+        return out.toString();
+    }
+
+    private static String describe(IrAppliance ir, Interpreter.Outcome o) {
+        return switch (o.fate()) {
+            case FORWARD -> "forwarded to `" + ir.ports.get(o.port()).name() + "`";
+            case REPLY -> "replied";
+            case DROP -> "dropped";
+            case MALFORMED -> "dropped as malformed";
+        };
+    }
+
+    private static String values(Engine engine, IrExpr condition, Object[] locals) {
+        if (condition instanceof IrExpr.Binary b && b.op().isComparison()) {
+            return ", but the left side is " + engine.evaluate(b.left(), locals) + " and the right side is "
+                    + engine.evaluate(b.right(), locals);
+        }
+        if (condition instanceof IrExpr.Binary b && b.op() == BinaryOp.AND) {
+            return "; it is false";
+        }
+        return ", but it is false";
+    }
+}

@@ -1,0 +1,39 @@
+/**
+ * The bytecode backend: an appliance's IR becomes one class that implements
+ * {@link dev.appl.runtime.kernel.Kernel} ({@link dev.appl.compiler.codegen.Codegen}), loaded by
+ * {@link dev.appl.compiler.codegen.CompiledAppliance} and driven like the interpreter through
+ * {@link dev.appl.compiler.codegen.Engine} ({@link dev.appl.compiler.codegen.CompiledKernel});
+ * {@link dev.appl.compiler.codegen.EngineTestRunner} runs a spec's tests on either engine.
+ *
+ * <h2>How values are held</h2>
+ * <ul>
+ *   <li>Scalars of at most 64 bits (bool, uN, iN, ip4, mac, enums, size, duration, which action
+ *       ran) are JVM {@code long}s with the interpreter's bits: unsigned zero-extended, signed
+ *       sign-extended, wrapped to their width after every operation.
+ *   <li>ip6 values are {@code BigInteger}s, as in the interpreter (v1; two longs later).
+ *   <li>bytes are {@code MemorySegment}s: a slice of the packet is a view (no copy), constants are
+ *       read-only static segments. A handler that writes the packet (a field store, push or pop)
+ *       copies bytes values when it stores them in a local, so that they keep the bytes they had,
+ *       as the interpreter's copies do.
+ *   <li>struct, header and array values are {@code long[]} (one word per part) when every part is
+ *       a scalar, else {@code Object[]} with boxed parts. They are never changed in place: a part
+ *       assignment copies the array, so values can be shared freely (constants are built once).
+ *   <li>packet headers are offset locals ({@code long}, -1 when absent); the packet itself is the
+ *       buffer segment, the packet's start in it and its length, in three JVM locals.
+ * </ul>
+ *
+ * <h2>Where a packet still allocates (v1)</h2>
+ * Building a struct, header or array value ({@code long[]}/{@code Object[]}, and {@code Long} boxes
+ * for the parts of an {@code Object[]}); a header value read whole from the packet
+ * ({@code let copy = h.ip}, with a copy of its trailing bytes); a map value read by {@code get}
+ * when it is a struct; a slice of the packet (a small segment object, which escape analysis
+ * usually removes); a stored bytes value in a handler that writes the packet; ip6 values;
+ * {@code table.insert} (its data array). Push and reply build their bytes in a scratch buffer the
+ * kernel keeps, and map keys and values live in flat arrays: neither allocates.
+ *
+ * <h2>The malformed path</h2>
+ * A handler's body runs inside a handler for the shared {@code MalformedPacket}: checks between
+ * statements jump to the malformed exit, checks inside expressions (packet reads, array indexes,
+ * slices) and in functions throw the shared instance.
+ */
+package dev.appl.compiler.codegen;

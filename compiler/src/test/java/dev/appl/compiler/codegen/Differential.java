@@ -1,0 +1,167 @@
+package dev.appl.compiler.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.appl.compiler.interp.Interpreter;
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.ir.IrTest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The interpreter and the compiled kernel side by side, each a fresh appliance: every packet,
+ * tick and entry goes to both, and after each the fates, output packets, counters and map sizes
+ * must be the same.
+ */
+final class Differential {
+    final IrAppliance ir;
+    final Engine reference;
+    final Engine compiled;
+    private final long[] timerDue;
+    private long now;
+    private boolean started;
+    int packets;
+    /** How many packets met each fate. */
+    final java.util.Map<Interpreter.Fate, Integer> fates = new java.util.EnumMap<>(Interpreter.Fate.class);
+
+    /** Whether the compiled kernel comes from the same IR (else from the IR after the passes). */
+    private final boolean sameIr;
+
+    Differential(IrAppliance reference, CompiledAppliance compiled, Map<String, Object> params) {
+        this.ir = reference;
+        this.sameIr = compiled.ir() == reference;
+        this.reference = Engine.interpreter(reference, params);
+        this.compiled = compiled.newKernel(params);
+        this.timerDue = new long[reference.timers.size()];
+    }
+
+    Differential(IrAppliance ir, CompiledAppliance compiled) {
+        this(ir, compiled, Map.of());
+    }
+
+    /** Sends a packet to both; returns the reference's outcome. */
+    Interpreter.Outcome send(int port, byte[] packet) {
+        packets++;
+        Interpreter.Outcome a = reference.handle(port, packet.clone());
+        Interpreter.Outcome b = compiled.handle(port, packet.clone());
+        String where = "packet " + packets + " on port " + port + " (" + ir.ports.get(port).name() + "): "
+                + HexFormat.of().formatHex(packet);
+        if (a.fate() != b.fate() || a.port() != b.port() || !Arrays.equals(a.packet(), b.packet())) {
+            fail(ir.name() + ": " + where + "\n  interpreter: " + describe(a) + "\n  compiled:    " + describe(b));
+        }
+        checkState(where);
+        fates.merge(a.fate(), 1, Integer::sum);
+        return a;
+    }
+
+    /** Moves the clock forward by {@code delta} nanoseconds, firing the timers that fall due on the way. */
+    void advance(long delta) {
+        if (!started) {
+            for (int t = 0; t < timerDue.length; t++) {
+                timerDue[t] = now + ir.timers.get(t).periodNanos();
+            }
+            started = true;
+        }
+        now += delta;
+        for (int t = 0; t < timerDue.length; t++) {
+            while (timerDue[t] <= now) {
+                reference.setTime(timerDue[t]);
+                compiled.setTime(timerDue[t]);
+                reference.tick(t);
+                compiled.tick(t);
+                checkState("timer " + ir.timers.get(t).name() + " at " + timerDue[t]);
+                timerDue[t] += ir.timers.get(t).periodNanos();
+            }
+        }
+        reference.setTime(now);
+        compiled.setTime(now);
+    }
+
+    void setTime(long nanos) {
+        now = nanos;
+        reference.setTime(nanos);
+        compiled.setTime(nanos);
+    }
+
+    void tick(int timer) {
+        reference.tick(timer);
+        compiled.tick(timer);
+        checkState("timer " + timer);
+    }
+
+    void addEntry(int table, IrAppliance.Entry entry) {
+        reference.addEntry(table, entry);
+        compiled.addEntry(table, entry);
+    }
+
+    void checkState(String where) {
+        for (int i = 0; i < ir.counters.size(); i++) {
+            assertEquals(reference.counter(i), compiled.counter(i), () -> ir.name() + ": after " + where);
+        }
+        for (int i = 0; i < ir.maps.size(); i++) {
+            int m = i;
+            assertEquals(reference.mapSize(i), compiled.mapSize(i), () -> ir.name() + ": size of map "
+                    + ir.maps.get(m).name() + " after " + where);
+        }
+    }
+
+    /**
+     * Runs a test block's steps on both: the packets it sends (built by the interpreter, and the
+     * compiled kernel must build the same), and its expectations evaluated on both (they must agree,
+     * whether or not they hold).
+     */
+    void runTest(IrTest test, List<byte[]> sent) {
+        Object[] refLocals = new Object[test.scope().locals().size()];
+        Object[] ownLocals = new Object[test.scope().locals().size()];
+        for (IrTest.Step s : test.steps()) {
+            if (!sameIr && !(s instanceof IrTest.Send) && !(s instanceof IrTest.Let)) {
+                continue;
+            }
+            switch (s) {
+                case IrTest.Send send -> {
+                    byte[] packet = reference.packet(send.packet(), refLocals);
+                    if (!sameIr) {
+                        sent.add(packet);
+                        send(send.port(), packet);
+                        continue;
+                    }
+                    assertEquals(HexFormat.of().formatHex(packet),
+                            HexFormat.of().formatHex(compiled.packet(send.packet(), ownLocals)),
+                            () -> test.name() + ": the packet built for a send");
+                    sent.add(packet);
+                    send(send.port(), packet);
+                }
+                case IrTest.Let let -> {
+                    refLocals[let.local().slot()] = reference.evaluate(let.value(), refLocals);
+                    if (!sameIr) {
+                        continue;
+                    }
+                    ownLocals[let.local().slot()] = compiled.evaluate(let.value(), ownLocals);
+                }
+                case IrTest.ExpectTrue t -> assertEquals(reference.evaluate(t.condition(), refLocals),
+                        compiled.evaluate(t.condition(), ownLocals), () -> test.name() + ": `" + t.text() + "`");
+                case IrTest.ExpectForward f -> {
+                    if (f.packet() != null) {
+                        assertEquals(HexFormat.of().formatHex(reference.packet(f.packet(), refLocals)),
+                                HexFormat.of().formatHex(compiled.packet(f.packet(), ownLocals)), test.name());
+                    }
+                }
+                case IrTest.ExpectReply r -> {
+                    if (r.packet() != null) {
+                        assertEquals(HexFormat.of().formatHex(reference.packet(r.packet(), refLocals)),
+                                HexFormat.of().formatHex(compiled.packet(r.packet(), ownLocals)), test.name());
+                    }
+                }
+                case IrTest.ExpectDrop d -> {}
+            }
+        }
+    }
+
+    private String describe(Interpreter.Outcome o) {
+        return o.fate() + (o.fate() == Interpreter.Fate.FORWARD ? " " + ir.ports.get(o.port()).name() : "")
+                + " " + HexFormat.of().formatHex(o.packet());
+    }
+}

@@ -1,0 +1,41 @@
+package dev.appl.compiler.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.appl.compiler.interp.TestRunner;
+import dev.appl.compiler.ir.IrAppliance;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The samples compile to classes that verify, the same bytes every time, and pass their tests. */
+class SamplesTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"firewall", "l4lb", "nat"})
+    void verifiesAndIsDeterministic(String sample) {
+        IrAppliance ir = Specs.lower(Specs.sample(sample)).getFirst();
+        Codegen.Generated g = Codegen.generate(ir, true);
+        assertEquals("", Specs.verify(g.bytes()));
+        Codegen.Generated plain = Codegen.generate(ir);
+        assertEquals("", Specs.verify(plain.bytes()));
+        assertArrayEquals(g.bytes(), Codegen.generate(ir, true).bytes());
+        // A second lowering of the same spec gives the same class too.
+        IrAppliance again = Specs.lower(Specs.sample(sample)).getFirst();
+        assertArrayEquals(plain.bytes(), Codegen.generate(again).bytes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"firewall", "l4lb", "nat"})
+    void testsPassOnTheCompiledKernel(String sample) {
+        IrAppliance ir = Specs.lower(Specs.sample(sample)).getFirst();
+        List<TestRunner.Result> results = EngineTestRunner.compiled(ir);
+        assertTrue(!results.isEmpty());
+        for (TestRunner.Result r : results) {
+            assertTrue(r.passed(), r.test() + ": " + r.failure());
+        }
+        assertEquals(TestRunner.run(ir).stream().map(TestRunner.Result::failure).toList(),
+                results.stream().map(TestRunner.Result::failure).toList());
+    }
+}

@@ -1,0 +1,74 @@
+package dev.appl.runtime.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Push, pop and reply on a packet in its buffer. Each returns 0, or the fate the handler must
+ * take: {@link Kernel#MALFORMED} for a position outside the packet, {@link Kernel#NO_ROOM} when
+ * the buffer cannot hold the result. Bytes move on whichever side of the change is shorter, into
+ * the buffer's headroom or tailroom, so pushing or popping an outer header moves only the
+ * Ethernet header in front of it.
+ */
+public final class Packets {
+    private Packets() {}
+
+    /** Inserts bytes {@code [0, n)} of {@code src} at {@code at}, moving what is before or after it. */
+    public static int insert(PacketView p, long at, MemorySegment src, long n) {
+        long length = p.length;
+        if (at < 0 || at > length) {
+            return Kernel.MALFORMED;
+        }
+        MemorySegment seg = p.segment;
+        long base = p.offset;
+        long headroom = base;
+        long tailroom = seg.byteSize() - base - length;
+        boolean frontShorter = at <= length - at;
+        if (headroom >= n && (frontShorter || tailroom < n)) {
+            MemorySegment.copy(seg, base, seg, base - n, at);
+            base -= n;
+        } else if (tailroom >= n) {
+            MemorySegment.copy(seg, base + at, seg, base + at + n, length - at);
+        } else {
+            return Kernel.NO_ROOM;
+        }
+        MemorySegment.copy(src, 0, seg, base + at, n);
+        p.offset = base;
+        p.length = (int) (length + n);
+        return 0;
+    }
+
+    /** Removes {@code count} bytes at {@code at}. */
+    public static int remove(PacketView p, long at, long count) {
+        long length = p.length;
+        if (at < 0 || count < 0 || at + count > length) {
+            return Kernel.MALFORMED;
+        }
+        MemorySegment seg = p.segment;
+        long base = p.offset;
+        if (at < length - at - count) {
+            MemorySegment.copy(seg, base, seg, base + count, at);
+            base += count;
+        } else {
+            MemorySegment.copy(seg, base + at + count, seg, base + at, length - at - count);
+        }
+        p.offset = base;
+        p.length = (int) (length - count);
+        return 0;
+    }
+
+    /** Replaces the whole packet with bytes {@code [0, n)} of {@code src}. */
+    public static int replace(PacketView p, MemorySegment src, long n) {
+        MemorySegment seg = p.segment;
+        if (n > seg.byteSize()) {
+            return Kernel.NO_ROOM;
+        }
+        long base = p.offset;
+        if (base + n > seg.byteSize()) {
+            base = seg.byteSize() - n;
+        }
+        MemorySegment.copy(src, 0, seg, base, n);
+        p.offset = base;
+        p.length = (int) n;
+        return 0;
+    }
+}
