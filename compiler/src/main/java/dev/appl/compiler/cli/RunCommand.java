@@ -1,6 +1,9 @@
 package dev.appl.compiler.cli;
 
+import dev.appl.compiler.codegen.CompiledAppliance;
+import dev.appl.compiler.interp.Engine;
 import dev.appl.compiler.interp.Interpreter;
+import dev.appl.compiler.passes.Pipeline;
 import dev.appl.compiler.interp.LoadedRules;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
@@ -37,7 +40,7 @@ import picocli.CommandLine.Spec;
         description = "Runs an appliance over pcap traces. Each packet port reads the trace it is bound to"
                 + " (its default binding in the spec, or --port); packets forwarded or replied to a port are"
                 + " written to that port's out= file when it has one. Prints packets in and out per port,"
-                + " drops, malformed packets and counters. Runs on the reference interpreter.")
+                + " drops, malformed packets and counters. Runs the compiled kernel unless --engine interp.")
 final class RunCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -51,6 +54,13 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "Sets a param, written as in a spec.")
     List<String> params = new ArrayList<>();
+
+    /** Which engine runs the appliance. */
+    enum EngineKind { compiled, interp }
+
+    @Option(names = "--engine", defaultValue = "compiled",
+            description = "compiled (default): the specialized kernel; interp: the reference interpreter.")
+    EngineKind engine;
 
     @Option(names = "--appliance", paramLabel = "NAME", description = "Which appliance, when the spec has several.")
     String applianceName;
@@ -109,7 +119,18 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageError(e.getMessage());
         }
         Map<Integer, Binding> bindings = bindings(ir);
-        Interpreter engine = new Interpreter(ir, paramValues);
+        Engine engine;
+        if (this.engine == EngineKind.interp) {
+            engine = Engine.interpreter(ir, paramValues);
+        } else {
+            Pipeline.run(ir);
+            try {
+                engine = CompiledAppliance.compile(ir).newKernel(paramValues);
+            } catch (Unsupported e) {
+                throw new UsageError((e.span() == null ? "" : e.span() + ": ") + e.getMessage()
+                        + " (`--engine interp` runs it on the interpreter)");
+            }
+        }
         List<String> loaded;
         try {
             loaded = loadRules(ir, appliance, result.semantics(), engine, paramValues);
@@ -138,7 +159,7 @@ final class RunCommand implements Callable<Integer> {
      * by --param (relative to the working folder) or by default (relative to the spec's folder). An
      * empty value loads nothing. Returns a line per table with {@code load}, saying what it loaded.
      */
-    private List<String> loadRules(IrAppliance ir, Decl.Appliance appliance, Semantics semantics, Interpreter engine,
+    private List<String> loadRules(IrAppliance ir, Decl.Appliance appliance, Semantics semantics, Engine engine,
             Map<String, Object> paramValues) throws UsageError, IOException {
         List<String> lines = new ArrayList<>();
         Path specFolder = specFile.getParent() == null ? Path.of("") : specFile.getParent();
@@ -246,7 +267,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Feeds every trace's packets to the appliance in capture-time order, firing timers as time passes. */
-    private int replay(IrAppliance ir, Interpreter engine, Map<Integer, Binding> bindings, PrintWriter out)
+    private int replay(IrAppliance ir, Engine engine, Map<Integer, Binding> bindings, PrintWriter out)
             throws IOException, UsageError {
         Map<Integer, PcapFile> traces = new LinkedHashMap<>();
         Map<Integer, PcapWriter> writers = new LinkedHashMap<>();
@@ -321,7 +342,7 @@ final class RunCommand implements Callable<Integer> {
                 w.close();
             }
         }
-        out.println(ir.name() + " (reference interpreter)");
+        out.println(ir.name() + (this.engine == EngineKind.interp ? " (reference interpreter)" : " (compiled kernel)"));
         for (int i = 0; i < ir.ports.size(); i++) {
             IrAppliance.Port p = ir.ports.get(i);
             Binding b = bindings.get(i);

@@ -1,5 +1,6 @@
 package dev.appl.compiler.cli;
 
+import dev.appl.compiler.codegen.CompiledAppliance;
 import dev.appl.compiler.interp.TestRunner;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,8 +29,8 @@ import picocli.CommandLine.Spec;
         name = "test",
         mixinStandardHelpOptions = true,
         description = "Checks specs, then runs each appliance's test blocks, every test against a fresh"
-                + " appliance, and ends with `N passed, N failed`. Tests run on the reference interpreter,"
-                + " over the IR as lowered and again after the optimization passes."
+                + " appliance, and ends with `N passed, N failed`. Every test runs on both engines: the"
+                + " reference interpreter (over the IR as lowered) and the compiled kernel (after every pass)."
                 + " Exit status: 0 all passed, 1 a test failed or a spec has errors, 2 usage or I/O error.")
 final class TestCommand implements Callable<Integer> {
     @Spec
@@ -73,32 +75,35 @@ final class TestCommand implements Callable<Integer> {
                 if (!(decl instanceof Decl.Appliance appliance)) {
                     continue;
                 }
-                IrAppliance ir;
-                IrAppliance optimized;
+                List<TestRunner.Result> reference;
+                List<TestRunner.Result> compiled;
                 try {
-                    ir = Lowering.lower(appliance, result.semantics());
-                    optimized = Lowering.lower(appliance, result.semantics());
+                    // Each test runs on the interpreter over the IR as lowered, and on the compiled
+                    // kernel of the IR after every pass: both must pass.
+                    IrAppliance ir = Lowering.lower(appliance, result.semantics());
+                    IrAppliance optimized = Lowering.lower(appliance, result.semantics());
                     Pipeline.run(optimized);
+                    CompiledAppliance kernel = CompiledAppliance.compile(optimized);
+                    reference = TestRunner.run(ir);
+                    compiled = TestRunner.run(optimized, () -> kernel.newKernel(Map.of()));
                 } catch (Unsupported e) {
-                    err.println(e.span() + ": " + e.getMessage() + "; the tests of `" + appliance.name().text()
-                            + "` were not run");
+                    err.println((e.span() == null ? "" : e.span() + ": ") + e.getMessage() + "; the tests of `"
+                            + appliance.name().text() + "` were not run");
                     failed++;
                     continue;
                 }
-                // Each test runs on the IR as lowered and on the IR after every pass: both must pass.
-                List<TestRunner.Result> reference = TestRunner.run(ir);
-                List<TestRunner.Result> afterPasses = TestRunner.run(optimized);
                 for (int i = 0; i < reference.size(); i++) {
-                    TestRunner.Result r = reference.get(i).passed() && !afterPasses.get(i).passed()
-                            ? new TestRunner.Result(afterPasses.get(i).appliance(), afterPasses.get(i).test(),
-                                    "after the optimization passes: " + afterPasses.get(i).failure())
+                    TestRunner.Result r = reference.get(i).passed() && !compiled.get(i).passed()
+                            ? new TestRunner.Result(compiled.get(i).appliance(), compiled.get(i).test(),
+                                    "on the compiled kernel: " + compiled.get(i).failure())
                             : reference.get(i);
                     if (r.passed()) {
                         passed++;
                         out.println("ok     " + r.appliance() + ": " + r.test());
                     } else {
                         failed++;
-                        out.println("FAILED " + r.appliance() + ": " + r.test() + "\n       " + r.failure().replace("\n", "\n       "));
+                        out.println("FAILED " + r.appliance() + ": " + r.test() + "\n       "
+                                + r.failure().replace("\n", "\n       "));
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package dev.appl.compiler.codegen;
 
+import dev.appl.compiler.interp.Engine;
 import dev.appl.compiler.interp.Interpreter;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrExpr;

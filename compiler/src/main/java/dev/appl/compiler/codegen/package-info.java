@@ -2,8 +2,8 @@
  * The bytecode backend: an appliance's IR becomes one class that implements
  * {@link dev.appl.runtime.kernel.Kernel} ({@link dev.appl.compiler.codegen.Codegen}), loaded by
  * {@link dev.appl.compiler.codegen.CompiledAppliance} and driven like the interpreter through
- * {@link dev.appl.compiler.codegen.Engine} ({@link dev.appl.compiler.codegen.CompiledKernel});
- * {@link dev.appl.compiler.codegen.EngineTestRunner} runs a spec's tests on either engine.
+ * {@link dev.appl.compiler.interp.Engine} ({@link dev.appl.compiler.codegen.CompiledKernel});
+ * {@link dev.appl.compiler.interp.TestRunner} runs a spec's tests on either engine.
  *
  * <h2>How values are held</h2>
  * <ul>

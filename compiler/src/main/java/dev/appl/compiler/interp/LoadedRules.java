@@ -26,7 +26,7 @@ import java.util.Map;
 /**
  * Connects rules files ({@link RulesFile}, in the runtime) to the IR and the interpreter: builds a
  * table's {@link TableSchema} from its lowered form, and turns loaded entries into IR entries that
- * {@link Interpreter#addEntry} puts after the spec's own.
+ * {@link Engine#addEntry} puts after the spec's own.
  */
 public final class LoadedRules {
     private LoadedRules() {}
@@ -84,7 +84,7 @@ public final class LoadedRules {
      *                                                   (nothing is added then)
      * @throws IOException                               when it cannot be read
      */
-    public static int load(Interpreter engine, int index, TableSchema schema, Path file) throws IOException {
+    public static int load(Engine engine, int index, TableSchema schema, Path file) throws IOException {
         List<RulesEntry> loaded = RulesFile.read(file, schema);
         for (IrAppliance.Entry e : entries(schema, loaded)) {
             engine.addEntry(index, e);
@@ -152,7 +152,7 @@ public final class LoadedRules {
     }
 
     /** How a rules file writes a value of type {@code t}. */
-    static ValueType valueType(Type t, ConstEval consts) {
+    public static ValueType valueType(Type t, ConstEval consts) {
         return switch (t) {
             case Type.Bool b -> ValueType.bool();
             case Type.Int(int width, boolean signed) when width >= 1 && width <= 64 ->

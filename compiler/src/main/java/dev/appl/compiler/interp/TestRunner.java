@@ -8,8 +8,12 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
-/** Runs an appliance's {@code test} blocks, each against a fresh appliance, and says why a failing one failed. */
+/**
+ * Runs an appliance's {@code test} blocks on an {@link Engine}, each against a fresh appliance, and
+ * says why a failing one failed.
+ */
 public final class TestRunner {
     /** One test's result; {@code failure} is null when it passed. */
     public record Result(String appliance, String test, String failure) {
@@ -20,24 +24,28 @@ public final class TestRunner {
 
     private TestRunner() {}
 
+    /** The tests of {@code ir} on fresh interpreters. */
     public static List<Result> run(IrAppliance ir) {
+        return run(ir, () -> Engine.interpreter(ir, Map.of()));
+    }
+
+    public static List<Result> run(IrAppliance ir, Supplier<? extends Engine> fresh) {
         List<Result> results = new ArrayList<>();
         for (IrTest test : ir.tests) {
-            results.add(new Result(ir.name(), test.name(), run(ir, test)));
+            results.add(new Result(ir.name(), test.name(), run(ir, test, fresh.get())));
         }
         return results;
     }
 
     /** Null when the test passes, else the first expectation that failed. */
-    private static String run(IrAppliance ir, IrTest test) {
-        Interpreter engine = new Interpreter(ir, Map.of());
+    private static String run(IrAppliance ir, IrTest test, Engine engine) {
         Object[] locals = new Object[test.scope().locals().size()];
         Interpreter.Outcome last = null;
         int step = 0;
         for (IrTest.Step s : test.steps()) {
             step++;
             switch (s) {
-                case IrTest.Send send -> last = engine.handle(send.port(), packet(engine, ir, send.packet(), locals));
+                case IrTest.Send send -> last = engine.handle(send.port(), engine.packet(send.packet(), locals));
                 case IrTest.Let let -> locals[let.local().slot()] = engine.evaluate(let.value(), locals);
                 case IrTest.ExpectDrop d -> {
                     if (last == null) {
@@ -69,13 +77,10 @@ public final class TestRunner {
         return null;
     }
 
-    private static byte[] packet(Interpreter engine, IrAppliance ir, IrExpr e, Object[] locals) {
-        return Values.bytesOf(engine.evaluate(e, locals), e.type(), ir);
-    }
-
-    private static String expectOut(IrAppliance ir, Interpreter engine, Interpreter.Outcome last,
-            Interpreter.Fate fate, int port, IrExpr packet, Object[] locals) {
-        String wanted = fate == Interpreter.Fate.REPLY ? "a reply" : "a packet forwarded to `" + ir.ports.get(port).name() + "`";
+    private static String expectOut(IrAppliance ir, Engine engine, Interpreter.Outcome last, Interpreter.Fate fate,
+            int port, IrExpr packet, Object[] locals) {
+        String wanted = fate == Interpreter.Fate.REPLY ? "a reply"
+                : "a packet forwarded to `" + ir.ports.get(port).name() + "`";
         if (last == null) {
             return "expected " + wanted + ", but nothing was sent";
         }
@@ -83,7 +88,7 @@ public final class TestRunner {
             return "expected " + wanted + ", but the packet was " + describe(ir, last);
         }
         if (packet != null) {
-            byte[] expected = packet(engine, ir, packet, locals);
+            byte[] expected = engine.packet(packet, locals);
             int at = firstDifference(expected, last.packet());
             if (at >= 0) {
                 return "the packet differs from the expected one at byte " + at + " (expected "
@@ -121,8 +126,7 @@ public final class TestRunner {
         };
     }
 
-    /** For a failed comparison, the values of both sides. */
-    private static String values(Interpreter engine, IrExpr condition, Object[] locals) {
+    private static String values(Engine engine, IrExpr condition, Object[] locals) {
         if (condition instanceof IrExpr.Binary b && b.op().isComparison()) {
             return ", but the left side is " + engine.evaluate(b.left(), locals) + " and the right side is "
                     + engine.evaluate(b.right(), locals);

@@ -3,6 +3,7 @@ package dev.appl.compiler.codegen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.appl.compiler.interp.Engine;
 import dev.appl.compiler.interp.Interpreter;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrTest;

@@ -39,7 +39,7 @@ class FeaturesTest {
         Codegen.Generated g = Codegen.generate(ir, true);
         assertEquals("", Specs.verify(g.bytes()));
         CompiledAppliance compiled = CompiledAppliance.load(ir, g);
-        List<TestRunner.Result> results = EngineTestRunner.compiled(ir);
+        List<TestRunner.Result> results = compiledTests(ir);
         assertEquals(TestRunner.run(ir).stream().map(TestRunner.Result::failure).toList(),
                 results.stream().map(TestRunner.Result::failure).toList());
         int cases = DifferentialSamplesTest.run(ir, compiled, 42);
@@ -134,7 +134,7 @@ class FeaturesTest {
                 }
                 """);
         List<String> interpreted = TestRunner.run(ir).stream().map(TestRunner.Result::failure).toList();
-        List<String> compiled = EngineTestRunner.compiled(ir).stream().map(TestRunner.Result::failure).toList();
+        List<String> compiled = compiledTests(ir).stream().map(TestRunner.Result::failure).toList();
         assertEquals(interpreted, compiled);
         assertEquals(6, compiled.stream().filter(java.util.Objects::nonNull).count(), compiled.toString());
     }
@@ -195,5 +195,10 @@ class FeaturesTest {
                 d.send(0, new byte[n]);
             }
         }
+    }
+
+    private static List<TestRunner.Result> compiledTests(dev.appl.compiler.ir.IrAppliance ir) {
+        CompiledAppliance compiled = CompiledAppliance.compile(ir);
+        return TestRunner.run(ir, () -> compiled.newKernel(java.util.Map.of()));
     }
 }

@@ -172,7 +172,7 @@ class LoadedRulesTest {
         throw new AssertionError("no port " + name);
     }
 
-    private long counter(Interpreter engine, String name) {
+    private long counter(Engine engine, String name) {
         return engine.counter(ir.counters.indexOf(name));
     }
 
@@ -226,7 +226,7 @@ class LoadedRulesTest {
 
     @Test
     void loadedEntriesComeAfterTheSpecsInFileOrder() throws IOException {
-        Interpreter engine = new Interpreter(ir, Map.of());
+        Engine engine = Engine.interpreter(ir, Map.of());
         assertEquals(4, LoadedRules.load(engine, table("acl"), schema(), rules(RULES.lines()
                 .filter(l -> !l.contains("198.51.100.7")).reduce("", (a, l) -> a + l + "\n"))));
         int outside = port("outside");
@@ -260,7 +260,7 @@ class LoadedRulesTest {
 
     @Test
     void withoutTheFileOnlyTheSpecsEntriesMatch() {
-        Interpreter engine = new Interpreter(ir, Map.of());
+        Engine engine = Engine.interpreter(ir, Map.of());
         assertEquals(Interpreter.Fate.DROP,
                 engine.handle(port("outside"), udp(ip(192, 0, 2, 5), ip(192, 0, 2, 80), 1500)).fate());
         assertEquals(1, counter(engine, "missed"));
@@ -269,7 +269,7 @@ class LoadedRulesTest {
 
     @Test
     void aFileTooLargeForTheTableAddsNothing() throws IOException {
-        Interpreter engine = new Interpreter(ir, Map.of());
+        Engine engine = Engine.interpreter(ir, Map.of());
         Path file = rules(RULES);
         RulesFileException e = assertThrows(RulesFileException.class,
                 () -> LoadedRules.load(engine, table("acl"), schema(), file));
@@ -283,7 +283,7 @@ class LoadedRulesTest {
 
     @Test
     void problemsNameTheKeysAndDataAsTheSpecWritesThem() throws IOException {
-        Interpreter engine = new Interpreter(ir, Map.of());
+        Engine engine = Engine.interpreter(ir, Map.of());
         Path file = rules("(_, _, _, _) => to_pool(300, 10.0.0.1)\n(_, _, IpProto.Bogus, _) => allow\n");
         RulesFileException e = assertThrows(RulesFileException.class,
                 () -> LoadedRules.load(engine, table("acl"), schema(), file));
@@ -323,7 +323,7 @@ class LoadedRulesTest {
         Run r = run();
         assertEquals(0, r.exit(), r.err());
         assertEquals("applc: table `acl`: 1 entry loaded from " + file + "\n", r.err());
-        assertTrue(r.out().startsWith("Filter (reference interpreter)"), r.out());
+        assertTrue(r.out().startsWith("Filter (compiled kernel)"), r.out());
     }
 
     @Test

@@ -1,6 +1,5 @@
-package dev.appl.compiler.codegen;
+package dev.appl.compiler.interp;
 
-import dev.appl.compiler.interp.Interpreter;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrExpr;
 import java.util.List;
@@ -8,7 +7,8 @@ import java.util.Map;
 
 /**
  * One appliance, run by either engine: the reference interpreter ({@link #interpreter}) or the
- * compiled kernel ({@link CompiledKernel}). What tests and differential checks drive: packets in,
+ * compiled kernel ({@code dev.appl.compiler.codegen.CompiledKernel}). What tests and differential
+ * checks drive: packets in,
  * outcomes out, and the state they can see. Each instance is a fresh appliance.
  */
 public interface Engine {
