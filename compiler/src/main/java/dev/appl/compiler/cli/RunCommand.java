@@ -118,6 +118,13 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }
+        List<String> missing = ir.params.stream()
+                .filter(p -> p.value() == null && !paramValues.containsKey(p.name()))
+                .map(p -> "--param " + p.name() + "=VALUE").toList();
+        if (!missing.isEmpty()) {
+            throw new UsageError("appliance `" + ir.name() + "` needs " + String.join(" and ", missing)
+                    + ": " + (missing.size() == 1 ? "that param has" : "those params have") + " no default");
+        }
         Map<Integer, Binding> bindings = bindings(ir);
         Engine engine;
         if (this.engine == EngineKind.interp) {

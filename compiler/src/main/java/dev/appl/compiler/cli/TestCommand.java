@@ -75,6 +75,15 @@ final class TestCommand implements Callable<Integer> {
                 if (!(decl instanceof Decl.Appliance appliance)) {
                     continue;
                 }
+                List<String> required = appliance.members().stream()
+                        .filter(m -> m instanceof Decl.ParamDecl p && p.defaultValue() == null)
+                        .map(m -> "`" + m.name().text() + "`").toList();
+                if (!required.isEmpty() && appliance.members().stream().anyMatch(Decl.Test.class::isInstance)) {
+                    err.println("applc: the tests of `" + appliance.name().text() + "` were not run: params "
+                            + String.join(", ", required) + " have no default, and tests cannot set params yet");
+                    failed++;
+                    continue;
+                }
                 List<TestRunner.Result> reference;
                 List<TestRunner.Result> compiled;
                 try {

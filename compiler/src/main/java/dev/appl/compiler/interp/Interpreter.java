@@ -147,6 +147,13 @@ public final class Interpreter {
             case IrStmt.Assign a -> f.locals[a.target().slot()] = eval(a.value(), f);
             case IrStmt.AssignPart a -> f.locals[a.target().slot()] =
                     withPart(f.locals[a.target().slot()], a.path(), 0, eval(a.value(), f), f);
+            case IrStmt.Store st when st.width() > 64 -> { // ip6: sixteen bytes, big-endian
+                long at = offset(f, st.header()) + st.byteOffset();
+                java.math.BigInteger v = (java.math.BigInteger) eval(st.value(), f);
+                for (int i = 0; i < 16; i++) {
+                    f.packet.writeBits(at + i, 0, 8, v.shiftRight(8 * (15 - i)).longValue() & 0xff);
+                }
+            }
             case IrStmt.Store st -> {
                 long at = offset(f, st.header()) + st.byteOffset();
                 long v = (Long) eval(st.value(), f);

@@ -16,6 +16,8 @@ public final class IrFunction {
     private final Type result;
     private final List<IrLocal> params = new ArrayList<>();
     private final List<IrLocal> locals = new ArrayList<>();
+    /** How many locals took each name, so that the next gets a fresh suffix without a search. */
+    private final java.util.Map<String, Integer> namesTaken = new java.util.HashMap<>();
     private IrStmt.Block body = new IrStmt.Block(List.of());
 
     public IrFunction(String name, Kind kind, Type result) {
@@ -32,7 +34,7 @@ public final class IrFunction {
 
     /** A new local; names need not be unique (a suffix keeps printed IR readable). */
     public IrLocal local(String name, Type type) {
-        long same = locals.stream().filter(l -> l.name().equals(name) || l.name().startsWith(name + ".")).count();
+        int same = namesTaken.merge(name, 1, Integer::sum) - 1;
         IrLocal local = new IrLocal(locals.size(), same == 0 ? name : name + "." + same, type);
         locals.add(local);
         return local;

@@ -173,8 +173,7 @@ public final class Lowering {
 
     private void handler(Decl.Handler h) {
         String event = h.event().text();
-        int source = event.equals("timer") ? index.get(((Symbol.DeclSymbol) sem.referenceOf(h.source())).decl())
-                : index.get(((Symbol.DeclSymbol) sem.referenceOf(h.source())).decl());
+        int source = index.get(((Symbol.DeclSymbol) sem.referenceOf(h.source())).decl());
         start(new IrFunction(event + "_" + h.source().text(), IrFunction.Kind.HANDLER, Type.VOID));
         ir.handlers.add(new IrAppliance.Handler(event, source, fn));
         List<IrStmt> body = block(h.body());
@@ -254,7 +253,10 @@ public final class Lowering {
             case Stmt.For f -> {
                 IrExpr from = expr(f.from());
                 IrExpr to = expr(f.to());
-                long max = f.max() != null ? longValue(f.max()) : longValue(f.to()) - longValue(f.from());
+                // Without `max`, the end is constant (the checker sees to that); a start that is not
+                // constant is bounded by it too.
+                long max = f.max() != null ? longValue(f.max()) : consts.value(f.from()) != null
+                        ? longValue(f.to()) - longValue(f.from()) : longValue(f.to());
                 IrLocal counter = fn.local(f.variable().text(), sem.typeOf(f.from()) instanceof Type.Int t ? t
                         : sem.typeOf(f.to()) instanceof Type.Int t2 ? t2 : U32);
                 bind(f.variable(), counter);
@@ -356,16 +358,17 @@ public final class Lowering {
     }
 
     private void assign(Stmt.Assign a) {
-        IrExpr value = expr(a.value());
+        IrExpr given = expr(a.value());
+        IrExpr value = given;
         Expr target = a.target();
         if (a.op() != Stmt.AssignOp.SET) {
             IrExpr current = expr(target);
-            value = new IrExpr.Binary(a.op().binary, current, value, sem.typeOf(target));
+            value = new IrExpr.Binary(a.op().binary, current, given, sem.typeOf(target));
         }
         switch (target) {
             case Expr.NameRef n when sem.referenceOf(n) instanceof Symbol.DeclSymbol(Decl.Counter c, var m) -> {
                 int counter = index.get(c);
-                IrExpr delta = a.op() == Stmt.AssignOp.ADD ? expr(a.value())
+                IrExpr delta = a.op() == Stmt.AssignOp.ADD ? given
                         : new IrExpr.Binary(Expr.BinaryOp.SUB, value, new IrExpr.CounterValue(counter, U64), U64);
                 emit(new IrStmt.CounterAdd(counter, delta));
             }
@@ -484,9 +487,7 @@ public final class Lowering {
 
     /** An expression in a parser's select: header names stand for the headers extracted so far. */
     private IrExpr parserExpr(Expr e, Parsed parsed) {
-        for (var entry : parsed.offsets().entrySet()) {
-            bindHeaderNames(e, parsed);
-        }
+        bindHeaderNames(e, parsed);
         return expr(e);
     }
 
@@ -581,6 +582,7 @@ public final class Lowering {
         return switch (value) {
             case Expr.ArrayLit a -> new IrExpr.Aggregate(a.elements().stream()
                     .map(x -> constExpr(x, sem.typeOf(x))).toList(), type);
+            case Expr.StructLit s -> aggregate(s, type);
             default -> {
                 Object v = constant(value);
                 yield new IrExpr.Const(v, type);
@@ -703,10 +705,22 @@ public final class Lowering {
         return new IrExpr.Aggregate(parts, type);
     }
 
-    private static IrExpr zero(Type t) {
+    /** The value of a field a literal leaves out: zero, all the way down. */
+    private IrExpr zero(Type t) {
         return switch (t) {
             case Type.Bytes b -> new IrExpr.Const(new byte[0], t);
             case Type.Address a when a.kind() == Expr.AddressKind.IP6 -> new IrExpr.Const(BigInteger.ZERO, t);
+            case Type.Array a -> {
+                List<IrExpr> parts = new ArrayList<>();
+                for (long i = 0; i < a.length(); i++) {
+                    parts.add(zero(a.element()));
+                }
+                yield new IrExpr.Aggregate(parts, t);
+            }
+            case Type.Struct s -> new IrExpr.Aggregate(s.decl().fields().stream()
+                    .map(f -> zero(sem.typeOf(f.type()))).toList(), t);
+            case Type.Header h -> new IrExpr.Aggregate(sem.layoutOf(h.decl()).fields().stream()
+                    .map(f -> zero(f.type())).toList(), t);
             default -> new IrExpr.Const(0L, t);
         };
     }

@@ -23,6 +23,17 @@ public sealed interface Symbol {
 
     /** A declaration: top level, or a member of an appliance. */
     record DeclSymbol(Decl decl, Module module) implements Symbol {
+        // Identity, not the record's structural equality: that would walk the whole declaration.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DeclSymbol d && d.decl == decl;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(decl);
+        }
+
         public String name() {
             return decl.name().text();
         }
@@ -96,6 +107,16 @@ public sealed interface Symbol {
 
     /** An enum case, reached as {@code Enum.Case}. */
     record EnumCase(Decl.Enum owner, Decl.EnumCase decl) implements Symbol {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof EnumCase c && c.decl == decl;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(decl);
+        }
+
         public String name() {
             return decl.name().text();
         }
@@ -111,6 +132,16 @@ public sealed interface Symbol {
 
     /** A header or struct field, reached as {@code value.field}. */
     record Field(Name declaration, Type type) implements Symbol {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Field f && f.declaration == declaration;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(declaration);
+        }
+
         public String name() {
             return declaration.text();
         }

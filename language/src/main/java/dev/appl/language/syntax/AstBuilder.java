@@ -492,14 +492,24 @@ final class AstBuilder {
     private Expr sizeLiteral(String text, Span span) {
         int unitAt = Literals.unitStart(text);
         BigInteger n = Literals.integer(text.substring(0, unitAt), this::invalid, span);
-        return new Expr.SizeLit(n.multiply(BigInteger.valueOf(Literals.sizeUnit(text.substring(unitAt)))), text, span);
+        return new Expr.SizeLit(fits64(n.multiply(BigInteger.valueOf(Literals.sizeUnit(text.substring(unitAt)))),
+                span), text, span);
     }
 
     private Expr durationLiteral(String text, Span span) {
         int unitAt = Literals.unitStart(text);
         BigInteger n = Literals.integer(text.substring(0, unitAt), this::invalid, span);
-        return new Expr.DurationLit(n.multiply(BigInteger.valueOf(Literals.durationUnit(text.substring(unitAt)))), text,
-                span);
+        return new Expr.DurationLit(fits64(n.multiply(BigInteger.valueOf(Literals.durationUnit(text.substring(unitAt)))),
+                span), text, span);
+    }
+
+    /** Sizes and durations are 64-bit quantities (bytes, nanoseconds). */
+    private BigInteger fits64(BigInteger v, Span span) {
+        if (v.bitLength() > 64) {
+            invalid(span, "larger than 64 bits in its base unit (bytes or nanoseconds)");
+            return BigInteger.ZERO;
+        }
+        return v;
     }
 
     private void invalid(Span span, String why) {

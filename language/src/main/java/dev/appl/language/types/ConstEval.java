@@ -14,6 +14,12 @@ import java.util.Set;
 public final class ConstEval {
     private final Semantics semantics;
     private final Set<Decl.Const> evaluating = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Enum case values and build param defaults being evaluated: a cycle among them has no value. */
+    private final Set<Expr> inProgress = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+    private boolean guard(Expr e) {
+        return inProgress.add(e);
+    }
 
     public ConstEval(Semantics semantics) {
         this.semantics = semantics;
@@ -71,10 +77,22 @@ public final class ConstEval {
                     evaluating.remove(c);
                 }
             }
-            case Symbol.EnumCase(var owner, var c) when c.value() != null -> value(c.value());
+            case Symbol.EnumCase(var owner, var c) when c.value() != null && guard(c.value()) -> {
+                try {
+                    yield value(c.value());
+                } finally {
+                    inProgress.remove(c.value());
+                }
+            }
             // A build param is fixed when the appliance is compiled, so it is as constant as a const.
-            case Symbol.DeclSymbol(Decl.ParamDecl p, var m) when p.buildTime() && p.defaultValue() != null ->
-                    value(p.defaultValue());
+            case Symbol.DeclSymbol(Decl.ParamDecl p, var m)
+                    when p.buildTime() && p.defaultValue() != null && guard(p.defaultValue()) -> {
+                try {
+                    yield value(p.defaultValue());
+                } finally {
+                    inProgress.remove(p.defaultValue());
+                }
+            }
             case null, default -> null;
         };
     }
@@ -103,7 +121,7 @@ public final class ConstEval {
             case SUB -> fit(l.subtract(r), t);
             case MUL -> fit(l.multiply(r), t);
             case DIV -> r.signum() == 0 ? null : fit(l.divide(r), t);
-            case MOD -> r.signum() == 0 ? null : fit(l.mod(r.abs()), t);
+            case MOD -> r.signum() == 0 ? null : fit(l.remainder(r), t); // the sign of the dividend, as at run time
             case SHL -> r.compareTo(BigInteger.valueOf(128)) > 0 ? null : fit(l.shiftLeft(r.intValue()), t);
             case SHR -> r.compareTo(BigInteger.valueOf(128)) > 0 ? BigInteger.ZERO : fit(l.shiftRight(r.intValue()), t);
             case BIT_AND -> fit(l.and(r), t);
@@ -124,8 +142,14 @@ public final class ConstEval {
         return b ? BigInteger.ONE : BigInteger.ZERO;
     }
 
-    /** Wraps a value to a fixed-width integer type, as the machine would; untyped values stay exact. */
+    /**
+     * Wraps a value to its type, as the machine would: a fixed-width integer to its width, an
+     * untyped integer to 64 unsigned bits (how the compiled code holds it).
+     */
     static BigInteger fit(BigInteger v, Type type) {
+        if (type instanceof Type.UntypedInt) {
+            return v.mod(BigInteger.ONE.shiftLeft(64));
+        }
         if (!(type instanceof Type.Int(int width, boolean signed))) {
             return v;
         }

@@ -6,8 +6,11 @@ import dev.appl.language.ast.Stmt;
 import dev.appl.language.ast.Walk;
 import dev.appl.language.diag.DiagnosticCode;
 import dev.appl.language.diag.Diagnostics;
+import dev.appl.language.diag.Note;
 import dev.appl.language.resolve.Module;
 import dev.appl.language.resolve.Symbol;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Effects: functions are pure (no state, ports, stores, tables or packet fates); a handler's
@@ -61,27 +64,65 @@ public final class EffectsChecker {
     private void body(Stmt.Block body, Owner owner) {
         Walk.statements(body, s -> statement(s, owner));
         Walk.expressions(body, e -> expression(e, owner));
+        if (owner == Owner.FUNCTION) {
+            Walk.statements(body, s -> {
+                if (s instanceof Stmt.Assign a && writesPacket(a.target())) {
+                    diags.report(DiagnosticCode.NOT_ALLOWED_HERE, a.target().span(), "writing the packet",
+                            "a function: functions are pure");
+                }
+            });
+        }
+    }
+
+    /** Whether a place is a field of a header of a parsed packet, which a write changes in place. */
+    private boolean writesPacket(Expr place) {
+        return place instanceof Expr.Field f && f.target() instanceof Expr.Field header
+                && sem.typeOf(header.target()) instanceof Type.Parsed;
+    }
+
+    /**
+     * The statements deciding the packet's fate (forward, drop, reply, push, pop) that running an
+     * action or table can reach, through the actions it calls; checked where it is called.
+     */
+    private List<Stmt> fatesOf(Decl callee, java.util.Set<Decl> seen) {
+        List<Stmt> out = new ArrayList<>();
+        if (!seen.add(callee)) {
+            return out;
+        }
+        switch (callee) {
+            case Decl.Action a -> {
+                Walk.statements(a.body(), s -> {
+                    if (fateName(s) != null) {
+                        out.add(s);
+                    }
+                });
+                Walk.expressions(a.body(), e -> calleeOf(e).forEach(d -> out.addAll(fatesOf(d, seen))));
+            }
+            case Decl.Table t -> t.actions().forEach(n -> {
+                if (sem.referenceOf(n) instanceof Symbol.DeclSymbol ds) {
+                    out.addAll(fatesOf(ds.decl(), seen));
+                }
+            });
+            default -> {}
+        }
+        return out;
+    }
+
+    /** The action or table a call expression runs, if any. */
+    private List<Decl> calleeOf(Expr e) {
+        if (e instanceof Expr.Call c && sem.referenceOf(c.callee()) instanceof Symbol.DeclSymbol ds
+                && (ds.decl() instanceof Decl.Action || ds.decl() instanceof Decl.Table)) {
+            return List.of(ds.decl());
+        }
+        return List.of();
     }
 
     private void statement(Stmt s, Owner owner) {
-        String what = switch (s) {
-            case Stmt.Forward f -> "`forward`";
-            case Stmt.Drop d -> "`drop`";
-            case Stmt.Reply r -> "`reply`";
-            case Stmt.Push p -> "`push`";
-            case Stmt.Pop p -> "`pop`";
-            default -> null;
-        };
+        String what = fateName(s);
         if (what == null) {
             return;
         }
-        boolean allowed = switch (owner) {
-            case FUNCTION -> false;
-            case TIMER -> false;
-            case ACTION, PACKET -> true;
-            case DATAGRAM, MESSAGE -> s instanceof Stmt.Drop || s instanceof Stmt.Reply;
-        };
-        if (!allowed) {
+        if (!allowed(owner, s)) {
             diags.report(DiagnosticCode.NOT_ALLOWED_HERE, s.span(), what, owner.description);
             return;
         }
@@ -93,6 +134,19 @@ public final class EffectsChecker {
     }
 
     private void expression(Expr e, Owner owner) {
+        if (owner != Owner.FUNCTION && owner != Owner.ACTION) {
+            for (Decl callee : calleeOf(e)) {
+                for (Stmt s : fatesOf(callee, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()))) {
+                    String what = fateName(s);
+                    if (!allowed(owner, s)) {
+                        diags.report(DiagnosticCode.NOT_ALLOWED_HERE, e.span(),
+                                what + " (in `" + callee.name().text() + "`)", owner.description);
+                        diags.noteLast(Note.at(s.span(), "the " + what + " it runs"));
+                        break;
+                    }
+                }
+            }
+        }
         if (owner == Owner.FUNCTION && (e instanceof Expr.NameRef || e instanceof Expr.Field)
                 && sem.referenceOf(e) instanceof Symbol.DeclSymbol ds && isState(ds.decl())) {
             diags.report(DiagnosticCode.IMPURE_FUNCTION, e.span(), ds.name(), ds.withArticle());
@@ -103,6 +157,26 @@ public final class EffectsChecker {
                         || f.field().text().equals("clear"))) {
             diags.report(DiagnosticCode.CONST_TABLE_WRITE, c.span(), t.name().text());
         }
+    }
+
+    private static boolean allowed(Owner owner, Stmt s) {
+        return switch (owner) {
+            case FUNCTION, TIMER -> false;
+            case ACTION, PACKET -> true;
+            case DATAGRAM, MESSAGE -> s instanceof Stmt.Drop || s instanceof Stmt.Reply;
+        };
+    }
+
+    /** How messages name a statement that decides the packet's fate or shape; null for any other. */
+    private static String fateName(Stmt s) {
+        return switch (s) {
+            case Stmt.Forward f -> "`forward`";
+            case Stmt.Drop d -> "`drop`";
+            case Stmt.Reply r -> "`reply`";
+            case Stmt.Push p -> "`push`";
+            case Stmt.Pop p -> "`pop`";
+            default -> null;
+        };
     }
 
     private static boolean isState(Decl d) {

@@ -28,12 +28,10 @@ import java.util.Set;
  * for the checks that follow (validity, bounded work, exhaustiveness, effects).
  */
 public final class TypeChecker {
-    /** Where an expression or statement is: decides which names and methods make sense. */
-    enum Where { DECL, FN, ACTION, HANDLER, TABLE, PARSER, TEST }
-
-    private record Ctx(Module module, Map<String, Symbol> members, Where where, Type returnType) {
-        Ctx with(Where w, Type ret) {
-            return new Ctx(module, members, w, ret);
+    /** The module and appliance members a body sees, and the type a `return` in it must give. */
+    private record Ctx(Module module, Map<String, Symbol> members, Type returnType) {
+        Ctx returning(Type ret) {
+            return new Ctx(module, members, ret);
         }
     }
 
@@ -81,9 +79,17 @@ public final class TypeChecker {
     }
 
     public void check(Module module) {
-        Ctx ctx = new Ctx(module, Map.of(), Where.DECL, null);
+        Ctx ctx = new Ctx(module, Map.of(), null);
+        // Parsers first: their result types are used by what comes before them in the file.
         for (Decl decl : module.decls()) {
-            decl(decl, ctx);
+            if (decl instanceof Decl.Parser) {
+                decl(decl, ctx);
+            }
+        }
+        for (Decl decl : module.decls()) {
+            if (!(decl instanceof Decl.Parser)) {
+                decl(decl, ctx);
+            }
         }
     }
 
@@ -102,7 +108,13 @@ public final class TypeChecker {
             case Decl.Port p -> port(p, ctx);
             case Decl.Counter c -> sem.declTypes.put(c, U64);
             case Decl.MapDecl m -> map(m, ctx);
-            case Decl.Timer t -> expectConst(t.every(), Type.DURATION, ctx, "a timer's period");
+            case Decl.Timer t -> {
+                expectConst(t.every(), Type.DURATION, ctx, "a timer's period");
+                BigInteger period = consts.value(t.every());
+                if (period != null && period.signum() <= 0) {
+                    diags.report(DiagnosticCode.INVALID_DECLARATION, t.every().span(), "a timer's period must be longer than 0");
+                }
+            }
             case Decl.Store s -> store(s, ctx);
             case Decl.Action a -> action(a, ctx);
             case Decl.Table t -> table(t, ctx);
@@ -121,7 +133,7 @@ public final class TypeChecker {
 
     /** Checks an expression against a type and requires it to be constant. */
     private void expectConst(Expr e, Type type, Ctx ctx, String what) {
-        expect(e, type, ctx.with(Where.DECL, null), new Env(null));
+        expect(e, type, ctx.returning(null), new Env(null));
         if (!(sem.typeOf(e) instanceof Type.Error) && !consts.isConstant(e)) {
             diags.report(DiagnosticCode.NOT_CONSTANT, e.span(), what);
             java.util.List<Decl.Const> through = new java.util.ArrayList<>();
@@ -249,7 +261,7 @@ public final class TypeChecker {
                     diags.report(DiagnosticCode.INVALID_DECLARATION, f.defaultValue().span(),
                             "a trailing `bytes[...]` field has no default: its length comes from the packet");
                 }
-                Type lt = expr(f.length(), null, ctx.with(Where.DECL, null), scope);
+                Type lt = expr(f.length(), null, ctx.returning(null), scope);
                 requireInteger(f.length(), lt);
                 fields.add(new HeaderLayout.FieldLayout(f, Type.BYTES, bit, 0, false));
                 continue;
@@ -338,7 +350,7 @@ public final class TypeChecker {
         params(f.params(), env, ctx);
         Type result = f.result() == null ? Type.VOID : type(f.result(), ctx);
         sem.declTypes.put(f, result);
-        block(f.body(), ctx.with(Where.FN, result), new Env(env));
+        block(f.body(), ctx.returning(result), new Env(env));
     }
 
     private void params(List<Decl.Param> params, Env env, Ctx ctx) {
@@ -378,7 +390,7 @@ public final class TypeChecker {
                 sem.references.put(e.name(), headers.names.get(e.name().text()));
             }
         }
-        Ctx inParser = ctx.with(Where.PARSER, null);
+        Ctx inParser = ctx.returning(null);
         for (Decl.ParserState s : graph.states().values()) {
             if (s.transition() instanceof Decl.Select sel) {
                 Type subject = expr(sel.subject(), null, inParser, headers);
@@ -407,7 +419,7 @@ public final class TypeChecker {
                 diags.noteLast(Note.at(previous.declaredAt(), "first declared here"));
             }
         }
-        Ctx ctx = new Ctx(outer.module(), members, Where.DECL, null);
+        Ctx ctx = new Ctx(outer.module(), members, null);
         // One handler per port and per timer: which one runs must not depend on the order.
         Map<String, Decl.Handler> handlers = new HashMap<>();
         for (Decl m : a.members()) {
@@ -420,9 +432,15 @@ public final class TypeChecker {
                 }
             }
         }
-        // Declarations first, so that handlers and tests see their types whatever the order.
+        // Parsers, then the other declarations, then handlers and tests, so that each sees what it
+        // uses whatever the order in the file.
         for (Decl m : a.members()) {
-            if (!(m instanceof Decl.Handler) && !(m instanceof Decl.Test)) {
+            if (m instanceof Decl.Parser) {
+                decl(m, ctx);
+            }
+        }
+        for (Decl m : a.members()) {
+            if (!(m instanceof Decl.Handler) && !(m instanceof Decl.Test) && !(m instanceof Decl.Parser)) {
                 decl(m, ctx);
             }
         }
@@ -474,7 +492,7 @@ public final class TypeChecker {
                     for (Decl.HeaderField field : h.decl().fields()) {
                         fields.define(field.name(), type(field.type(), ctx), false);
                     }
-                    requireInteger(f.size(), expr(f.size(), null, ctx.with(Where.DECL, null), fields));
+                    requireInteger(f.size(), expr(f.size(), null, ctx.returning(null), fields));
                 }
             } else if (t instanceof Type.Int i) {
                 if (i.signed() || i.width() % 8 != 0) {
@@ -512,6 +530,10 @@ public final class TypeChecker {
     private void map(Decl.MapDecl m, Ctx ctx) {
         Type key = type(m.key(), ctx);
         Type value = type(m.value(), ctx);
+        if (containsBytes(key)) {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, m.key().span(), "a key without bytes (compared by value)",
+                    q(key));
+        }
         for (TypeRef ref : List.of(m.key(), m.value())) {
             Type t = sem.typeOf(ref);
             if (t instanceof Type.Buffer || t instanceof Type.Bytes || t instanceof Type.Parsed || t instanceof Type.Text) {
@@ -527,9 +549,6 @@ public final class TypeChecker {
         }
         if (m.expire() != null) {
             expectConst(m.expire(), Type.DURATION, ctx, "a map's expiry");
-        }
-        if (key instanceof Type.Error || value instanceof Type.Error) {
-            return;
         }
     }
 
@@ -558,7 +577,7 @@ public final class TypeChecker {
                 diags.report(DiagnosticCode.INVALID_STORE, arg.name().span(), "`" + arg.name().text() + "` is given twice");
             }
             Type t = kind.equals("path") ? new Type.Text("path") : Type.SIZE;
-            Type actual = expr(arg.value(), t, ctx.with(Where.DECL, null), new Env(null));
+            Type actual = expr(arg.value(), t, ctx.returning(null), new Env(null));
             if (kind.equals("path") && actual instanceof Type.Text) {
                 continue;
             }
@@ -575,13 +594,13 @@ public final class TypeChecker {
     private void action(Decl.Action a, Ctx ctx) {
         Env env = new Env(null);
         params(a.params(), env, ctx);
-        block(a.body(), ctx.with(Where.ACTION, Type.VOID), new Env(env));
+        block(a.body(), ctx.returning(Type.VOID), new Env(env));
     }
 
     private void table(Decl.Table t, Ctx ctx) {
         Env env = new Env(null);
         params(t.params(), env, ctx);
-        Ctx inTable = ctx.with(Where.TABLE, null);
+        Ctx inTable = ctx.returning(null);
         java.util.List<Type> keyTypes = new java.util.ArrayList<>();
         for (Decl.TableKey key : t.keys()) {
             Type kt = expr(key.expr(), null, inTable, env);
@@ -756,12 +775,12 @@ public final class TypeChecker {
                 sem.references.put(h.binding(), env.define(h.binding(), bt, false));
             }
         }
-        block(h.body(), ctx.with(Where.HANDLER, Type.VOID), new Env(env));
+        block(h.body(), ctx.returning(Type.VOID), new Env(env));
     }
 
     private void test(Decl.Test t, Ctx ctx) {
         Env env = new Env(null);
-        Ctx inTest = ctx.with(Where.TEST, null);
+        Ctx inTest = ctx.returning(null);
         for (Decl.TestStmt s : t.statements()) {
             switch (s) {
                 case Decl.Send send -> {
@@ -884,7 +903,7 @@ public final class TypeChecker {
         sem.references.put(last, s);
         sem.references.put(n, s);
         if (s instanceof Symbol.DeclSymbol ds) {
-            Ctx declCtx = new Ctx(ds.module(), Map.of(), Where.DECL, null);
+            Ctx declCtx = new Ctx(ds.module(), Map.of(), null);
             Ctx owner = ds.module() == ctx.module() ? ctx : declCtx;
             switch (ds.decl()) {
                 case Decl.Enum e -> {
@@ -1086,6 +1105,7 @@ public final class TypeChecker {
     private String assignability(Expr place, Ctx ctx, Env env) {
         return switch (place) {
             case Expr.NameRef n -> switch (sem.referenceOf(n)) {
+                case Symbol.Local l when l.type() instanceof Type.Parsed -> "a parsed packet is parsed once, where it is bound";
                 case Symbol.Local l -> l.mutable() ? null : "`" + l.name() + "` is not a `var`";
                 case Symbol.DeclSymbol(Decl.Counter c, var m) -> null;
                 case null -> null; // unknown name, already reported
@@ -1093,6 +1113,11 @@ public final class TypeChecker {
             };
             case Expr.Field f -> {
                 Type owner = sem.typeOf(f.target());
+                if (owner instanceof Type.Header h && sem.layoutOf(h.decl()) != null
+                        && sem.layoutOf(h.decl()).field(f.field().text()) != null
+                        && sem.layoutOf(h.decl()).field(f.field().text()).isTrailingBytes()) {
+                    yield "its length comes from the packet; write its bytes with `push` instead";
+                }
                 if (owner instanceof Type.Header) {
                     // A field of a parsed header rewrites the packet; a local header value must be a var.
                     yield f.target() instanceof Expr.Field inner && sem.typeOf(inner.target()) instanceof Type.Parsed
@@ -1113,6 +1138,16 @@ public final class TypeChecker {
     // ---- Patterns -----------------------------------------------------------------------------
 
     private void pattern(Pattern p, Type subject, Ctx ctx, Env env) {
+        boolean scalar = subject.bits() > 0 && subject.bits() <= 64 || subject instanceof Type.ActionOf
+                || subject instanceof Type.Enum
+                || subject instanceof Type.Size || subject instanceof Type.Duration || subject instanceof Type.UntypedInt
+                || subject instanceof Type.Error;
+        if (!scalar && !(p instanceof Pattern.Wildcard)) {
+            diags.report(DiagnosticCode.INVALID_PATTERN, p.span(), "`" + p.span().text() + "`",
+                    "a subject of type " + q(subject) + ": patterns match integers, booleans, enums, addresses"
+                            + " of up to 64 bits, sizes and durations");
+            return;
+        }
         switch (p) {
             case Pattern.Wildcard w -> {}
             case Pattern.Value v -> {
@@ -1275,7 +1310,12 @@ public final class TypeChecker {
                     yield t == null ? type(p.type(), ctx) : t;
                 }
                 case Decl.Counter c -> U64;
-                case Decl.Action a -> Type.VOID; // compared with a table's result; checked there
+                case Decl.Action a -> {
+                    // Only a comparison with a table's result names an action as a value; binary() and
+                    // pattern() handle that before coming here.
+                    diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, s.withArticle());
+                    yield Type.ERROR;
+                }
                 default -> {
                     diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, s.withArticle());
                     yield Type.ERROR;
@@ -1291,7 +1331,7 @@ public final class TypeChecker {
     private Type constType(Decl.Const c, Module owner) {
         Type t = sem.declTypes.get(c);
         if (t == null) {
-            t = type(c.type(), new Ctx(owner, Map.of(), Where.DECL, null));
+            t = type(c.type(), new Ctx(owner, Map.of(), null));
         }
         return t;
     }
@@ -1319,7 +1359,7 @@ public final class TypeChecker {
             return Type.ERROR;
         }
         if (owner instanceof Symbol.DeclSymbol(Decl.Enum en, var m)) {
-            Type.Enum et = enumType(en, new Ctx(m, Map.of(), Where.DECL, null));
+            Type.Enum et = enumType(en, new Ctx(m, Map.of(), null));
             for (Decl.EnumCase c : en.cases()) {
                 if (c.name().text().equals(name)) {
                     Symbol cs = new Symbol.EnumCase(en, c);
@@ -1451,7 +1491,8 @@ public final class TypeChecker {
             case Type.Size s -> Type.isInteger(from);
             case Type.Duration d -> Type.isInteger(from);
             case Type.Bool b -> from instanceof Type.Int i && i.width() == 1;
-            case Type.Address a -> (from instanceof Type.Int i && i.width() == a.bits()) || from instanceof Type.UntypedInt;
+            case Type.Address a -> a.bits() <= 64 && ((from instanceof Type.Int i && i.width() == a.bits())
+                    || from instanceof Type.UntypedInt);
             default -> false;
         };
         if (!ok) {
@@ -1720,7 +1761,7 @@ public final class TypeChecker {
             c.args().forEach(a -> expr(a, null, ctx, env));
             return Type.ERROR;
         }
-        Ctx owner = ds.module() == ctx.module() ? ctx : new Ctx(ds.module(), Map.of(), Where.DECL, null);
+        Ctx owner = ds.module() == ctx.module() ? ctx : new Ctx(ds.module(), Map.of(), null);
         return switch (ds.decl()) {
             case Decl.Fn fn -> {
                 arguments(c, name, fn.params().stream().map(p -> type(p.type(), owner)).toList(), ctx, env);
@@ -1914,6 +1955,18 @@ public final class TypeChecker {
         }
         Symbol member = ctx.members().get(name);
         return member != null ? member : ctx.module().lookup(name);
+    }
+
+    /** Whether values of the type hold bytes (a trailing `bytes[...]` field), which map keys may not. */
+    private boolean containsBytes(Type t) {
+        return switch (t) {
+            case Type.Bytes b -> true;
+            case Type.Header h -> sem.layoutOf(h.decl()) != null && sem.layoutOf(h.decl()).fields().stream()
+                    .anyMatch(HeaderLayout.FieldLayout::isTrailingBytes);
+            case Type.Struct s -> s.decl().fields().stream().anyMatch(f -> containsBytes(sem.typeOf(f.type())));
+            case Type.Array a -> containsBytes(a.element());
+            default -> false;
+        };
     }
 
     /** A type as messages show it: in backticks. */

@@ -245,8 +245,11 @@ public final class ValidityChecker {
                 case Stmt.For f -> {
                     reads(f.from(), facts);
                     reads(f.to(), facts);
-                    block(f.body(), facts);
-                    yield facts;
+                    // A later iteration starts with what the previous one left (a `pop` in the body
+                    // holds in the next); after the loop, only what holds whether or not it ran.
+                    Set<Fact> once = block(f.body(), facts);
+                    Set<Fact> again = block(f.body(), once == null ? facts : intersect(facts, once));
+                    yield again == null ? facts : intersect(facts, again);
                 }
                 case Stmt.Return r -> {
                     if (r.value() != null) {
