@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = Applc.ManifestVersion.class,
         description = "Checks and compiles .appl appliance specs.",
         subcommands = {CheckCommand.class, FmtCommand.class, TestCommand.class, RunCommand.class,
-            ExplainCommand.class})
+            ExplainCommand.class, BuildCommand.class})
 public final class Applc implements Runnable {
     /** Exit code when the specs have errors. */
     static final int EXIT_ERRORS = 1;
@@ -32,8 +32,23 @@ public final class Applc implements Runnable {
         System.exit(status[0]);
     }
 
+    /** Exit code for a bug in applc itself, so that scripts can tell it from errors in a spec. */
+    static final int EXIT_INTERNAL = 3;
+
     static CommandLine commandLine() {
-        return new CommandLine(new Applc());
+        CommandLine cl = new CommandLine(new Applc());
+        // A bug of ours reaching the top prints one line asking for a report, not a stack trace;
+        // -Dappl.debug=true prints the trace for whoever debugs it.
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("applc: internal error: " + e + "; please report it with the spec that caused it"
+                    + " (-Dappl.debug=true prints the stack trace)");
+            if (Boolean.getBoolean("appl.debug")) {
+                e.printStackTrace(line.getErr());
+            }
+            line.getErr().flush();
+            return EXIT_INTERNAL;
+        });
+        return cl;
     }
 
     /** With no subcommand: show the usage on stderr and fail, as for a usage error. */

@@ -22,8 +22,25 @@ import java.util.Map;
 final class ParamValues {
     private ParamValues() {}
 
-    /** @throws IllegalArgumentException with a message naming the param and the problem */
+    /**
+     * The values of params set when the appliance starts ({@code applc run}).
+     *
+     * @throws IllegalArgumentException with a message naming the param and the problem
+     */
     static Map<String, Object> parse(IrAppliance ir, List<String> assignments) {
+        return parse(ir, assignments, false);
+    }
+
+    /**
+     * The values of build params, fixed when the appliance is built ({@code applc build}).
+     *
+     * @throws IllegalArgumentException with a message naming the param and the problem
+     */
+    static Map<String, Object> parseBuild(IrAppliance ir, List<String> assignments) {
+        return parse(ir, assignments, true);
+    }
+
+    private static Map<String, Object> parse(IrAppliance ir, List<String> assignments, boolean build) {
         Map<String, Object> values = new HashMap<>();
         for (String assignment : assignments) {
             int eq = assignment.indexOf('=');
@@ -36,9 +53,13 @@ final class ParamValues {
                     .orElseThrow(() -> new IllegalArgumentException("appliance `" + ir.name() + "` has no param `"
                             + name + "`; it has " + (ir.params.isEmpty() ? "none" : String.join(", ",
                             ir.params.stream().map(p -> "`" + p.name() + "`").toList()))));
-            if (param.buildTime()) {
+            if (param.buildTime() && !build) {
                 throw new IllegalArgumentException("`" + name + "` is a build param: it is fixed when the appliance"
                         + " is built");
+            }
+            if (!param.buildTime() && build) {
+                throw new IllegalArgumentException("`" + name + "` is not a build param: it is set when the appliance"
+                        + " starts (--param " + name + "=VALUE when it runs)");
             }
             values.put(name, value(param, text));
         }

@@ -17,6 +17,8 @@ public final class PcapWriter implements AutoCloseable {
 
     private final FileChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    /** The whole of {@link #buffer} as a segment, so that packets are copied in without a slice per packet. */
+    private final MemorySegment bufferSegment = MemorySegment.ofBuffer(buffer);
     private long written;
 
     public PcapWriter(Path path) throws IOException {
@@ -37,8 +39,7 @@ public final class PcapWriter implements AutoCloseable {
             flush();
             channel.write(data.asSlice(offset, length).asByteBuffer());
         } else {
-            // ofBuffer's segment starts at the buffer's position already.
-            MemorySegment.ofBuffer(buffer).asSlice(0, length).copyFrom(data.asSlice(offset, length));
+            MemorySegment.copy(data, offset, bufferSegment, buffer.position(), length);
             buffer.position(buffer.position() + length);
         }
         written++;

@@ -1,0 +1,473 @@
+package dev.appl.compiler.image;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.appl.compiler.cli.Applc;
+import dev.appl.runtime.io.PcapFile;
+import dev.appl.runtime.launch.Descriptor;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code applc build} and the jar it writes, run as a real process ({@code java -jar}, with the JDK
+ * that runs the tests): each sample's image must write exactly {@code samples/NAME/expected/*.pcap}
+ * and print the counts of {@code expected/summary.txt}, as {@code applc run} does on the
+ * interpreter (SampleTracesTest). The jar must be the same bytes every time, hold nothing of the
+ * compiler, and fail in one line with status 2 on a bad param, a missing trace or a bad rules file.
+ *
+ * <p>A sample the backend cannot compile yet fails here with applc's message, not silently.
+ */
+class JarImageTest {
+    /** Where each sample is built once, for every test of the class. */
+    @TempDir
+    static Path images;
+
+    private static final Map<String, Run> BUILDS = new ConcurrentHashMap<>();
+
+    private record Run(int exit, String out, String err) {}
+
+    // ---- Running the images ----------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"firewall", "l4lb", "nat"})
+    void writesTheExpectedTracesAndCounts(String sample, @TempDir Path tmp) throws IOException {
+        Path jar = jar(sample);
+        List<String> args = new ArrayList<>();
+        for (Port p : ports(sample)) {
+            args.add("--port");
+            args.add(p.name() + "=pcap:" + p.trace() + ",out=" + tmp.resolve(p.name() + ".pcap"));
+        }
+        // From the sample's folder, where the firewall's default rules file is.
+        Run run = java(sampleDir(sample), jar, args.toArray(String[]::new));
+        assertEquals(0, run.exit(), "java -jar " + jar + " " + String.join(" ", args) + "\n" + run.err());
+        assertNoStackTrace(run);
+        assertEquals(descriptor(jar).appliance() + " (compiled kernel)", run.out().lines().findFirst().orElse(""));
+        assertEquals(expectedSummary(sample), summary(run.out()), "java -jar " + jar + " printed:\n" + run.out());
+        for (Port p : ports(sample)) {
+            assertSameTrace(sampleDir(sample).resolve("expected").resolve(p.name() + ".pcap"),
+                    tmp.resolve(p.name() + ".pcap"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"firewall", "l4lb", "nat"})
+    void runsOnItsDefaultBindingsFromTheWorkingFolder(String sample) throws IOException {
+        Path jar = jar(sample);
+        Run run = java(sampleDir(sample), jar);
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(expectedSummary(sample), summary(run.out()), "java -jar " + jar + " printed:\n" + run.out());
+        for (Port p : ports(sample)) {
+            assertTrue(run.out().contains("  from " + p.trace().toAbsolutePath()), run.out());
+        }
+    }
+
+    @Test
+    void paramsReachTheKernelAsApplcRunGivesThemToTheInterpreter(@TempDir Path tmp) throws IOException {
+        String[] params = {"--param", "public_ip=198.51.100.7", "--param", "port_first=40_000", "--param",
+            "port_secret=0x1234"};
+        List<String> jarArgs = new ArrayList<>(List.of(params));
+        List<String> runArgs = new ArrayList<>(List.of("run", spec("nat").toString(), "--engine", "interp"));
+        runArgs.addAll(List.of(params));
+        for (Port p : ports("nat")) {
+            jarArgs.addAll(List.of("--port", p.name() + "=pcap:" + p.trace() + ",out=" + tmp.resolve("jar-" + p.name())));
+            runArgs.addAll(List.of("--port", p.name() + "=pcap:" + p.trace() + ",out=" + tmp.resolve("run-" + p.name())));
+        }
+        Run image = java(tmp, jar("nat"), jarArgs.toArray(String[]::new));
+        Run interpreter = applc(runArgs.toArray(String[]::new));
+        assertEquals(0, image.exit(), image.err());
+        assertEquals(0, interpreter.exit(), interpreter.err());
+        assertTrue(interpreter.out().startsWith("Nat (reference interpreter)\n"), interpreter.out());
+        assertEquals(summary(interpreter.out()), summary(image.out()));
+        assertTrue(summary(image.out()).get("port inside out") < expectedSummary("nat").get("port inside out"),
+                "with port_first=40000 most replies find no binding: " + image.out());
+        for (Port p : ports("nat")) {
+            assertSameTrace(tmp.resolve("run-" + p.name()), tmp.resolve("jar-" + p.name()));
+        }
+    }
+
+    @Test
+    void buildParamsAreFixedInTheImage(@TempDir Path tmp) throws IOException {
+        Run build = applc("build", spec("l4lb").toString(), "-o", tmp.toString(), "--param", "use_gue=true");
+        assertEquals(0, build.exit(), build.err());
+        Path jar = tmp.resolve("load-balancer.jar");
+        Descriptor.Param gue = descriptor(jar).params().stream().filter(p -> p.name().equals("use_gue")).findFirst()
+                .orElseThrow();
+        assertTrue(gue.build());
+        assertEquals(1L, gue.value());
+        Run run = java(sampleDir("l4lb"), jar, "--port", "servers=pcap:servers.pcap,out=" + tmp.resolve("servers.pcap"));
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(expectedSummary("l4lb"), summary(run.out()));
+        // The same packets leave, each in UDP and GUE (8 + 4 bytes) rather than in IP-in-IP alone.
+        try (PcapFile expected = PcapFile.open(sampleDir("l4lb").resolve("expected/servers.pcap"));
+                PcapFile actual = PcapFile.open(tmp.resolve("servers.pcap"))) {
+            assertEquals(expected.count(), actual.count());
+            for (int i = 0; i < actual.count(); i++) {
+                assertEquals(expected.packetLength(i) + 12, actual.packetLength(i), "packet " + (i + 1));
+            }
+        }
+        Run refused = java(tmp, jar, "--param", "use_gue=false");
+        assertEquals(2, refused.exit());
+        assertEquals("load-balancer: `use_gue` is a build param: it is fixed when the appliance is built\n",
+                refused.err());
+    }
+
+    // ---- The jar -----------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"firewall", "l4lb", "nat"})
+    void theSameSpecGivesTheSameBytes(String sample, @TempDir Path tmp) throws IOException {
+        Path first = jar(sample);
+        Run again = applc("build", spec(sample).toString(), "-o", tmp.toString());
+        assertEquals(0, again.exit(), again.err());
+        Path second = tmp.resolve(first.getFileName());
+        assertEquals(second + " (" + Files.size(second) + " bytes)\n", again.out());
+        assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(second), first + " and " + second + " differ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"firewall", "l4lb", "nat"})
+    void holdsTheKernelTheRuntimeAndTheSpecAndNothingOfTheCompiler(String sample) throws Exception {
+        Path jar = jar(sample);
+        Descriptor d = descriptor(jar);
+        List<String> forbidden = List.of("dev/appl/compiler", "dev/appl/language", "org/antlr", "picocli");
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Attributes main = file.getManifest().getMainAttributes();
+            assertEquals("dev.appl.runtime.launch.Main", main.getValue("Main-Class"));
+            assertTrue(main.getValue("Created-By").startsWith("applc "), main.getValue("Created-By"));
+            List<String> names = file.stream().map(ZipEntry::getName).toList();
+            assertEquals(List.of("META-INF/", "META-INF/MANIFEST.MF"), names.subList(0, 2));
+            List<String> rest = names.subList(2, names.size());
+            assertEquals(rest.stream().sorted().toList(), rest, "entries in name order");
+            List<String> generated = new ArrayList<>();
+            for (ZipEntry e : file.stream().toList()) {
+                assertEquals(LocalDateTime.of(2026, 1, 1, 0, 0), e.getTimeLocal(), e.getName());
+                if (!e.getName().endsWith(".class")) {
+                    continue;
+                }
+                assertTrue(e.getName().startsWith("dev/appl/gen/") || e.getName().startsWith("dev/appl/runtime/"),
+                        e.getName());
+                if (e.getName().startsWith("dev/appl/gen/")) {
+                    generated.add(e.getName());
+                }
+                String text = new String(file.getInputStream(e).readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                for (String f : forbidden) {
+                    assertFalse(text.contains(f), e.getName() + " refers to " + f);
+                }
+            }
+            assertEquals(List.of(d.kernelClass().replace('.', '/') + ".class"), generated);
+            assertNotNull(file.getEntry("dev/appl/runtime/launch/Main.class"));
+            assertNotNull(file.getEntry("dev/appl/runtime/table/RulesFile.class"));
+            byte[] spec = Files.readAllBytes(spec(sample));
+            assertEquals(sample + ".appl", d.specFile());
+            assertArrayEquals(spec, file.getInputStream(file.getEntry(d.specResource())).readAllBytes());
+            assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(spec)), d.specSha256());
+        }
+    }
+
+    @Test
+    void describesTheAppliance() throws IOException {
+        Descriptor d = descriptor(jar("nat"));
+        assertEquals("Nat", d.appliance());
+        assertEquals("dev.appl.gen.Nat", d.kernelClass());
+        assertEquals(List.of("inside", "outside"), d.ports().stream().map(Descriptor.Port::name).toList());
+        assertEquals("pcap:inside.pcap", d.ports().getFirst().binding());
+        assertEquals(List.of("public_ip ip4 3405803777", "port_first u16 1024", "port_last u16 65535",
+                "port_secret u32 2654435769"), d.params().stream().map(p -> p.name() + " " + p.type().text() + " "
+                + p.value()).toList());
+        assertEquals(List.of("outbound", "inbound"), d.maps());
+        assertEquals(List.of(new Descriptor.Timer("report", 10_000_000_000L)), d.timers());
+        assertEquals(10, d.counters().size());
+        Descriptor fw = descriptor(jar("firewall"));
+        assertEquals(1, fw.tables().size());
+        Descriptor.LoadedTable acl = fw.tables().getFirst();
+        assertEquals("rules", acl.param());
+        assertEquals("acl", acl.schema().name());
+        assertEquals(List.of("t.src", "t.dst", "t.protocol", "t.dst_port"),
+                acl.schema().keys().stream().map(k -> k.name()).toList());
+    }
+
+    // ---- Help and errors ----------------------------------------------------------------------------------
+
+    @Test
+    void helpListsTheOptionsPortsAndParams(@TempDir Path tmp) throws IOException {
+        Run run = java(tmp, jar("firewall"), "--help");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals("", run.err());
+        assertTrue(run.out().startsWith("Usage: java -jar firewall.jar [-hV] [--param=NAME=VALUE]... "
+                + "[--port=NAME=pcap:IN.pcap[,out=OUT.pcap]]...\n"), run.out());
+        assertTrue(run.out().contains("\n  outside  packet    = pcap:outside.pcap\n"), run.out());
+        assertTrue(run.out().contains("\n  rules    path      = \"rules.txt\"  (rules file of table `acl`)\n"), run.out());
+    }
+
+    @Test
+    void aBadParamIsOneLineAndStatusTwo(@TempDir Path tmp) throws IOException {
+        Run run = java(tmp, jar("nat"), "--param", "port_first=70000");
+        assertEquals(2, run.exit());
+        assertEquals("nat: --param port_first=70000: `70000` does not fit in `u16`\n", run.err());
+        assertEquals("", run.out());
+        Run unknown = java(tmp, jar("nat"), "--param", "port=1");
+        assertEquals(2, unknown.exit());
+        assertEquals("nat: appliance `Nat` has no param `port`; it has `public_ip`, `port_first`, `port_last`, "
+                + "`port_secret`\n", unknown.err());
+    }
+
+    @Test
+    void aMissingTraceIsOneLineAndStatusTwo(@TempDir Path tmp) throws IOException {
+        Run run = java(tmp, jar("nat"), "--port", "inside=pcap:missing.pcap");
+        assertEquals(2, run.exit());
+        assertEquals("nat: port `inside`: no trace at missing.pcap\n", run.err());
+        assertEquals("", run.out());
+        // From a folder without the traces, the default bindings are missing too.
+        Run defaults = java(tmp, jar("nat"));
+        assertEquals(2, defaults.exit());
+        assertEquals("nat: port `inside`: no trace at " + tmp.toRealPath().resolve("inside.pcap") + "\n",
+                defaults.err());
+    }
+
+    @Test
+    void aBadRulesFileNamesEachProblemAndStopsTheAppliance(@TempDir Path tmp) throws IOException {
+        Path rules = tmp.resolve("bad-rules.txt");
+        Files.writeString(rules, """
+                # two mistakes
+                (10.1.2.3/8, _, IpProto.Tcp, 22) => allow
+                (_, _, IpProto.Tcpp, 22) => allow
+                """, UTF_8);
+        Run run = java(tmp, jar("firewall"), "--param", "rules=" + rules, "--port", "outside=pcap:"
+                + sampleDir("firewall").resolve("outside.pcap"));
+        assertEquals(2, run.exit());
+        assertNoStackTrace(run);
+        assertEquals(List.of(
+                rules + ":2:2: error: `10.1.2.3/8` has bits set after its first 8: the prefix is 10.0.0.0/8",
+                rules + ":3:16: error: IpProto has no case `Tcpp` (did you mean IpProto.Tcp?)",
+                "firewall: " + rules + ": 2 problems; the appliance was not started"), run.err().lines().toList());
+        assertEquals("", run.out());
+        Run missing = java(tmp, jar("firewall"));
+        assertEquals(2, missing.exit());
+        assertEquals(List.of("firewall: table `acl` loads entries from the file named by param `rules`; its default, "
+                + "rules.txt (in the working folder), does not exist: pass --param rules=FILE to load another file, "
+                + "or --param rules= to start without loaded entries"), missing.err().lines().toList());
+    }
+
+    // ---- applc build's own errors ----------------------------------------------------------------------------
+
+    @Test
+    void buildRefusesParamsThatAreSetAtStart(@TempDir Path tmp) {
+        Run run = applc("build", spec("nat").toString(), "-o", tmp.toString(), "--param", "port_first=2000");
+        assertEquals(2, run.exit());
+        assertEquals("applc: `port_first` is not a build param: it is set when the appliance starts (--param "
+                + "port_first=VALUE when it runs)\n", run.err());
+    }
+
+    @Test
+    void aConstructTheBackendCannotCompileIsOneLineAndStatusTwo(@TempDir Path tmp) throws IOException {
+        Path spec = tmp.resolve("six.appl");
+        Files.writeString(spec, """
+                appliance Six {
+                    port p: packet
+                    map seen: ip6 -> u32 capacity 16
+                    on packet pkt from p {
+                        drop
+                    }
+                }
+                """, UTF_8);
+        Run run = applc("build", spec.toString(), "-o", tmp.toString());
+        assertEquals(2, run.exit(), "the backend compiles a map with ip6 keys now: pick another construct it cannot"
+                + " compile for this test\n" + run.err());
+        assertEquals(1, run.err().lines().count(), run.err());
+        assertTrue(run.err().startsWith("applc: " + spec + ": map `seen`: "), run.err());
+        assertFalse(Files.exists(tmp.resolve("six.jar")));
+    }
+
+    // ---- Helpers -------------------------------------------------------------------------------------------
+
+    /** The sample's jar, built once; fails with applc's message when the sample cannot be built. */
+    private static Path jar(String sample) {
+        Run build = BUILDS.computeIfAbsent(sample, s -> applc("build", spec(s).toString(), "-o",
+                images.resolve(s).toString()));
+        assertEquals(0, build.exit(), "applc build " + spec(sample) + " failed:\n" + build.err());
+        Matcher m = Pattern.compile("(.+\\.jar) \\((\\d+) bytes\\)\n").matcher(build.out());
+        assertTrue(m.matches(), "applc build printed: " + build.out());
+        Path jar = Path.of(m.group(1));
+        assertEquals(images.resolve(sample), jar.getParent());
+        return jar;
+    }
+
+    private static Descriptor descriptor(Path jar) throws IOException {
+        try (ZipFile file = new ZipFile(jar.toFile())) {
+            ZipEntry e = file.getEntry(Descriptor.RESOURCE);
+            assertNotNull(e, jar + " has no " + Descriptor.RESOURCE);
+            return Descriptor.parse(new String(file.getInputStream(e).readAllBytes(), UTF_8));
+        }
+    }
+
+    private static Run applc(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new Applc());
+        cli.setOut(new PrintWriter(new BufferedWriter(out), true));
+        cli.setErr(new PrintWriter(new BufferedWriter(err), true));
+        int exit = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** {@code java -jar JAR ARGS} in {@code workDir}, with the JDK that runs the tests. */
+    private static Run java(Path workDir, Path jar, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(images, "out", ".txt");
+        Path err = Files.createTempFile(images, "err", ".txt");
+        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail(String.join(" ", command) + " did not finish in 120 s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+        return new Run(p.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
+    }
+
+    private static void assertNoStackTrace(Run run) {
+        assertFalse(run.err().contains("\tat ") || run.err().contains("Exception in thread"), run.err());
+    }
+
+    // ---- The samples (as SampleTracesTest reads them) --------------------------------------------------------
+
+    private record Port(String name, Path trace) {}
+
+    private static Path root() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isDirectory(d.resolve("samples")) && Files.isDirectory(d.resolve("compiler"))) {
+                return d;
+            }
+        }
+        throw new AssertionError("no samples/ folder above " + Path.of("").toAbsolutePath());
+    }
+
+    private static Path sampleDir(String sample) {
+        return root().resolve("samples").resolve(sample);
+    }
+
+    private static Path spec(String sample) {
+        return sampleDir(sample).resolve(sample + ".appl");
+    }
+
+    private static final Pattern PORT = Pattern.compile("^\\s*port\\s+(\\w+)\\s*:\\s*packet\\b(.*)$", Pattern.MULTILINE);
+    private static final Pattern PCAP_BINDING = Pattern.compile("=\\s*\"pcap:([^\",]+)[^\"]*\"");
+
+    /** The spec's packet ports, each with the trace of its default binding (relative to the spec). */
+    private static List<Port> ports(String sample) throws IOException {
+        List<Port> ports = new ArrayList<>();
+        Matcher m = PORT.matcher(Files.readString(spec(sample), UTF_8));
+        while (m.find()) {
+            Matcher binding = PCAP_BINDING.matcher(m.group(2));
+            assertTrue(binding.find(), spec(sample) + ": port `" + m.group(1) + "` has no default pcap binding");
+            ports.add(new Port(m.group(1), sampleDir(sample).resolve(binding.group(1))));
+        }
+        assertFalse(ports.isEmpty(), spec(sample) + " declares no packet port");
+        return ports;
+    }
+
+    private static final Pattern RUN_PORT = Pattern.compile("^\\s*port\\s+(\\S+)\\s+in\\s+(\\d+)\\s+out\\s+(\\d+)\\b.*");
+    private static final Pattern RUN_DROPS = Pattern.compile("^\\s*dropped\\s+(\\d+),\\s*malformed\\s+(\\d+)\\s*$");
+    private static final Pattern RUN_COUNTER = Pattern.compile("^\\s*counter\\s+(\\S+)\\s+(\\d+)\\s*$");
+
+    /** The counts in a printed summary, keyed like summary.txt's lines. */
+    private static Map<String, Long> summary(String printed) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String line : printed.lines().toList()) {
+            Matcher m;
+            if ((m = RUN_PORT.matcher(line)).matches()) {
+                counts.put("port " + m.group(1) + " in", Long.parseLong(m.group(2)));
+                counts.put("port " + m.group(1) + " out", Long.parseLong(m.group(3)));
+            } else if ((m = RUN_DROPS.matcher(line)).matches()) {
+                counts.put("dropped", Long.parseLong(m.group(1)));
+                counts.put("malformed", Long.parseLong(m.group(2)));
+            } else if ((m = RUN_COUNTER.matcher(line)).matches()) {
+                counts.put("counter " + m.group(1), Long.parseLong(m.group(2)));
+            }
+        }
+        return counts;
+    }
+
+    /** expected/summary.txt: `port P in N out M`, `dropped N`, `malformed N`, `counter C N`. */
+    private static Map<String, Long> expectedSummary(String sample) throws IOException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(sampleDir(sample).resolve("expected/summary.txt"), UTF_8)) {
+            String[] w = line.trim().split("\\s+");
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            switch (w[0]) {
+                case "port" -> {
+                    counts.put("port " + w[1] + " in", Long.parseLong(w[3]));
+                    counts.put("port " + w[1] + " out", Long.parseLong(w[5]));
+                }
+                case "dropped", "malformed" -> counts.put(w[0], Long.parseLong(w[1]));
+                case "counter" -> counts.put("counter " + w[1], Long.parseLong(w[2]));
+                default -> fail("summary.txt: unknown line: " + line);
+            }
+        }
+        return counts;
+    }
+
+    /** Byte for byte; on a difference, names the first packet that differs. */
+    private static void assertSameTrace(Path expectedFile, Path actualFile) throws IOException {
+        assertTrue(Files.isRegularFile(expectedFile), "no " + expectedFile);
+        assertTrue(Files.isRegularFile(actualFile), "the image wrote no " + actualFile);
+        byte[] expected = Files.readAllBytes(expectedFile);
+        byte[] actual = Files.readAllBytes(actualFile);
+        if (Arrays.equals(expected, actual)) {
+            return;
+        }
+        try (PcapFile e = PcapFile.open(expectedFile); PcapFile a = PcapFile.open(actualFile)) {
+            for (int i = 0; i < Math.min(e.count(), a.count()); i++) {
+                byte[] x = e.packet(i).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                byte[] y = a.packet(i).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                if (e.timestampNanos(i) != a.timestampNanos(i) || !Arrays.equals(x, y)) {
+                    fail(actualFile + " differs from " + expectedFile + " in packet " + (i + 1) + ": expected "
+                            + HexFormat.of().formatHex(x) + " at " + e.timestampNanos(i) + " ns, got "
+                            + HexFormat.of().formatHex(y) + " at " + a.timestampNanos(i) + " ns");
+                }
+            }
+            fail(actualFile + " has " + a.count() + " packets, " + expectedFile + " " + e.count());
+        }
+    }
+}

@@ -1,0 +1,682 @@
+package dev.appl.runtime.launch;
+
+import dev.appl.runtime.io.PcapFile;
+import dev.appl.runtime.io.PcapWriter;
+import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.kernel.PacketView;
+import dev.appl.runtime.kernel.TableEntry;
+import dev.appl.runtime.table.KeyMatch;
+import dev.appl.runtime.table.RulesEntry;
+import dev.appl.runtime.table.RulesFile;
+import dev.appl.runtime.table.RulesFileException;
+import dev.appl.runtime.table.TableSchema;
+import dev.appl.runtime.table.ValueType;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The entry point of an appliance image ({@code java -jar NAME.jar}): runs the compiled kernel the
+ * image carries over pcap traces, as {@code applc run} runs the spec on the interpreter, with the
+ * same options ({@code --port NAME=pcap:IN[,out=OUT]}, {@code --param NAME=VALUE}), the same
+ * messages and the same summary. What it knows of the appliance comes from the image's
+ * {@link Descriptor}.
+ *
+ * <p>Default port bindings and rules files are relative to the working folder (there is no spec
+ * folder beside an image); those given on the command line too. Each packet is copied once from
+ * the mapped trace into one reused buffer with {@link Kernel#HEADROOM} on both sides and handled
+ * in place there: nothing is allocated per packet.
+ *
+ * <p>Exit status: 0 when the traces were replayed, 2 for a usage or I/O error (a bad option or
+ * param, a missing trace, a bad rules file), 1 when the kernel itself failed. Every error is one
+ * line on stderr; {@code -Dappl.debug=true} adds the stack trace of an internal failure.
+ */
+public final class Main {
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+
+    private final Descriptor appliance;
+    private final String program;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    Main(Descriptor appliance, String program, PrintWriter out, PrintWriter err) {
+        this.appliance = appliance;
+        this.program = program;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, false, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, false, StandardCharsets.UTF_8);
+        String program = programName();
+        int status;
+        try {
+            status = new Main(Descriptor.load(), program, out, err).run(args);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println(program + ": this image cannot start: " + e.getMessage());
+            status = EXIT_USAGE;
+        }
+        out.flush();
+        err.flush();
+        System.exit(status);
+    }
+
+    /** What the user ran: the image's file name without {@code .jar}. */
+    private static String programName() {
+        try {
+            Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            String name = jar.getFileName().toString();
+            return name.endsWith(".jar") ? name.substring(0, name.length() - 4) : name;
+        } catch (Exception e) {
+            return "appliance";
+        }
+    }
+
+    /** A problem the user can fix; its message is the line printed. */
+    static final class UsageError extends Exception {
+        UsageError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A port's binding: a trace to read (or none) and a trace to write (or none). */
+    private record Binding(Path in, Path out) {}
+
+    private record Options(List<String> ports, List<String> params, boolean help, boolean version) {}
+
+    int run(String[] args) {
+        try {
+            Options options = options(args);
+            if (options.help()) {
+                usage();
+                return 0;
+            }
+            if (options.version()) {
+                out.println(appliance.appliance() + ", built by applc " + appliance.compilerVersion() + " from "
+                        + appliance.specFile() + " (sha256 " + appliance.specSha256() + ")");
+                return 0;
+            }
+            return run(options);
+        } catch (UsageError e) {
+            err.println(program + ": " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (IOException e) {
+            err.println(program + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return EXIT_USAGE;
+        } catch (KernelFailure e) {
+            err.println(program + ": " + e.getMessage());
+            if (Boolean.getBoolean("appl.debug")) {
+                e.getCause().printStackTrace(err);
+            }
+            return EXIT_FAILED;
+        } catch (RuntimeException e) {
+            err.println(program + ": internal error: " + e);
+            if (Boolean.getBoolean("appl.debug")) {
+                e.printStackTrace(err);
+            }
+            return EXIT_FAILED;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    // ---- Options -----------------------------------------------------------------------------------
+
+    /** Picocli's syntax, as {@code applc run} has it: {@code --port X} or {@code --port=X}, and so on. */
+    private static Options options(String[] args) throws UsageError {
+        List<String> ports = new ArrayList<>();
+        List<String> params = new ArrayList<>();
+        boolean help = false;
+        boolean version = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String name = a.startsWith("--") && a.indexOf('=') > 0 ? a.substring(0, a.indexOf('=')) : a;
+            switch (name) {
+                case "-h", "--help" -> help = true;
+                case "-V", "--version" -> version = true;
+                case "--port", "--param" -> {
+                    String value;
+                    if (!name.equals(a)) {
+                        value = a.substring(name.length() + 1);
+                    } else if (i + 1 < args.length) {
+                        value = args[++i];
+                    } else {
+                        throw new UsageError("Missing required parameter for option '" + name + "' ("
+                                + (name.equals("--port") ? PORT_LABEL : PARAM_LABEL) + ")");
+                    }
+                    (name.equals("--port") ? ports : params).add(value);
+                }
+                default -> {
+                    if (a.startsWith("-") && a.length() > 1) {
+                        throw new UsageError("Unknown option: '" + a + "' (--help lists the options)");
+                    }
+                    throw new UsageError("Unmatched argument at index " + i + ": '" + a + "' (--help lists the options)");
+                }
+            }
+        }
+        return new Options(ports, params, help, version);
+    }
+
+    private static final String PORT_LABEL = "NAME=pcap:IN.pcap[,out=OUT.pcap]";
+    private static final String PARAM_LABEL = "NAME=VALUE";
+
+    private void usage() {
+        String jar = program + ".jar";
+        out.println("Usage: java -jar " + jar + " [-hV] [--param=" + PARAM_LABEL + "]... [--port=" + PORT_LABEL + "]...");
+        wrap("Runs the appliance " + appliance.appliance() + " over pcap traces. Each packet port reads the trace"
+                + " it is bound to (its default binding, or --port); packets forwarded or replied to a port are"
+                + " written to that port's out= file when it has one. Prints packets in and out per port, drops,"
+                + " malformed packets and counters. Runs the compiled kernel. Default bindings and rules files are"
+                + " relative to the working folder.");
+        out.println("      --param=" + PARAM_LABEL + "   Sets a param, written as in a spec.");
+        out.println("      --port=" + PORT_LABEL);
+        out.println("                           Binds a port to a trace to read and, optionally, a");
+        out.println("                             trace to write.");
+        out.println("  -h, --help               Show this help message and exit.");
+        out.println("  -V, --version            Print version information and exit.");
+        out.println("Ports:");
+        int width = 4;
+        for (Descriptor.Port p : appliance.ports()) {
+            width = Math.max(width, p.name().length());
+        }
+        for (Descriptor.Param p : appliance.params()) {
+            width = Math.max(width, p.name().length());
+        }
+        String row = "  %-" + width + "s  %-9s %s%n";
+        if (appliance.ports().isEmpty()) {
+            out.println("  (none)");
+        }
+        for (Descriptor.Port p : appliance.ports()) {
+            out.printf(row, p.name(), p.kind(), p.binding() == null ? "(no default binding)" : "= " + p.binding());
+        }
+        out.println("Params:");
+        if (appliance.params().isEmpty()) {
+            out.println("  (none)");
+        }
+        for (Descriptor.Param p : appliance.params()) {
+            StringBuilder what = new StringBuilder(p.value() == null ? "(no default)"
+                    : "= " + ParamLiterals.show(p.type(), p.value()));
+            if (p.build()) {
+                what.append("  (build param: fixed in this image)");
+            }
+            for (Descriptor.LoadedTable t : appliance.tables()) {
+                if (t.param().equals(p.name())) {
+                    what.append("  (rules file of table `").append(t.schema().name()).append("`)");
+                }
+            }
+            out.printf(row, p.name(), p.type().kind() == ParamType.Kind.ENUM || p.type().kind() == ParamType.Kind.OTHER
+                    ? p.type().name() : p.type().text(), what);
+        }
+        out.println("Built by applc " + appliance.compilerVersion() + " from " + appliance.specFile() + " (sha256 "
+                + appliance.specSha256() + ").");
+    }
+
+    /** Prints {@code text} in lines of at most 80 characters, broken between words. */
+    private void wrap(String text) {
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (!line.isEmpty() && line.length() + 1 + word.length() > 80) {
+                out.println(line);
+                line.setLength(0);
+            }
+            line.append(line.isEmpty() ? "" : " ").append(word);
+        }
+        out.println(line);
+    }
+
+    // ---- Running -----------------------------------------------------------------------------------
+
+    private int run(Options options) throws UsageError, IOException, KernelFailure {
+        Map<String, Object> paramValues = params(options.params());
+        Map<Integer, Binding> bindings = bindings(options.ports());
+        Kernel kernel = kernel(paramValues);
+        List<String> loaded;
+        try {
+            loaded = loadRules(kernel, paramValues);
+        } catch (RulesFileException e) {
+            for (RulesFileException.Problem p : e.problems()) {
+                err.println(p.file() + ":" + p.line() + ":" + p.column() + ": error: " + p.message());
+            }
+            if (e.more() > 0) {
+                err.println("... and " + e.more() + (e.more() == 1 ? " more problem" : " more problems"));
+            }
+            int count = e.problems().size() + e.more();
+            err.println(program + ": " + e.problems().getFirst().file() + ": " + count
+                    + (count == 1 ? " problem" : " problems") + "; the appliance was not started");
+            return EXIT_USAGE;
+        }
+        for (String line : loaded) {
+            err.println(program + ": " + line);
+        }
+        err.flush();
+        return replay(kernel, bindings);
+    }
+
+    /** --param values by name, as {@code applc run} reads them. */
+    private Map<String, Object> params(List<String> assignments) throws UsageError {
+        Map<String, Object> values = new HashMap<>();
+        for (String assignment : assignments) {
+            int eq = assignment.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageError("--param takes NAME=VALUE, not `" + assignment + "`");
+            }
+            String name = assignment.substring(0, eq);
+            String text = assignment.substring(eq + 1);
+            Descriptor.Param param = param(name);
+            if (param == null) {
+                List<String> names = new ArrayList<>();
+                for (Descriptor.Param p : appliance.params()) {
+                    names.add("`" + p.name() + "`");
+                }
+                throw new UsageError("appliance `" + appliance.appliance() + "` has no param `" + name + "`; it has "
+                        + (names.isEmpty() ? "none" : String.join(", ", names)));
+            }
+            if (param.build()) {
+                throw new UsageError("`" + name + "` is a build param: it is fixed when the appliance is built");
+            }
+            try {
+                values.put(name, ParamLiterals.parse(param.type(), text));
+            } catch (IllegalArgumentException e) {
+                throw new UsageError("--param " + name + "=" + text + ": " + e.getMessage());
+            }
+        }
+        return values;
+    }
+
+    private Descriptor.Param param(String name) {
+        for (Descriptor.Param p : appliance.params()) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Port bindings: the defaults (relative to the working folder), overridden by --port. */
+    private Map<Integer, Binding> bindings(List<String> options) throws UsageError {
+        Map<Integer, Binding> bindings = new LinkedHashMap<>();
+        Path base = Path.of("").toAbsolutePath();
+        List<Descriptor.Port> ports = appliance.ports();
+        for (int i = 0; i < ports.size(); i++) {
+            Descriptor.Port p = ports.get(i);
+            if (p.binding() != null && p.kind().equals("packet") && p.binding().startsWith("pcap:")) {
+                bindings.put(i, parseBinding(p.name(), p.binding(), base));
+            }
+        }
+        for (String option : options) {
+            int eq = option.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageError("--port takes NAME=pcap:FILE[,out=FILE], not `" + option + "`");
+            }
+            String name = option.substring(0, eq);
+            int port = -1;
+            for (int i = 0; i < ports.size(); i++) {
+                if (ports.get(i).name().equals(name)) {
+                    port = i;
+                }
+            }
+            if (port < 0) {
+                throw new UsageError("appliance `" + appliance.appliance() + "` has no port `" + name + "`");
+            }
+            if (!ports.get(port).kind().equals("packet")) {
+                throw new UsageError("port `" + name + "` is a " + ports.get(port).kind()
+                        + " port; only packet ports read traces");
+            }
+            bindings.put(port, parseBinding(name, option.substring(eq + 1), Path.of("")));
+        }
+        return bindings;
+    }
+
+    private static Binding parseBinding(String port, String text, Path base) throws UsageError {
+        if (!text.startsWith("pcap:")) {
+            throw new UsageError("port `" + port + "`: `" + text + "` is not a trace binding (pcap:FILE[,out=FILE])");
+        }
+        Path in = null;
+        Path outFile = null;
+        try {
+            for (String part : text.substring(5).split(",")) {
+                if (part.startsWith("out=")) {
+                    outFile = base.resolve(part.substring(4));
+                } else if (!part.isEmpty()) {
+                    in = base.resolve(part);
+                }
+            }
+        } catch (InvalidPathException e) {
+            throw new UsageError("port `" + port + "`: `" + e.getInput() + "` is not a valid file name (" + e.getReason()
+                    + ")");
+        }
+        return new Binding(in, outFile);
+    }
+
+    /** A fresh kernel with every param's value: given, else the default (null when there is none). */
+    private Kernel kernel(Map<String, Object> given) throws KernelFailure, IOException {
+        List<Descriptor.Param> params = appliance.params();
+        Object[] values = new Object[params.size()];
+        for (int i = 0; i < values.length; i++) {
+            Descriptor.Param p = params.get(i);
+            values[i] = given.getOrDefault(p.name(), p.value());
+        }
+        Class<?> type;
+        try {
+            type = Class.forName(appliance.kernelClass(), true, Main.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IOException("this image has no usable kernel class " + appliance.kernelClass() + ": " + e);
+        }
+        try {
+            return (Kernel) type.getConstructor(Object[].class).newInstance((Object) values);
+        } catch (InvocationTargetException e) {
+            throw new KernelFailure("the kernel failed to start: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IOException("the kernel class " + appliance.kernelClass() + " cannot be started: " + e);
+        }
+    }
+
+    /**
+     * Loads the rules file of every table with {@code load PARAM}: the file the param names, given
+     * by --param or by default (both relative to the working folder). An empty value loads nothing.
+     * Returns a line per table, saying what it loaded.
+     */
+    private List<String> loadRules(Kernel kernel, Map<String, Object> paramValues) throws UsageError, IOException {
+        List<String> lines = new ArrayList<>();
+        for (Descriptor.LoadedTable table : appliance.tables()) {
+            String name = table.param();
+            String tableName = table.schema().name();
+            Descriptor.Param param = param(name);
+            if (param == null) {
+                throw new IOException("table `" + tableName + "` loads the file named by param `" + name
+                        + "`, which this image's descriptor does not have");
+            }
+            boolean given = paramValues.containsKey(name);
+            Object value = given ? paramValues.get(name) : param.value();
+            String what = "table `" + tableName + "` loads entries from the file named by param `" + name + "`";
+            if (value == null) {
+                throw new UsageError(what + ", which has no default: pass --param " + name + "=FILE (or --param "
+                        + name + "= to start without loaded entries)");
+            }
+            String text = value.toString();
+            if (text.isEmpty()) {
+                lines.add("table `" + tableName + "`: no rules loaded (--param " + name + "= is empty)");
+                continue;
+            }
+            Path file;
+            try {
+                file = Path.of(text);
+            } catch (InvalidPathException e) {
+                throw new UsageError(what + ": `" + text + "` is not a valid file name (" + e.getReason() + ")");
+            }
+            if (!Files.exists(file)) {
+                throw new UsageError(given
+                        ? "--param " + name + "=" + text + ": no such file " + file
+                        : what + "; its default, " + file + " (in the working folder), does not exist: pass --param "
+                                + name + "=FILE to load another file, or --param " + name
+                                + "= to start without loaded entries");
+            }
+            if (Files.isDirectory(file)) {
+                throw new UsageError((given ? "--param " + name + "=" + text : "param `" + name + "`") + ": " + file
+                        + " is a folder, not a rules file");
+            }
+            List<RulesEntry> entries;
+            try {
+                entries = RulesFile.read(file, table.schema());
+            } catch (RulesFileException e) {
+                throw e;
+            } catch (NoSuchFileException e) {
+                throw new UsageError("cannot read rules file " + file + ": no such file");
+            } catch (IOException e) {
+                throw new UsageError("cannot read rules file " + file + ": " + e.getMessage());
+            }
+            for (TableEntry e : tableEntries(table.schema(), entries)) {
+                kernel.addEntry(table.index(), e);
+            }
+            int count = entries.size();
+            lines.add("table `" + tableName + "`: " + count + (count == 1 ? " entry" : " entries") + " loaded from "
+                    + file);
+        }
+        return lines;
+    }
+
+    /**
+     * Loaded entries as the kernel takes them, in order: a wildcard is {@code any}, a full mask
+     * {@code exact}. The kernel holds signed keys sign-extended and compares ranges unsigned, so a
+     * range of a signed key that crosses zero becomes two entries, one per sign, which match
+     * exactly what the one range matches (as the interpreter's loader does).
+     */
+    static List<TableEntry> tableEntries(TableSchema schema, List<RulesEntry> loaded) {
+        List<TableEntry> out = new ArrayList<>();
+        for (RulesEntry e : loaded) {
+            List<List<TableEntry.Match>> choices = new ArrayList<>();
+            for (int i = 0; i < e.keys().size(); i++) {
+                choices.add(matches(e.keys().get(i), schema.keys().get(i).type()));
+            }
+            long[] data = new long[e.data().size()];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = e.data().get(i);
+            }
+            List<List<TableEntry.Match>> product = List.of(List.of());
+            for (List<TableEntry.Match> choice : choices) {
+                List<List<TableEntry.Match>> next = new ArrayList<>();
+                for (List<TableEntry.Match> prefix : product) {
+                    for (TableEntry.Match m : choice) {
+                        List<TableEntry.Match> longer = new ArrayList<>(prefix);
+                        longer.add(m);
+                        next.add(longer);
+                    }
+                }
+                product = next;
+            }
+            for (List<TableEntry.Match> keys : product) {
+                out.add(new TableEntry(keys, e.action(), data));
+            }
+        }
+        return out;
+    }
+
+    private static List<TableEntry.Match> matches(KeyMatch m, ValueType type) {
+        boolean signed = type.kind() == ValueType.Kind.SIGNED;
+        long width = type.widthMask();
+        return switch (m) {
+            case KeyMatch.Masked(long value, long mask) when mask == 0 -> List.of(TableEntry.Match.any());
+            case KeyMatch.Masked(long value, long mask) when mask == width -> List.of(TableEntry.Match.exact(value));
+            case KeyMatch.Masked(long value, long mask) -> List.of(TableEntry.Match.masked(value, mask));
+            case KeyMatch.Range(long low, long high) when signed -> {
+                long min = -1L << (type.bits() - 1);
+                if (low == min && high == ~min) {
+                    yield List.of(TableEntry.Match.any());
+                }
+                if (low < 0 && high >= 0) {
+                    yield List.of(TableEntry.Match.range(low, -1), TableEntry.Match.range(0, high));
+                }
+                yield List.of(TableEntry.Match.range(low, high));
+            }
+            case KeyMatch.Range(long low, long high) when low == 0 && high == width -> List.of(TableEntry.Match.any());
+            case KeyMatch.Range(long low, long high) -> List.of(TableEntry.Match.range(low, high));
+        };
+    }
+
+    /** The kernel threw: the message says where, the cause is what it threw. */
+    static final class KernelFailure extends Exception {
+        KernelFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Feeds every trace's packets to the kernel in capture-time order, firing timers as time passes. */
+    private int replay(Kernel kernel, Map<Integer, Binding> bindings) throws IOException, UsageError, KernelFailure {
+        List<Descriptor.Port> ports = appliance.ports();
+        int n = ports.size();
+        PcapFile[] traces = new PcapFile[n];
+        PcapWriter[] writers = new PcapWriter[n];
+        int[] order = new int[bindings.size()];
+        int bound = 0;
+        long[] in = new long[n];
+        long[] sent = new long[n];
+        long dropped = 0;
+        long malformed = 0;
+        long noRoom = 0;
+        int port = -1;
+        int index = -1;
+        int firing = -1;
+        try (Arena arena = Arena.ofConfined()) {
+            for (var e : bindings.entrySet()) {
+                int p = e.getKey();
+                Binding b = e.getValue();
+                if (b.in() != null) {
+                    if (!Files.exists(b.in())) {
+                        throw new UsageError("port `" + ports.get(p).name() + "`: no trace at " + b.in());
+                    }
+                    traces[p] = PcapFile.open(b.in());
+                    order[bound++] = p;
+                }
+                if (b.out() != null) {
+                    writers[p] = writer(ports.get(p).name(), b.out());
+                }
+            }
+            int largest = 0;
+            for (PcapFile t : traces) {
+                for (int i = 0; t != null && i < t.count(); i++) {
+                    largest = Math.max(largest, t.packetLength(i));
+                }
+            }
+            // One buffer for every packet, with room for pushes before and after it.
+            MemorySegment buffer = arena.allocate(Kernel.HEADROOM + (long) largest + Kernel.HEADROOM, 8);
+            PacketView view = new PacketView();
+            List<Descriptor.Timer> timers = appliance.timers();
+            long[] period = new long[timers.size()];
+            for (int t = 0; t < period.length; t++) {
+                period[t] = timers.get(t).periodNanos();
+            }
+            int[] next = new int[n];
+            long[] timerDue = new long[period.length];
+            boolean started = false;
+            while (true) {
+                port = -1;
+                index = -1;
+                long when = Long.MAX_VALUE;
+                for (int k = 0; k < bound; k++) {
+                    int p = order[k];
+                    int i = next[p];
+                    if (i < traces[p].count() && traces[p].timestampNanos(i) < when) {
+                        when = traces[p].timestampNanos(i);
+                        port = p;
+                    }
+                }
+                if (port < 0) {
+                    break;
+                }
+                if (!started) {
+                    for (int t = 0; t < timerDue.length; t++) {
+                        timerDue[t] = when + period[t];
+                    }
+                    started = true;
+                }
+                for (int t = 0; t < timerDue.length; t++) {
+                    while (timerDue[t] <= when) {
+                        firing = t;
+                        kernel.setTime(timerDue[t]);
+                        kernel.tick(t);
+                        timerDue[t] += period[t];
+                        firing = -1;
+                    }
+                }
+                kernel.setTime(when);
+                PcapFile trace = traces[port];
+                index = next[port]++;
+                int length = trace.packetLength(index);
+                MemorySegment.copy(trace.mapping(), trace.packetOffset(index), buffer, Kernel.HEADROOM, length);
+                view.set(buffer, Kernel.HEADROOM, length);
+                in[port]++;
+                int fate = kernel.handle(port, view);
+                if (fate >= 0 || fate == Kernel.REPLY) {
+                    int to = fate == Kernel.REPLY ? port : fate;
+                    if (to >= n) {
+                        throw new IllegalStateException("the kernel forwarded a packet to port " + to + ", which the "
+                                + "appliance does not have");
+                    }
+                    sent[to]++;
+                    PcapWriter w = writers[to];
+                    if (w != null) {
+                        w.write(when, view.segment, view.offset, view.length);
+                    }
+                } else if (fate == Kernel.DROP) {
+                    dropped++;
+                } else if (fate == Kernel.MALFORMED) {
+                    malformed++;
+                } else if (fate == Kernel.NO_ROOM) {
+                    dropped++;
+                    noRoom++;
+                } else {
+                    throw new IllegalStateException("the kernel answered " + Kernel.describe(fate));
+                }
+            }
+        } catch (RuntimeException e) {
+            String where = firing >= 0 ? "the kernel failed in timer `" + appliance.timers().get(firing).name() + "`"
+                    : port >= 0 && index >= 0 ? "the kernel failed on packet " + (index + 1) + " of " + traces[port].path()
+                    : "the replay failed";
+            throw new KernelFailure(where + ": " + e, e);
+        } finally {
+            for (PcapFile t : traces) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+            for (PcapWriter w : writers) {
+                if (w != null) {
+                    w.close();
+                }
+            }
+        }
+        out.println(appliance.appliance() + " (compiled kernel)");
+        for (int i = 0; i < n; i++) {
+            Binding b = bindings.get(i);
+            String source = b == null ? "" : (b.in() == null ? "" : "  from " + b.in())
+                    + (b.out() == null ? "" : "  to " + b.out());
+            out.printf("  port %-12s in %8d  out %8d%s%n", ports.get(i).name(), in[i], sent[i], source);
+        }
+        out.printf("  dropped %d, malformed %d%n", dropped, malformed);
+        List<String> counters = appliance.counters();
+        for (int i = 0; i < counters.size(); i++) {
+            out.printf("  counter %-12s %d%n", counters.get(i), kernel.counter(i));
+        }
+        if (noRoom > 0) {
+            out.println("  note: " + noRoom + (noRoom == 1 ? " packet was" : " packets were") + " dropped because a push"
+                    + " or reply needed more than " + Kernel.HEADROOM + " bytes of room around it");
+        }
+        for (PcapFile t : traces) {
+            if (t != null && t.truncated()) {
+                out.println("  note: " + t.path() + " ends in the middle of a packet; that packet was skipped");
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static PcapWriter writer(String port, Path file) throws UsageError, IOException {
+        try {
+            return new PcapWriter(file);
+        } catch (NoSuchFileException e) {
+            throw new UsageError("port `" + port + "`: cannot write " + file + ": its folder does not exist");
+        } catch (AccessDeniedException e) {
+            throw new UsageError("port `" + port + "`: cannot write " + file + ": permission denied");
+        } catch (FileSystemException e) {
+            throw new UsageError("port `" + port + "`: cannot write " + file + ": "
+                    + (e.getReason() != null ? e.getReason() : e.getMessage()));
+        }
+    }
+}
