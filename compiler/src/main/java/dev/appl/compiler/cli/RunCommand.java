@@ -69,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
     Path stdlib;
 
     /** A packet port's binding: a trace to read (or none) and a trace to write (or none). */
-    private record Binding(Path in, Path out) {}
+    record Binding(Path in, Path out) {}
 
     @Override
     public Integer call() {
@@ -88,16 +88,29 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static final class UsageError extends Exception {
+    /** A problem with what the user asked for: one line, exit 2. */
+    static final class UsageError extends Exception {
         UsageError(String message) {
             super(message);
         }
     }
 
     private int run(PrintWriter out, PrintWriter err) throws UsageError, IOException {
+        Prepared p = prepare(err);
+        return p == null ? Applc.EXIT_ERRORS : replay(p.ir(), p.engine(), p.bindings(), out);
+    }
+
+    /** An appliance ready to run: its IR, the engine holding its state, and its port bindings. */
+    record Prepared(IrAppliance ir, Engine engine, Map<Integer, Binding> bindings) {}
+
+    /**
+     * Checks, lowers and loads the appliance on the chosen engine, with its params and rules files;
+     * null (after printing the diagnostics) when the spec has errors.
+     */
+    Prepared prepare(PrintWriter err) throws UsageError, IOException {
         CheckedSpec spec = CheckedSpec.load(specFile, stdlib, err);
         if (spec == null) {
-            return Applc.EXIT_ERRORS;
+            return null;
         }
         Compilation.Result result = spec.result();
         Decl.Appliance appliance;
@@ -149,16 +162,14 @@ final class RunCommand implements Callable<Integer> {
                 err.println("... and " + e.more() + (e.more() == 1 ? " more problem" : " more problems"));
             }
             int count = e.problems().size() + e.more();
-            err.println("applc: " + e.problems().getFirst().file() + ": " + count + (count == 1 ? " problem" : " problems")
+            throw new UsageError(e.problems().getFirst().file() + ": " + count + (count == 1 ? " problem" : " problems")
                     + "; the appliance was not started");
-            err.flush();
-            return Applc.EXIT_USAGE;
         }
         for (String line : loaded) {
             err.println("applc: " + line);
         }
         err.flush();
-        return replay(ir, engine, bindings, out);
+        return new Prepared(ir, engine, bindings);
     }
 
     /**
