@@ -85,6 +85,23 @@ class CliTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
+    /** `applc bench` runs a sample's trace on each engine and reports a rate; a missing trace is a usage error. */
+    @Test
+    void benchReportsARateOnEachEngine() {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        String spec = root.resolve("samples/nat/nat.appl").toString();
+        String trace = root.resolve("samples/nat/inside.pcap").toString();
+        for (String engine : List.of("compiled", "interp")) {
+            Run r = applc("bench", spec, "--trace", trace, "--seconds", "0.2", "--engine", engine);
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().matches("(?s)Nat on inside\\.pcap \\((compiled kernel|reference interpreter)\\): \\d+ packets"
+                    + " of 110 in [0-9.]+ s: [0-9.]+ Mpps, [0-9.]+ ns/packet\\n"), r.out());
+        }
+        Run missing = applc("bench", spec, "--trace", dir.resolve("none.pcap").toString());
+        assertEquals(2, missing.exit());
+        assertTrue(missing.err().startsWith("applc: "), missing.err());
+    }
+
     private Path write(String name, String text) throws IOException {
         Path file = dir.resolve(name);
         Files.createDirectories(file.getParent());
