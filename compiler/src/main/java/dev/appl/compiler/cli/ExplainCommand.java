@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Prints an appliance's interface: ports with their kinds and default bindings, params"
                 + " with types and defaults, tables, state. --passes lists the compiler's passes;"
-                + " --dump-after prints the IR after lowering or after a pass.")
+                + " --dump-after prints the IR after lowering or after a pass; --bytecode the generated class.")
 final class ExplainCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -41,6 +41,9 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--dump-after", paramLabel = "PASS",
             description = "Print the IR after PASS (a pass name, `lower` for before any pass, or `all` after each).")
     String dumpAfter;
+
+    @Option(names = "--bytecode", description = "Print the class the compiler generates, after every pass.")
+    boolean bytecode;
 
     @Option(names = "--skip", paramLabel = "PASS", split = ",", description = "Leave out these passes.")
     Set<String> skip = new HashSet<>();
@@ -87,6 +90,18 @@ final class ExplainCommand implements Callable<Integer> {
                     : " has no appliance `" + applianceName + "`"));
         }
         for (Decl.Appliance a : appliances) {
+            if (bytecode) {
+                try {
+                    IrAppliance ir = Lowering.lower(a, result.semantics());
+                    Pipeline.run(ir, skip, (pass, after) -> {});
+                    new org.objectweb.asm.ClassReader(dev.appl.compiler.codegen.Codegen.generate(ir).bytes())
+                            .accept(new org.objectweb.asm.util.TraceClassVisitor(out), 0);
+                } catch (Unsupported e) {
+                    return usage(err, (e.span() == null ? specFile.toString() : e.span().toString()) + ": "
+                            + e.getMessage());
+                }
+                continue;
+            }
             if (dumpAfter == null) {
                 explain(a, result.semantics(), out);
                 continue;

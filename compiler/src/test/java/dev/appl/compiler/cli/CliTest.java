@@ -85,6 +85,17 @@ class CliTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
+    /** `applc explain --bytecode` prints the generated kernel class. */
+    @Test
+    void explainPrintsTheGeneratedClass() {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Run r = applc("explain", root.resolve("samples/firewall/firewall.appl").toString(), "--bytecode");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("public final class dev/appl/gen/Firewall implements dev/appl/runtime/kernel/Kernel"),
+                r.out().lines().limit(5).toList().toString());
+        X
+    }
+
     /** `applc bench` runs a sample's trace on each engine and reports a rate; a missing trace is a usage error. */
     @Test
     void benchReportsARateOnEachEngine() {
