@@ -93,7 +93,8 @@ class CliTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("public final class dev/appl/gen/Firewall implements dev/appl/runtime/kernel/Kernel"),
                 r.out().lines().limit(5).toList().toString());
-        X
+        assertTrue(r.out().contains("public final handle(ILdev/appl/runtime/kernel/PacketView;)I"),
+                "the kernel's entry point");
     }
 
     /** `applc bench` runs a sample's trace on each engine and reports a rate; a missing trace is a usage error. */
