@@ -1,8 +1,11 @@
 package dev.appl.compiler.cli;
 
 import dev.appl.compiler.codegen.CompiledAppliance;
+import dev.appl.compiler.codegen.CompiledKernel;
+import dev.appl.compiler.interp.EngineKernel;
+import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.launch.Replay;
 import dev.appl.compiler.interp.Engine;
-import dev.appl.compiler.interp.Interpreter;
 import dev.appl.compiler.passes.Pipeline;
 import dev.appl.compiler.interp.LoadedRules;
 import dev.appl.compiler.ir.IrAppliance;
@@ -11,14 +14,10 @@ import dev.appl.compiler.lower.Unsupported;
 import dev.appl.language.Compilation;
 import dev.appl.language.ast.Decl;
 import dev.appl.language.types.Semantics;
-import dev.appl.runtime.io.PcapFile;
-import dev.appl.runtime.io.PcapWriter;
 import dev.appl.runtime.table.RulesFileException;
 import dev.appl.runtime.table.TableSchema;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -68,8 +67,6 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--stdlib", paramLabel = "DIR", description = "Read std.* modules from DIR instead of the bundled stdlib.")
     Path stdlib;
 
-    /** A packet port's binding: a trace to read (or none) and a trace to write (or none). */
-    record Binding(Path in, Path out) {}
 
     @Override
     public Integer call() {
@@ -97,11 +94,29 @@ final class RunCommand implements Callable<Integer> {
 
     private int run(PrintWriter out, PrintWriter err) throws UsageError, IOException {
         Prepared p = prepare(err);
-        return p == null ? Applc.EXIT_ERRORS : replay(p.ir(), p.engine(), p.bindings(), out);
+        if (p == null) {
+            return Applc.EXIT_ERRORS;
+        }
+        IrAppliance ir = p.ir();
+        Kernel kernel = p.engine() instanceof CompiledKernel compiled ? compiled.kernel() : new EngineKernel(p.engine());
+        String title = ir.name() + (engine == EngineKind.interp ? " (reference interpreter)" : " (compiled kernel)");
+        try {
+            Replay.run(kernel, new Replay.Appliance(title, ir.ports.stream().map(IrAppliance.Port::name).toList(),
+                    ir.timers.stream().map(IrAppliance.Timer::name).toList(),
+                    ir.timers.stream().mapToLong(IrAppliance.Timer::periodNanos).toArray(), ir.counters),
+                    p.bindings(), out);
+        } catch (Replay.BadInput e) {
+            throw new UsageError(e.getMessage());
+        } catch (Replay.KernelFailure e) {
+            err.println("applc: " + e.getMessage());
+            err.flush();
+            return Applc.EXIT_INTERNAL;
+        }
+        return 0;
     }
 
     /** An appliance ready to run: its IR, the engine holding its state, and its port bindings. */
-    record Prepared(IrAppliance ir, Engine engine, Map<Integer, Binding> bindings) {}
+    record Prepared(IrAppliance ir, Engine engine, Map<Integer, Replay.Binding> bindings) {}
 
     /**
      * Checks, lowers and loads the appliance on the chosen engine, with its params and rules files;
@@ -138,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageError("appliance `" + ir.name() + "` needs " + String.join(" and ", missing)
                     + ": " + (missing.size() == 1 ? "that param has" : "those params have") + " no default");
         }
-        Map<Integer, Binding> bindings = bindings(ir);
+        Map<Integer, Replay.Binding> bindings = bindings(ir);
         Engine engine;
         if (this.engine == EngineKind.interp) {
             engine = Engine.interpreter(ir, paramValues);
@@ -235,8 +250,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Port bindings: the spec's defaults (relative to its folder), overridden by --port. */
-    private Map<Integer, Binding> bindings(IrAppliance ir) throws UsageError {
-        Map<Integer, Binding> bindings = new LinkedHashMap<>();
+    private Map<Integer, Replay.Binding> bindings(IrAppliance ir) throws UsageError {
+        Map<Integer, Replay.Binding> bindings = new LinkedHashMap<>();
         Path base = specFile.toAbsolutePath().getParent();
         for (int i = 0; i < ir.ports.size(); i++) {
             IrAppliance.Port p = ir.ports.get(i);
@@ -268,116 +283,12 @@ final class RunCommand implements Callable<Integer> {
         return bindings;
     }
 
-    private static Binding parseBinding(String port, String text, Path base) throws UsageError {
-        if (!text.startsWith("pcap:")) {
-            throw new UsageError("port `" + port + "`: `" + text + "` is not a trace binding (pcap:FILE[,out=FILE])");
+    private static Replay.Binding parseBinding(String port, String text, Path base) throws UsageError {
+        try {
+            return Replay.binding(port, text, base);
+        } catch (Replay.BadInput e) {
+            throw new UsageError(e.getMessage());
         }
-        Path in = null;
-        Path outFile = null;
-        for (String part : text.substring(5).split(",")) {
-            if (part.startsWith("out=")) {
-                outFile = base.resolve(part.substring(4));
-            } else if (!part.isEmpty()) {
-                in = base.resolve(part);
-            }
-        }
-        return new Binding(in, outFile);
     }
 
-    /** Feeds every trace's packets to the appliance in capture-time order, firing timers as time passes. */
-    private int replay(IrAppliance ir, Engine engine, Map<Integer, Binding> bindings, PrintWriter out)
-            throws IOException, UsageError {
-        Map<Integer, PcapFile> traces = new LinkedHashMap<>();
-        Map<Integer, PcapWriter> writers = new LinkedHashMap<>();
-        long[] in = new long[ir.ports.size()];
-        long[] sent = new long[ir.ports.size()];
-        long dropped = 0;
-        long malformed = 0;
-        try {
-            for (var e : bindings.entrySet()) {
-                if (e.getValue().in() != null) {
-                    if (!Files.exists(e.getValue().in())) {
-                        throw new UsageError("port `" + ir.ports.get(e.getKey()).name() + "`: no trace at "
-                                + e.getValue().in());
-                    }
-                    traces.put(e.getKey(), PcapFile.open(e.getValue().in()));
-                }
-                if (e.getValue().out() != null) {
-                    writers.put(e.getKey(), new PcapWriter(e.getValue().out()));
-                }
-            }
-            int[] next = new int[ir.ports.size()];
-            long[] timerDue = new long[ir.timers.size()];
-            boolean started = false;
-            while (true) {
-                int port = -1;
-                long when = Long.MAX_VALUE;
-                for (var t : traces.entrySet()) {
-                    int i = next[t.getKey()];
-                    if (i < t.getValue().count() && t.getValue().timestampNanos(i) < when) {
-                        when = t.getValue().timestampNanos(i);
-                        port = t.getKey();
-                    }
-                }
-                if (port < 0) {
-                    break;
-                }
-                if (!started) {
-                    for (int t = 0; t < timerDue.length; t++) {
-                        timerDue[t] = when + ir.timers.get(t).periodNanos();
-                    }
-                    started = true;
-                }
-                for (int t = 0; t < timerDue.length; t++) {
-                    while (timerDue[t] <= when) {
-                        engine.setTime(timerDue[t]);
-                        engine.tick(t);
-                        timerDue[t] += ir.timers.get(t).periodNanos();
-                    }
-                }
-                engine.setTime(when);
-                PcapFile trace = traces.get(port);
-                MemorySegment packet = trace.packet(next[port]++);
-                in[port]++;
-                Interpreter.Outcome outcome = engine.handle(port, packet.toArray(ValueLayout.JAVA_BYTE));
-                switch (outcome.fate()) {
-                    case FORWARD, REPLY -> {
-                        sent[outcome.port()]++;
-                        PcapWriter w = writers.get(outcome.port());
-                        if (w != null) {
-                            w.write(when, MemorySegment.ofArray(outcome.packet()), 0, outcome.packet().length);
-                        }
-                    }
-                    case DROP -> dropped++;
-                    case MALFORMED -> malformed++;
-                }
-            }
-        } finally {
-            for (PcapFile t : traces.values()) {
-                t.close();
-            }
-            for (PcapWriter w : writers.values()) {
-                w.close();
-            }
-        }
-        out.println(ir.name() + (this.engine == EngineKind.interp ? " (reference interpreter)" : " (compiled kernel)"));
-        for (int i = 0; i < ir.ports.size(); i++) {
-            IrAppliance.Port p = ir.ports.get(i);
-            Binding b = bindings.get(i);
-            String source = b == null ? "" : (b.in() == null ? "" : "  from " + b.in())
-                    + (b.out() == null ? "" : "  to " + b.out());
-            out.printf("  port %-12s in %8d  out %8d%s%n", p.name(), in[i], sent[i], source);
-        }
-        out.printf("  dropped %d, malformed %d%n", dropped, malformed);
-        for (int i = 0; i < ir.counters.size(); i++) {
-            out.printf("  counter %-12s %d%n", ir.counters.get(i), engine.counter(i));
-        }
-        for (var t : traces.entrySet()) {
-            if (t.getValue().truncated()) {
-                out.println("  note: " + t.getValue().path() + " ends in the middle of a packet; that packet was skipped");
-            }
-        }
-        out.flush();
-        return 0;
-    }
 }

@@ -1,9 +1,6 @@
 package dev.appl.runtime.launch;
 
-import dev.appl.runtime.io.PcapFile;
-import dev.appl.runtime.io.PcapWriter;
 import dev.appl.runtime.kernel.Kernel;
-import dev.appl.runtime.kernel.PacketView;
 import dev.appl.runtime.kernel.TableEntry;
 import dev.appl.runtime.table.KeyMatch;
 import dev.appl.runtime.table.RulesEntry;
@@ -13,12 +10,8 @@ import dev.appl.runtime.table.TableSchema;
 import dev.appl.runtime.table.ValueType;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -96,7 +89,6 @@ public final class Main {
     }
 
     /** A port's binding: a trace to read (or none) and a trace to write (or none). */
-    private record Binding(Path in, Path out) {}
 
     private record Options(List<String> ports, List<String> params, boolean help, boolean version) {}
 
@@ -119,7 +111,7 @@ public final class Main {
         } catch (IOException e) {
             err.println(program + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return EXIT_USAGE;
-        } catch (KernelFailure e) {
+        } catch (Replay.KernelFailure e) {
             err.println(program + ": " + e.getMessage());
             if (Boolean.getBoolean("appl.debug")) {
                 e.getCause().printStackTrace(err);
@@ -243,9 +235,9 @@ public final class Main {
 
     // ---- Running -----------------------------------------------------------------------------------
 
-    private int run(Options options) throws UsageError, IOException, KernelFailure {
+    private int run(Options options) throws UsageError, IOException, Replay.KernelFailure {
         Map<String, Object> paramValues = params(options.params());
-        Map<Integer, Binding> bindings = bindings(options.ports());
+        Map<Integer, Replay.Binding> bindings = bindings(options.ports());
         Kernel kernel = kernel(paramValues);
         List<String> loaded;
         try {
@@ -266,7 +258,19 @@ public final class Main {
             err.println(program + ": " + line);
         }
         err.flush();
-        return replay(kernel, bindings);
+        List<Descriptor.Timer> timers = appliance.timers();
+        long[] periods = new long[timers.size()];
+        for (int t = 0; t < periods.length; t++) {
+            periods[t] = timers.get(t).periodNanos();
+        }
+        try {
+            Replay.run(kernel, new Replay.Appliance(appliance.appliance() + " (compiled kernel)",
+                    appliance.ports().stream().map(Descriptor.Port::name).toList(),
+                    timers.stream().map(Descriptor.Timer::name).toList(), periods, appliance.counters()), bindings, out);
+        } catch (Replay.BadInput e) {
+            throw new UsageError(e.getMessage());
+        }
+        return 0;
     }
 
     /** --param values by name, as {@code applc run} reads them. */
@@ -310,14 +314,14 @@ public final class Main {
     }
 
     /** Port bindings: the defaults (relative to the working folder), overridden by --port. */
-    private Map<Integer, Binding> bindings(List<String> options) throws UsageError {
-        Map<Integer, Binding> bindings = new LinkedHashMap<>();
+    private Map<Integer, Replay.Binding> bindings(List<String> options) throws UsageError {
+        Map<Integer, Replay.Binding> bindings = new LinkedHashMap<>();
         Path base = Path.of("").toAbsolutePath();
         List<Descriptor.Port> ports = appliance.ports();
         for (int i = 0; i < ports.size(); i++) {
             Descriptor.Port p = ports.get(i);
             if (p.binding() != null && p.kind().equals("packet") && p.binding().startsWith("pcap:")) {
-                bindings.put(i, parseBinding(p.name(), p.binding(), base));
+                bindings.put(i, binding(p.name(), p.binding(), base));
             }
         }
         for (String option : options) {
@@ -339,34 +343,22 @@ public final class Main {
                 throw new UsageError("port `" + name + "` is a " + ports.get(port).kind()
                         + " port; only packet ports read traces");
             }
-            bindings.put(port, parseBinding(name, option.substring(eq + 1), Path.of("")));
+            bindings.put(port, binding(name, option.substring(eq + 1), Path.of("")));
         }
         return bindings;
     }
 
-    private static Binding parseBinding(String port, String text, Path base) throws UsageError {
-        if (!text.startsWith("pcap:")) {
-            throw new UsageError("port `" + port + "`: `" + text + "` is not a trace binding (pcap:FILE[,out=FILE])");
-        }
-        Path in = null;
-        Path outFile = null;
-        try {
-            for (String part : text.substring(5).split(",")) {
-                if (part.startsWith("out=")) {
-                    outFile = base.resolve(part.substring(4));
-                } else if (!part.isEmpty()) {
-                    in = base.resolve(part);
-                }
-            }
-        } catch (InvalidPathException e) {
-            throw new UsageError("port `" + port + "`: `" + e.getInput() + "` is not a valid file name (" + e.getReason()
-                    + ")");
-        }
-        return new Binding(in, outFile);
-    }
 
     /** A fresh kernel with every param's value: given, else the default (null when there is none). */
-    private Kernel kernel(Map<String, Object> given) throws KernelFailure, IOException {
+    private static Replay.Binding binding(String port, String text, Path base) throws UsageError {
+        try {
+            return Replay.binding(port, text, base);
+        } catch (Replay.BadInput e) {
+            throw new UsageError(e.getMessage());
+        }
+    }
+
+    private Kernel kernel(Map<String, Object> given) throws Replay.KernelFailure, IOException {
         List<Descriptor.Param> params = appliance.params();
         Object[] values = new Object[params.size()];
         for (int i = 0; i < values.length; i++) {
@@ -382,7 +374,7 @@ public final class Main {
         try {
             return (Kernel) type.getConstructor(Object[].class).newInstance((Object) values);
         } catch (InvocationTargetException e) {
-            throw new KernelFailure("the kernel failed to start: " + e.getCause(), e.getCause());
+            throw new Replay.KernelFailure("the kernel failed to start: " + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException | ClassCastException e) {
             throw new IOException("the kernel class " + appliance.kernelClass() + " cannot be started: " + e);
         }
@@ -511,172 +503,5 @@ public final class Main {
     }
 
     /** The kernel threw: the message says where, the cause is what it threw. */
-    static final class KernelFailure extends Exception {
-        KernelFailure(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
 
-    /** Feeds every trace's packets to the kernel in capture-time order, firing timers as time passes. */
-    private int replay(Kernel kernel, Map<Integer, Binding> bindings) throws IOException, UsageError, KernelFailure {
-        List<Descriptor.Port> ports = appliance.ports();
-        int n = ports.size();
-        PcapFile[] traces = new PcapFile[n];
-        PcapWriter[] writers = new PcapWriter[n];
-        int[] order = new int[bindings.size()];
-        int bound = 0;
-        long[] in = new long[n];
-        long[] sent = new long[n];
-        long dropped = 0;
-        long malformed = 0;
-        long noRoom = 0;
-        int port = -1;
-        int index = -1;
-        int firing = -1;
-        try (Arena arena = Arena.ofConfined()) {
-            for (var e : bindings.entrySet()) {
-                int p = e.getKey();
-                Binding b = e.getValue();
-                if (b.in() != null) {
-                    if (!Files.exists(b.in())) {
-                        throw new UsageError("port `" + ports.get(p).name() + "`: no trace at " + b.in());
-                    }
-                    traces[p] = PcapFile.open(b.in());
-                    order[bound++] = p;
-                }
-                if (b.out() != null) {
-                    writers[p] = writer(ports.get(p).name(), b.out());
-                }
-            }
-            int largest = 0;
-            for (PcapFile t : traces) {
-                for (int i = 0; t != null && i < t.count(); i++) {
-                    largest = Math.max(largest, t.packetLength(i));
-                }
-            }
-            // One buffer for every packet, with room for pushes before and after it.
-            MemorySegment buffer = arena.allocate(Kernel.HEADROOM + (long) largest + Kernel.HEADROOM, 8);
-            PacketView view = new PacketView();
-            List<Descriptor.Timer> timers = appliance.timers();
-            long[] period = new long[timers.size()];
-            for (int t = 0; t < period.length; t++) {
-                period[t] = timers.get(t).periodNanos();
-            }
-            int[] next = new int[n];
-            long[] timerDue = new long[period.length];
-            boolean started = false;
-            while (true) {
-                port = -1;
-                index = -1;
-                long when = Long.MAX_VALUE;
-                for (int k = 0; k < bound; k++) {
-                    int p = order[k];
-                    int i = next[p];
-                    if (i < traces[p].count() && traces[p].timestampNanos(i) < when) {
-                        when = traces[p].timestampNanos(i);
-                        port = p;
-                    }
-                }
-                if (port < 0) {
-                    break;
-                }
-                if (!started) {
-                    for (int t = 0; t < timerDue.length; t++) {
-                        timerDue[t] = when + period[t];
-                    }
-                    started = true;
-                }
-                for (int t = 0; t < timerDue.length; t++) {
-                    while (timerDue[t] <= when) {
-                        firing = t;
-                        kernel.setTime(timerDue[t]);
-                        kernel.tick(t);
-                        timerDue[t] += period[t];
-                        firing = -1;
-                    }
-                }
-                kernel.setTime(when);
-                PcapFile trace = traces[port];
-                index = next[port]++;
-                int length = trace.packetLength(index);
-                MemorySegment.copy(trace.mapping(), trace.packetOffset(index), buffer, Kernel.HEADROOM, length);
-                view.set(buffer, Kernel.HEADROOM, length);
-                in[port]++;
-                int fate = kernel.handle(port, view);
-                if (fate >= 0 || fate == Kernel.REPLY) {
-                    int to = fate == Kernel.REPLY ? port : fate;
-                    if (to >= n) {
-                        throw new IllegalStateException("the kernel forwarded a packet to port " + to + ", which the "
-                                + "appliance does not have");
-                    }
-                    sent[to]++;
-                    PcapWriter w = writers[to];
-                    if (w != null) {
-                        w.write(when, view.segment, view.offset, view.length);
-                    }
-                } else if (fate == Kernel.DROP) {
-                    dropped++;
-                } else if (fate == Kernel.MALFORMED) {
-                    malformed++;
-                } else if (fate == Kernel.NO_ROOM) {
-                    dropped++;
-                    noRoom++;
-                } else {
-                    throw new IllegalStateException("the kernel answered " + Kernel.describe(fate));
-                }
-            }
-        } catch (RuntimeException e) {
-            String where = firing >= 0 ? "the kernel failed in timer `" + appliance.timers().get(firing).name() + "`"
-                    : port >= 0 && index >= 0 ? "the kernel failed on packet " + (index + 1) + " of " + traces[port].path()
-                    : "the replay failed";
-            throw new KernelFailure(where + ": " + e, e);
-        } finally {
-            for (PcapFile t : traces) {
-                if (t != null) {
-                    t.close();
-                }
-            }
-            for (PcapWriter w : writers) {
-                if (w != null) {
-                    w.close();
-                }
-            }
-        }
-        out.println(appliance.appliance() + " (compiled kernel)");
-        for (int i = 0; i < n; i++) {
-            Binding b = bindings.get(i);
-            String source = b == null ? "" : (b.in() == null ? "" : "  from " + b.in())
-                    + (b.out() == null ? "" : "  to " + b.out());
-            out.printf("  port %-12s in %8d  out %8d%s%n", ports.get(i).name(), in[i], sent[i], source);
-        }
-        out.printf("  dropped %d, malformed %d%n", dropped, malformed);
-        List<String> counters = appliance.counters();
-        for (int i = 0; i < counters.size(); i++) {
-            out.printf("  counter %-12s %d%n", counters.get(i), kernel.counter(i));
-        }
-        if (noRoom > 0) {
-            out.println("  note: " + noRoom + (noRoom == 1 ? " packet was" : " packets were") + " dropped because a push"
-                    + " or reply needed more than " + Kernel.HEADROOM + " bytes of room around it");
-        }
-        for (PcapFile t : traces) {
-            if (t != null && t.truncated()) {
-                out.println("  note: " + t.path() + " ends in the middle of a packet; that packet was skipped");
-            }
-        }
-        out.flush();
-        return 0;
-    }
-
-    private static PcapWriter writer(String port, Path file) throws UsageError, IOException {
-        try {
-            return new PcapWriter(file);
-        } catch (NoSuchFileException e) {
-            throw new UsageError("port `" + port + "`: cannot write " + file + ": its folder does not exist");
-        } catch (AccessDeniedException e) {
-            throw new UsageError("port `" + port + "`: cannot write " + file + ": permission denied");
-        } catch (FileSystemException e) {
-            throw new UsageError("port `" + port + "`: cannot write " + file + ": "
-                    + (e.getReason() != null ? e.getReason() : e.getMessage()));
-        }
-    }
 }

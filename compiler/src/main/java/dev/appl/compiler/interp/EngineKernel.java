@@ -1,0 +1,64 @@
+package dev.appl.compiler.interp;
+
+import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.kernel.PacketView;
+import dev.appl.runtime.kernel.TableEntry;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An {@link Engine} seen as a runtime {@link Kernel}, so that the interpreter runs traces through
+ * the same replay as compiled kernels ({@code dev.appl.runtime.launch.Replay}). Each packet is
+ * copied out of its buffer and the result copied back: the interpreter is not meant to be fast.
+ */
+public final class EngineKernel implements Kernel {
+    private final Engine engine;
+
+    public EngineKernel(Engine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public int handle(int port, PacketView packet) {
+        Interpreter.Outcome o = engine.handle(port, packet.toArray());
+        if (o.fate() == Interpreter.Fate.FORWARD || o.fate() == Interpreter.Fate.REPLY) {
+            byte[] out = o.packet();
+            if (packet.offset + out.length > packet.segment.byteSize()) {
+                return NO_ROOM;
+            }
+            MemorySegment.copy(MemorySegment.ofArray(out), 0, packet.segment, packet.offset, out.length);
+            packet.length = out.length;
+        }
+        return switch (o.fate()) {
+            case FORWARD -> o.port();
+            case REPLY -> REPLY;
+            case DROP -> DROP;
+            case MALFORMED -> MALFORMED;
+        };
+    }
+
+    @Override
+    public void tick(int timer) {
+        engine.tick(timer);
+    }
+
+    @Override
+    public void setTime(long nanos) {
+        engine.setTime(nanos);
+    }
+
+    @Override
+    public long counter(int index) {
+        return engine.counter(index);
+    }
+
+    @Override
+    public int mapSize(int index) {
+        return engine.mapSize(index);
+    }
+
+    /** Loaded entries reach the interpreter through {@link Engine#addEntry}, before the replay. */
+    @Override
+    public void addEntry(int index, TableEntry entry) {
+        throw new UnsupportedOperationException("load entries into the engine, not through the replay");
+    }
+}
