@@ -26,9 +26,10 @@ record CheckedSpec(Path file, Module module, Compilation.Result result) {
             throw new IOException("cannot read " + file + ": " + e.getMessage(), e);
         }
         Compilation.Result result = compilation.check();
+        // Warnings too: whoever runs or builds a spec should see them as `applc check` would show them.
+        result.diagnostics().sorted().forEach(d -> err.print(DiagnosticRenderer.render(d)));
+        err.flush();
         if (result.diagnostics().hasErrors()) {
-            result.diagnostics().sorted().forEach(d -> err.print(DiagnosticRenderer.render(d)));
-            err.flush();
             return null;
         }
         return new CheckedSpec(file, module, result);

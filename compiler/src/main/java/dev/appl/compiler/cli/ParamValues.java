@@ -70,6 +70,31 @@ final class ParamValues {
         if (param.type() instanceof Type.Text) {
             return text;
         }
+        if (param.type() instanceof Type.Prefix) {
+            throw new IllegalArgumentException("--param " + param.name() + ": a prefix param cannot be set from the"
+                    + " command line yet; change its default in the spec");
+        }
+        if (param.type() instanceof Type.Enum e) {
+            // `IpProto.Udp` or `Udp`: a case of the param's enum, whose value is its wire value or its index.
+            String name = text.startsWith(e.decl().name().text() + ".")
+                    ? text.substring(e.decl().name().text().length() + 1) : text;
+            for (int i = 0; i < e.decl().cases().size(); i++) {
+                var c = e.decl().cases().get(i);
+                if (c.name().text().equals(name)) {
+                    if (c.value() == null) {
+                        return (long) i;
+                    }
+                    if (c.value() instanceof Expr.IntLit lit) {
+                        return lit.value().longValue();
+                    }
+                    throw new IllegalArgumentException("--param " + param.name() + "=" + text + ": the value of `"
+                            + c.name().text() + "` is an expression; set this param in the spec");
+                }
+            }
+            throw new IllegalArgumentException("--param " + param.name() + "=" + text + ": `" + e.display()
+                    + "` has no case `" + name + "`; it has " + String.join(", ", e.decl().cases().stream()
+                    .map(c -> "`" + c.name().text() + "`").toList()));
+        }
         String typeName = param.type().display();
         Compilation c = new Compilation(null, Files::readAllBytes, false);
         Module m = c.add(Path.of("--param"), "const VALUE: " + typeName + " = " + text + "\n");

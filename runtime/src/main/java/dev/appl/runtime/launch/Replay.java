@@ -99,6 +99,10 @@ public final class Replay {
                         throw new BadInput("port `" + ports.get(p) + "`: no trace at " + b.in());
                     }
                     traces[p] = PcapFile.open(b.in());
+                    if (traces[p].linkType() != PcapFile.ETHERNET) {
+                        throw new BadInput(b.in() + " is not an Ethernet capture (its link type is "
+                                + traces[p].linkType() + "); packet ports read Ethernet frames");
+                    }
                     order[bound++] = p;
                 }
                 if (b.out() != null) {
