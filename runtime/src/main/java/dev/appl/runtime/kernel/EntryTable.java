@@ -5,12 +5,53 @@ import java.util.Arrays;
 /**
  * The run-time entries of one table (loaded from a rules file, or inserted by handlers), tried in
  * the order they were added; the first that matches wins. The spec's own entries are compiled into
- * the kernel and tried before these. Linear first match: fine for the small tables of v1.
+ * the kernel and tried before these.
  *
- * <p>Entries live in flat arrays: per entry and key a kind and two words, so that a match walks
- * arrays without touching objects.
+ * <p>Entries live in flat arrays: per entry and key a kind and two words. Those arrays are the
+ * truth; {@link #match} answers from them directly (a linear first-match scan) while the table is
+ * small, and otherwise from a bit-vector classifier (Lakshman and Stiliadis, "Lucent bit vector")
+ * that it builds lazily from them:
+ *
+ * <ul>
+ *   <li>Per key, every entry's match is turned into closed intervals of the key's 64-bit values
+ *       (ordered unsigned, as the entry kinds compare): any is everything, exact one value, a
+ *       range itself (empty when low > high). A mask whose set bits are one run from bit 63 down
+ *       is one interval. A mask whose highest set bit {@code t} is lower matches one interval
+ *       among the values whose bits above {@code t} are all zero (zero-extended keys) and one
+ *       among those whose bits above {@code t} are all ones (sign-extended keys); the values in
+ *       between are covered whole, as a superset, and rows holding them are marked approximate.
+ *       Mask bits below the top run of set bits (a non-prefix, ternary mask) are ignored for the
+ *       intervals, again a superset, and such entries are marked to verify.
+ *   <li>The intervals' endpoints cut the key's values into elementary intervals; for each, a row
+ *       of {@code ceil(entries / 64)} words holds a bit per entry whose intervals cover it. Equal
+ *       neighbouring rows are merged, and a key whose single row covers every entry is left out.
+ *   <li>A lookup finds each key's row (a jump table on the value's high bits, for values below a
+ *       power of two under which no row is approximate, then a branch-free binary search among
+ *       the few rows left), ANDs the rows' aggregates (a bit per non-zero word) to pick the words
+ *       worth ANDing, ANDs those word by word, most-rows key first, and takes the lowest set bit:
+ *       the first entry that matches. A candidate is checked against its entry's full
+ *       match (as the linear scan does) when it is marked to verify or a row was approximate, and
+ *       the next candidate is tried when that fails, so the answer is always the linear one.
+ * </ul>
+ *
+ * <p>Cost: building is O(keys x (entries log entries + rows x entries / 64)) time and keys x rows x
+ * entries / 64 words of memory, with rows at most about three per entry per key: about 2.5 MB and a
+ * few milliseconds for 1,000 entries of 5 keys. Any change ({@link #add}, {@link #insert}, {@link
+ * #remove}, {@link #clear}) drops the classifier; the table then scans linearly until it has seen
+ * {@code entries / 8} lookups since the change, and rebuilds. So a table changed on every packet
+ * (a learning table) stays linear, and one changed rarely pays a rebuild per change, amortised
+ * over those lookups. Tables of at most {@link #LINEAR_MAX} entries always scan; a classifier that
+ * would need more than {@link #MAX_WORDS} words (32 MiB; about 3,500 entries of 5 keys) is not
+ * built, and the table scans linearly until its next change.
+ *
+ * <p>A lookup allocates nothing. Like the kernel that owns it, a table is not thread-safe.
  */
 public final class EntryTable {
+    /** Tables with at most this many entries are always scanned linearly. */
+    public static final int LINEAR_MAX = 16;
+    /** The most bitmap words (longs) a table's classifier may take, over all its keys. */
+    public static final long MAX_WORDS = 1L << 22;
+
     private static final byte ANY = 0;
     private static final byte EXACT = 1;
     private static final byte RANGE = 2;
@@ -24,6 +65,68 @@ public final class EntryTable {
     private long[] b;
     private int[] actions;
     private long[][] data;
+
+    // Tuning, package-private so that tests can force or forbid the classifier.
+    int linearMax = LINEAR_MAX;
+    long maxWords = MAX_WORDS;
+    /** A rebuild waits for {@code count >>> lookupsShift} lookups after a change. */
+    int lookupsShift = 3;
+
+    // The classifier, valid while built is true.
+    private boolean built;
+    /** Building was tried since the last change and went over {@link #maxWords}. */
+    private boolean tooBig;
+    private int lookupsSinceChange;
+    /** Words per row. */
+    private int words;
+    /** What the classifier knows of each key it looks at (the others cover every entry). */
+    private Field[] cFields;
+    /** Words of the aggregate of a row: {@code ceil(words / 64)}. */
+    private int aggWords;
+    /** Jump tables have at most 2^JUMP_BITS buckets. */
+    private static final int JUMP_BITS = 12;
+    /** Per entry: its intervals on some key are a superset of its match. */
+    private boolean[] cVerify;
+    /** Scratch: per classified key, the index of the looked-up row. */
+    private int[] cOffsets;
+
+    /** One key's part of the classifier. */
+    private static final class Field {
+        /** Which key of the table. */
+        final int key;
+        /** The first value of each row, as {@code value ^ Long.MIN_VALUE}, ascending. */
+        final long[] starts;
+        /** The rows, {@code words} words each: a bit per entry that covers the row's values. */
+        final long[] rows;
+        /**
+         * Per row {@code aggWords} words: bit {@code i} says word {@code i} of the row is not zero
+         * (an aggregated bit vector), so that a lookup skips words that are.
+         */
+        final long[] agg;
+        /** Per row: some entry covers it as a superset, so candidates must be verified. */
+        final boolean[] approx;
+        /**
+         * Values below {@code jumpLimit} (a power of two; flipped as the starts are) are looked
+         * up through {@code jump}: for bucket {@code q} of the values shifted right by
+         * {@code jumpShift}, the last row starting at or before the bucket's first value, so that
+         * a lookup searches only the rows between two neighbouring buckets. No row below the
+         * limit is approximate.
+         */
+        final long jumpLimit;
+        final int jumpShift;
+        final int[] jump;
+
+        Field(int key, long[] starts, long[] rows, long[] agg, boolean[] approx, long jumpLimit, int jumpShift, int[] jump) {
+            this.key = key;
+            this.starts = starts;
+            this.rows = rows;
+            this.agg = agg;
+            this.approx = approx;
+            this.jumpLimit = jumpLimit;
+            this.jumpShift = jumpShift;
+            this.jump = jump;
+        }
+    }
 
     /** @param size the most entries {@link #insert} keeps (the table's declared size) */
     public EntryTable(int keys, long size) {
@@ -43,25 +146,21 @@ public final class EntryTable {
 
     /** The index of the first entry that matches {@code key} (one value per key), or -1. */
     public int match(long[] key) {
-        int n = count;
-        int k = keys;
-        for (int e = 0, base = 0; e < n; e++, base += k) {
-            boolean all = true;
-            for (int i = 0; i < k && all; i++) {
-                long v = key[i];
-                int at = base + i;
-                all = switch (kinds[at]) {
-                    case EXACT -> v == a[at];
-                    case RANGE -> Long.compareUnsigned(v, a[at]) >= 0 && Long.compareUnsigned(v, b[at]) <= 0;
-                    case MASKED -> (v & b[at]) == (a[at] & b[at]);
-                    default -> true;
-                };
-            }
-            if (all) {
-                return e;
-            }
+        if (built) {
+            return classify(key);
         }
-        return -1;
+        if (count > linearMax && !tooBig && ++lookupsSinceChange > (count >>> lookupsShift)) {
+            if (build()) {
+                return classify(key);
+            }
+            tooBig = true;
+        }
+        return scan(key);
+    }
+
+    /** Whether the classifier is built now (for tests). */
+    boolean classified() {
+        return built;
     }
 
     public int action(int entry) {
@@ -77,6 +176,7 @@ public final class EntryTable {
         if (entry.keys().size() != keys) {
             throw new IllegalArgumentException("an entry with " + entry.keys().size() + " keys for a table with " + keys);
         }
+        changed();
         grow();
         int base = count * keys;
         for (int i = 0; i < keys; i++) {
@@ -102,6 +202,7 @@ public final class EntryTable {
     public void insert(long[] key, int action, long[] values) {
         remove(key);
         if (count < size) {
+            changed();
             grow();
             int base = count * keys;
             for (int i = 0; i < keys; i++) {
@@ -130,6 +231,9 @@ public final class EntryTable {
                 kept++;
             }
         }
+        if (kept != count) {
+            changed();
+        }
         for (int e = kept; e < count; e++) {
             data[e] = null;
         }
@@ -138,8 +242,20 @@ public final class EntryTable {
 
     /** {@code table.clear()}: forgets every run-time entry. */
     public void clear() {
+        changed();
         Arrays.fill(data, 0, count, null);
         count = 0;
+    }
+
+    private void changed() {
+        if (built) {
+            built = false;
+            cFields = null;
+            cVerify = null;
+            cOffsets = null;
+        }
+        tooBig = false;
+        lookupsSinceChange = 0;
     }
 
     private boolean sameKeys(int entry, long[] key) {
@@ -162,5 +278,329 @@ public final class EntryTable {
         b = Arrays.copyOf(b, n * keys);
         actions = Arrays.copyOf(actions, n);
         data = Arrays.copyOf(data, n);
+    }
+
+    /** The linear first match. */
+    private int scan(long[] key) {
+        int n = count;
+        for (int e = 0; e < n; e++) {
+            if (matches(e, key)) {
+                return e;
+            }
+        }
+        return -1;
+    }
+
+    private boolean matches(int entry, long[] key) {
+        int k = keys;
+        int base = entry * k;
+        for (int i = 0; i < k; i++) {
+            long v = key[i];
+            int at = base + i;
+            boolean ok = switch (kinds[at]) {
+                case EXACT -> v == a[at];
+                case RANGE -> Long.compareUnsigned(v, a[at]) >= 0 && Long.compareUnsigned(v, b[at]) <= 0;
+                case MASKED -> (v & b[at]) == (a[at] & b[at]);
+                default -> true;
+            };
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first match, from the classifier. */
+    private int classify(long[] key) {
+        Field[] fields = cFields;
+        int nk = fields.length;
+        int w = words;
+        int[] offsets = cOffsets;
+        boolean approx = false;
+        for (int j = 0; j < nk; j++) {
+            Field f = fields[j];
+            long[] starts = f.starts;
+            long v = key[f.key] ^ Long.MIN_VALUE;
+            // The last row whose start is <= v; starts[0] is the lowest value, so there is one.
+            // The jump table narrows the search to the rows of v's bucket; then a branch-free
+            // search (a conditional move per step: a search's branches would mispredict).
+            int lo;
+            int len;
+            boolean exact = v < f.jumpLimit;
+            if (exact) {
+                int bucket = (int) ((v ^ Long.MIN_VALUE) >>> f.jumpShift);
+                lo = f.jump[bucket];
+                len = f.jump[bucket + 1] - lo + 1;
+            } else {
+                lo = 0;
+                len = starts.length;
+            }
+            while (len > 1) {
+                int half = len >>> 1;
+                lo = starts[lo + half] <= v ? lo + half : lo;
+                len -= half;
+            }
+            offsets[j] = lo;
+            if (!exact) {
+                approx |= f.approx[lo];
+            }
+        }
+        boolean[] verify = cVerify;
+        int aw = aggWords;
+        Field first = fields[0];
+        for (int g = 0; g < aw; g++) {
+            long words = first.agg[offsets[0] * aw + g];
+            for (int j = 1; j < nk && words != 0; j++) {
+                words &= fields[j].agg[offsets[j] * aw + g];
+            }
+            while (words != 0) {
+                int i = (g << 6) + Long.numberOfTrailingZeros(words);
+                long x = first.rows[offsets[0] * w + i];
+                for (int j = 1; j < nk && x != 0; j++) {
+                    x &= fields[j].rows[offsets[j] * w + i];
+                }
+                while (x != 0) {
+                    int e = (i << 6) + Long.numberOfTrailingZeros(x);
+                    if (!(approx || verify[e]) || matches(e, key)) {
+                        return e;
+                    }
+                    x &= x - 1;
+                }
+                words &= words - 1;
+            }
+        }
+        return -1;
+    }
+
+    /** Builds the classifier from the entries; false if it would take more than {@link #maxWords}. */
+    private boolean build() {
+        int n = count;
+        int k = keys;
+        if (k == 0 || n == 0) {
+            return false; // nothing to classify on: the scan is as fast
+        }
+        int w = (n + 63) >>> 6;
+        long budget = maxWords;
+        boolean[] verify = new boolean[n];
+        int[] ks = new int[k];
+        long[][] starts = new long[k][];
+        long[][] rows = new long[k][];
+        boolean[][] approxRows = new boolean[k][];
+        int nk = 0;
+        // Per key: intervals [lo, hi] (unsigned), their entry, and whether they are a superset.
+        long[] lo = new long[3 * n];
+        long[] hi = new long[3 * n];
+        int[] owner = new int[3 * n];
+        boolean[] loose = new boolean[3 * n];
+        long[] points = new long[6 * n + 1];
+        for (int i = 0; i < k; i++) {
+            int m = 0;
+            for (int e = 0; e < n; e++) {
+                int at = e * k + i;
+                long x = a[at];
+                long y = b[at];
+                switch (kinds[at]) {
+                    case EXACT -> {
+                        lo[m] = x; hi[m] = x; owner[m] = e; loose[m] = false; m++;
+                    }
+                    case RANGE -> {
+                        if (Long.compareUnsigned(x, y) <= 0) {
+                            lo[m] = x; hi[m] = y; owner[m] = e; loose[m] = false; m++;
+                        }
+                    }
+                    case MASKED -> {
+                        if (y == 0) {
+                            lo[m] = 0; hi[m] = -1L; owner[m] = e; loose[m] = false; m++;
+                            break;
+                        }
+                        int top = 63 - Long.numberOfLeadingZeros(y);
+                        int run = Long.numberOfLeadingZeros(~(y << (63 - top)));
+                        int p = top - run + 1; // the top run of set bits is bits p..top
+                        long low = p == 0 ? 0 : -1L >>> (64 - p);
+                        if ((y & low) != 0) {
+                            verify[e] = true; // set bits below the run: a ternary mask
+                        }
+                        long c = x & y & ~low;
+                        if (top == 63) {
+                            lo[m] = c; hi[m] = c | low; owner[m] = e; loose[m] = false; m++;
+                        } else {
+                            long ones = -1L << (top + 1);
+                            lo[m] = c; hi[m] = c | low; owner[m] = e; loose[m] = false; m++;
+                            lo[m] = ones | c; hi[m] = ones | c | low; owner[m] = e; loose[m] = false; m++;
+                            if (top <= 61) {
+                                lo[m] = 1L << (top + 1); hi[m] = ones - 1; owner[m] = e; loose[m] = true; m++;
+                            }
+                        }
+                    }
+                    default -> {
+                        lo[m] = 0; hi[m] = -1L; owner[m] = e; loose[m] = false; m++;
+                    }
+                }
+            }
+            // The elementary intervals' starts, as value ^ MIN so that signed order is unsigned order.
+            int np = 0;
+            points[np++] = Long.MIN_VALUE;
+            for (int j = 0; j < m; j++) {
+                points[np++] = lo[j] ^ Long.MIN_VALUE;
+                if (hi[j] != -1L) {
+                    points[np++] = (hi[j] + 1) ^ Long.MIN_VALUE;
+                }
+            }
+            Arrays.sort(points, 0, np);
+            int unique = 0;
+            for (int j = 0; j < np; j++) {
+                if (unique == 0 || points[j] != points[unique - 1]) {
+                    points[unique++] = points[j];
+                }
+            }
+            // Toggle events: an entry's bit flips where one of its intervals starts and after it
+            // ends (an entry's intervals on one key are disjoint, so flips pair up).
+            int[] at = new int[unique + 2];
+            int[] ev = new int[2 * m];
+            boolean[] evLoose = new boolean[2 * m];
+            int[] evStart = new int[2 * m];
+            int[] evEnd = new int[2 * m];
+            for (int j = 0; j < m; j++) {
+                evStart[j] = Arrays.binarySearch(points, 0, unique, lo[j] ^ Long.MIN_VALUE);
+                evEnd[j] = hi[j] == -1L ? unique : Arrays.binarySearch(points, 0, unique, (hi[j] + 1) ^ Long.MIN_VALUE);
+                at[evStart[j] + 1]++;
+                at[evEnd[j] + 1]++;
+            }
+            for (int j = 1; j < at.length; j++) {
+                at[j] += at[j - 1];
+            }
+            int[] fill = Arrays.copyOf(at, at.length);
+            for (int j = 0; j < m; j++) {
+                int s = fill[evStart[j]]++;
+                ev[s] = owner[j];
+                evLoose[s] = loose[j];
+                int t = fill[evEnd[j]]++;
+                ev[t] = ~owner[j]; // an end
+                evLoose[t] = loose[j];
+            }
+            // Sweep, emitting a row where it differs from the last one.
+            long[] cur = new long[w];
+            int looseOpen = 0;
+            long[] keyStarts = new long[Math.min(unique, 16)];
+            long[] keyRows = new long[keyStarts.length * w];
+            boolean[] keyApprox = new boolean[keyStarts.length];
+            int r = 0;
+            for (int j = 0; j < unique; j++) {
+                for (int s = at[j]; s < at[j + 1]; s++) {
+                    int o = ev[s];
+                    int e = o < 0 ? ~o : o;
+                    cur[e >>> 6] ^= 1L << e;
+                    if (evLoose[s]) {
+                        looseOpen += o < 0 ? -1 : 1;
+                    }
+                }
+                boolean approx = looseOpen > 0;
+                if (r > 0 && keyApprox[r - 1] == approx
+                        && Arrays.equals(keyRows, (r - 1) * w, r * w, cur, 0, w)) {
+                    continue;
+                }
+                if (r == keyStarts.length) {
+                    int grown = Math.min(unique, r * 2);
+                    keyStarts = Arrays.copyOf(keyStarts, grown);
+                    keyRows = Arrays.copyOf(keyRows, grown * w);
+                    keyApprox = Arrays.copyOf(keyApprox, grown);
+                }
+                budget -= w + ((w + 63) >>> 6); // the row and its aggregate
+                if (budget < 0) {
+                    return false;
+                }
+                keyStarts[r] = points[j];
+                System.arraycopy(cur, 0, keyRows, r * w, w);
+                keyApprox[r] = approx;
+                r++;
+            }
+            if (r == 1 && !keyApprox[0] && coversAll(keyRows, n) && (nk > 0 || i < k - 1)) {
+                // (The last key is kept when all others were left out: a lookup needs one row.)
+                budget += w + ((w + 63) >>> 6);
+                continue; // every entry matches every value of this key
+            }
+            ks[nk] = i;
+            starts[nk] = Arrays.copyOf(keyStarts, r);
+            rows[nk] = Arrays.copyOf(keyRows, r * w);
+            approxRows[nk] = Arrays.copyOf(keyApprox, r);
+            nk++;
+        }
+        // Keys with more rows first: their rows tend to be sparser, so the ANDs empty sooner.
+        Integer[] order = new Integer[nk];
+        for (int j = 0; j < nk; j++) {
+            order[j] = j;
+        }
+        long[][] rowsByKey = rows;
+        Arrays.sort(order, (x, y) -> Integer.compare(rowsByKey[y].length, rowsByKey[x].length));
+        int aw = (w + 63) >>> 6;
+        Field[] fields = new Field[nk];
+        for (int j = 0; j < nk; j++) {
+            int o = order[j];
+            int nr = starts[o].length;
+            long[] g = new long[nr * aw];
+            for (int r = 0; r < nr; r++) {
+                for (int i = 0; i < w; i++) {
+                    if (rows[o][r * w + i] != 0) {
+                        g[r * aw + (i >>> 6)] |= 1L << i;
+                    }
+                }
+            }
+            fields[j] = field(ks[o], starts[o], rows[o], g, approxRows[o]);
+        }
+        cFields = fields;
+        aggWords = aw;
+        cVerify = verify;
+        cOffsets = new int[nk];
+        words = w;
+        built = true;
+        return true;
+    }
+
+    /**
+     * A key's field, with its jump table: over the values below 2^B, B the bit length of the
+     * greatest row start below 2^62 (so that sign-extended values and the rows above stay with the
+     * plain search), lowered until no row below 2^B is approximate.
+     */
+    private static Field field(int key, long[] starts, long[] rows, long[] agg, boolean[] approx) {
+        long greatest = 0;
+        long firstApprox = -1L; // unsigned: none
+        for (int r = 0; r < starts.length; r++) {
+            long s = starts[r] ^ Long.MIN_VALUE;
+            if (s >>> 62 == 0 && s > greatest) {
+                greatest = s;
+            }
+            if (approx[r] && Long.compareUnsigned(s, firstApprox) < 0) {
+                firstApprox = s;
+            }
+        }
+        int bits = 64 - Long.numberOfLeadingZeros(greatest);
+        if (firstApprox != -1L) {
+            bits = Math.min(bits, 63 - Long.numberOfLeadingZeros(firstApprox)); // firstApprox 0: -1
+        }
+        if (bits < 0) {
+            return new Field(key, starts, rows, agg, approx, Long.MIN_VALUE, 0, new int[2]);
+        }
+        int jb = Math.min(bits, Math.min(JUMP_BITS, 32 - Integer.numberOfLeadingZeros(starts.length) + 1));
+        int shift = bits - jb;
+        int buckets = 1 << jb;
+        int[] jump = new int[buckets + 1];
+        int r = 0;
+        for (int q = 0; q <= buckets; q++) {
+            long first = ((long) q << shift) ^ Long.MIN_VALUE;
+            while (r + 1 < starts.length && starts[r + 1] <= first) {
+                r++;
+            }
+            jump[q] = r;
+        }
+        return new Field(key, starts, rows, agg, approx, (1L << bits) ^ Long.MIN_VALUE, shift, jump);
+    }
+
+    private static boolean coversAll(long[] row, int n) {
+        for (int e = 0; e < n; e++) {
+            if ((row[e >>> 6] & (1L << e)) == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

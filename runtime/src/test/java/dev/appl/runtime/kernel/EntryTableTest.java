@@ -1,0 +1,326 @@
+package dev.appl.runtime.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * EntryTable's classifier against a plain linear first match over {@link TableEntry.Match#matches}
+ * (the interpreter's semantics: entries in the order added, first match wins, insert replaces the
+ * entry with exactly the same keys, remove, clear): seeded random entries of every kind, keys near
+ * the entries' edges, with changes interleaved with lookups.
+ */
+class EntryTableTest {
+    /** The model: a list, scanned. */
+    static final class Model {
+        final List<TableEntry> entries = new ArrayList<>();
+        final long size;
+
+        Model(long size) {
+            this.size = size;
+        }
+
+        int match(long[] key) {
+            for (int e = 0; e < entries.size(); e++) {
+                List<TableEntry.Match> ms = entries.get(e).keys();
+                boolean all = true;
+                for (int i = 0; i < key.length && all; i++) {
+                    all = ms.get(i).matches(key[i]);
+                }
+                if (all) {
+                    return e;
+                }
+            }
+            return -1;
+        }
+
+        void remove(long[] key) {
+            entries.removeIf(t -> {
+                for (int i = 0; i < key.length; i++) {
+                    TableEntry.Match m = t.keys().get(i);
+                    if (m.kind() != TableEntry.Match.Kind.EXACT || m.a() != key[i]) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        }
+
+        void insert(long[] key, int action, long[] data) {
+            remove(key);
+            if (entries.size() < size) {
+                List<TableEntry.Match> ms = new ArrayList<>();
+                for (long v : key) {
+                    ms.add(TableEntry.Match.exact(v));
+                }
+                entries.add(new TableEntry(ms, action, data));
+            }
+        }
+    }
+
+    /** Values the entries and keys are drawn around: small, 16- and 32-bit, sign-extended, extremes. */
+    private static final long[] POOL = {
+        0, 1, 2, 3, 7, 8, 15, 16, 80, 443, 0xFFFF, 0x10000, 0x0A000001L, 0xC0A80000L, 0xFFFFFFFFL,
+        0x100000000L, -1, -2, -128, -129, 127, Long.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE + 1,
+        0x7FFFFFFFL, 0xFFFFFFFF80000000L, 0x8000000000000000L | 0x0A000000L,
+    };
+
+    private static long value(Random r) {
+        return switch (r.nextInt(6)) {
+            case 0 -> r.nextLong();
+            case 1 -> r.nextInt(20);
+            case 2 -> POOL[r.nextInt(POOL.length)] + r.nextInt(3) - 1;
+            case 3 -> r.nextInt() & 0xFFFFFFFFL;
+            default -> POOL[r.nextInt(POOL.length)];
+        };
+    }
+
+    /** Masks: prefixes of 64, 32, 16 and 8 bits, runs, ternary and random ones, zero and all ones. */
+    private static long mask(Random r) {
+        return switch (r.nextInt(8)) {
+            case 0 -> -1L << r.nextInt(64);
+            case 1 -> (0xFFFFFFFFL << r.nextInt(33)) & 0xFFFFFFFFL;
+            case 2 -> (0xFFFFL << r.nextInt(17)) & 0xFFFFL;
+            case 3 -> (0xFFL << r.nextInt(9)) & 0xFFL;
+            case 4 -> r.nextLong() & r.nextLong();
+            case 5 -> r.nextBoolean() ? 0 : -1L;
+            case 6 -> 0xFF00FF00L;
+            default -> {
+                int lo = r.nextInt(64);
+                int len = 1 + r.nextInt(64 - lo);
+                yield (len == 64 ? -1L : ((1L << len) - 1)) << lo;
+            }
+        };
+    }
+
+    private static TableEntry.Match pattern(Random r) {
+        return switch (r.nextInt(5)) {
+            case 0 -> TableEntry.Match.any();
+            case 1 -> TableEntry.Match.exact(value(r));
+            case 2 -> {
+                long x = value(r);
+                long y = r.nextInt(4) == 0 ? value(r) : x + r.nextInt(100);
+                yield TableEntry.Match.range(x, y); // sometimes empty (low > high unsigned)
+            }
+            default -> TableEntry.Match.masked(value(r), mask(r));
+        };
+    }
+
+    private static TableEntry entry(Random r, int keys) {
+        List<TableEntry.Match> ms = new ArrayList<>();
+        for (int i = 0; i < keys; i++) {
+            ms.add(pattern(r));
+        }
+        return new TableEntry(ms, r.nextInt(4), new long[] {r.nextLong()});
+    }
+
+    /** A key mostly taken from or next to an entry's match, so that lookups hit edges and entries. */
+    private static long[] key(Random r, Model model, int keys) {
+        long[] key = new long[keys];
+        TableEntry near = model.entries.isEmpty() ? null : model.entries.get(r.nextInt(model.entries.size()));
+        for (int i = 0; i < keys; i++) {
+            if (near == null || r.nextInt(4) == 0) {
+                key[i] = value(r);
+                continue;
+            }
+            TableEntry.Match m = near.keys().get(i);
+            long v = switch (m.kind()) {
+                case ANY -> value(r);
+                case EXACT -> m.a();
+                case RANGE -> r.nextBoolean() ? m.a() : m.b();
+                case MASKED -> r.nextBoolean() ? m.a() & m.b() : (m.a() & m.b()) | (value(r) & ~m.b());
+            };
+            key[i] = v + (r.nextInt(4) == 0 ? r.nextInt(3) - 1 : 0);
+        }
+        return key;
+    }
+
+    private static void check(EntryTable table, Model model, long[] key) {
+        int expected = model.match(key);
+        int actual = table.match(key);
+        assertEquals(expected, actual, () -> "key " + java.util.Arrays.toString(key));
+        if (expected >= 0) {
+            assertEquals(model.entries.get(expected).action(), table.action(actual));
+            assertEquals(model.entries.get(expected).data()[0], table.data(actual, 0));
+        }
+    }
+
+    private static EntryTable eager(int keys, long size) {
+        EntryTable table = new EntryTable(keys, size);
+        table.linearMax = 0;
+        table.lookupsShift = 31;
+        return table;
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+    void randomTablesMatchTheLinearScan(long seed) {
+        Random r = new Random(seed);
+        int keys = 1 + r.nextInt(5);
+        int n = 1 + r.nextInt(seed % 3 == 0 ? 300 : 90);
+        Model model = new Model(n + 20);
+        EntryTable table = eager(keys, n + 20);
+        for (int e = 0; e < n; e++) {
+            TableEntry t = entry(r, keys);
+            model.entries.add(t);
+            table.add(t);
+        }
+        for (int round = 0; round < 3000; round++) {
+            check(table, model, key(r, model, keys));
+            assertEquals(table.count() > 0, table.classified());
+            if (r.nextInt(50) == 0) {
+                // A change: the classifier is dropped, and rebuilt at the next lookup.
+                switch (r.nextInt(6)) {
+                    case 0 -> {
+                        TableEntry t = entry(r, keys);
+                        model.entries.add(t);
+                        table.add(t);
+                    }
+                    case 1, 2 -> {
+                        long[] k = r.nextBoolean() ? key(r, model, keys) : exactKeys(r, model, keys);
+                        long[] d = {r.nextLong()};
+                        int action = r.nextInt(4);
+                        model.insert(k, action, d);
+                        table.insert(k, action, d);
+                    }
+                    case 3, 4 -> {
+                        long[] k = exactKeys(r, model, keys);
+                        model.remove(k);
+                        table.remove(k);
+                    }
+                    default -> {
+                        if (r.nextInt(4) == 0) {
+                            model.entries.clear();
+                            table.clear();
+                        }
+                    }
+                }
+                assertEquals(model.entries.size(), table.count());
+            }
+        }
+    }
+
+    /** The keys of an all-exact entry, if some entry is one, for removes and replacing inserts. */
+    private static long[] exactKeys(Random r, Model model, int keys) {
+        for (TableEntry t : model.entries) {
+            if (t.keys().stream().allMatch(m -> m.kind() == TableEntry.Match.Kind.EXACT) && r.nextInt(3) == 0) {
+                return t.keys().stream().mapToLong(TableEntry.Match::a).toArray();
+            }
+        }
+        long[] k = new long[keys];
+        for (int i = 0; i < keys; i++) {
+            k[i] = value(r);
+        }
+        return k;
+    }
+
+    /** Many entries, inserted by a handler: exact keys, replacements, the size limit. */
+    @Test
+    void insertsAndRemovesOfExactEntries() {
+        Random r = new Random(99);
+        Model model = new Model(500);
+        EntryTable table = eager(2, 500);
+        for (int round = 0; round < 20000; round++) {
+            long[] k = {r.nextInt(40), r.nextInt(20)};
+            switch (r.nextInt(4)) {
+                case 0 -> {
+                    long[] d = {round};
+                    model.insert(k, round & 3, d);
+                    table.insert(k, round & 3, d);
+                }
+                case 1 -> {
+                    model.remove(k);
+                    table.remove(k);
+                }
+                default -> check(table, model, k);
+            }
+        }
+    }
+
+    /** The default tuning: linear while small or just changed, classified later, same answers. */
+    @Test
+    void defaultTuningSwitchesToTheClassifier() {
+        Random r = new Random(7);
+        Model model = new Model(1000);
+        EntryTable table = new EntryTable(3, 1000);
+        for (int e = 0; e < 400; e++) {
+            TableEntry t = entry(r, 3);
+            model.entries.add(t);
+            table.add(t);
+        }
+        for (int i = 0; i < 40; i++) {
+            check(table, model, key(r, model, 3));
+        }
+        assertFalse(table.classified());
+        for (int i = 0; i < 200; i++) {
+            check(table, model, key(r, model, 3));
+        }
+        assertTrue(table.classified());
+        table.insert(new long[] {1, 2, 3}, 1, new long[] {5});
+        model.insert(new long[] {1, 2, 3}, 1, new long[] {5});
+        assertFalse(table.classified());
+        for (int i = 0; i < 200; i++) {
+            check(table, model, key(r, model, 3));
+        }
+        assertTrue(table.classified());
+    }
+
+    /** A classifier over the size budget is not built: the table scans, with the same answers. */
+    @Test
+    void overTheBudgetTheTableScans() {
+        Random r = new Random(8);
+        Model model = new Model(1000);
+        EntryTable table = eager(2, 1000);
+        table.maxWords = 10;
+        for (int e = 0; e < 300; e++) {
+            TableEntry t = entry(r, 2);
+            model.entries.add(t);
+            table.add(t);
+        }
+        for (int i = 0; i < 2000; i++) {
+            check(table, model, key(r, model, 2));
+        }
+        assertFalse(table.classified());
+    }
+
+    /** Five-tuple ACL entries as a rules file loads them: 32-bit prefixes, protocols, port ranges. */
+    @Test
+    void aFirewallAcl() {
+        Random r = new Random(2026);
+        Model model = new Model(2000);
+        EntryTable table = eager(5, 2000);
+        for (int e = 0; e < 1500; e++) {
+            List<TableEntry.Match> ms = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int len = new int[] {0, 8, 16, 24, 32}[r.nextInt(5)];
+                long mask = len == 0 ? 0 : (0xFFFFFFFFL << (32 - len)) & 0xFFFFFFFFL;
+                long v = (r.nextInt() & 0xFFFFFFFFL) & mask;
+                ms.add(len == 0 ? TableEntry.Match.any() : len == 32 ? TableEntry.Match.exact(v)
+                        : TableEntry.Match.masked(v, mask));
+            }
+            int proto = r.nextInt(3);
+            ms.add(proto == 0 ? TableEntry.Match.any() : TableEntry.Match.exact(proto == 1 ? 6 : 17));
+            ms.add(TableEntry.Match.any());
+            int port = r.nextInt(65536);
+            ms.add(TableEntry.Match.range(port, Math.min(65535, port + r.nextInt(200))));
+            TableEntry t = new TableEntry(ms, r.nextInt(2), new long[] {e});
+            model.entries.add(t);
+            table.add(t);
+        }
+        for (int i = 0; i < 20000; i++) {
+            long[] key = key(r, model, 5);
+            for (int k = 0; k < 5; k++) {
+                key[k] &= k < 2 ? 0xFFFFFFFFL : 0xFFFF;
+            }
+            check(table, model, key);
+        }
+        assertTrue(table.classified());
+    }
+}
