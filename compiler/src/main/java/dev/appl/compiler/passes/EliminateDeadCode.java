@@ -32,6 +32,11 @@ public final class EliminateDeadCode implements Pass {
                             case IrStmt.If i when i.then().statements().isEmpty() && i.orElse().statements().isEmpty()
                                     && Uses.pure(i.condition()) -> List.of();
                             case IrStmt.Scoped sc when !leaves(sc.body()) -> sc.body().statements();
+                            // A `leave` that ends its scope's own statements leaves nothing early.
+                            case IrStmt.Scoped sc when !sc.body().statements().isEmpty()
+                                    && sc.body().statements().getLast() instanceof IrStmt.Leave -> List.of(
+                                    new IrStmt.Scoped(new IrStmt.Block(sc.body().statements()
+                                            .subList(0, sc.body().statements().size() - 1))));
                             case IrStmt.Eval e when Uses.pure(e.expr()) -> List.of();
                             default -> List.of(s);
                         };

@@ -12,6 +12,7 @@ import java.util.function.BiConsumer;
  *   <li>{@link FoldBuildParams} first, so that everything after sees build params as constants.
  *   <li>{@link CompileConstTables} before folding, so that tables written in the spec become code
  *       the folding passes can see through (a key that is a constant selects one entry).
+ *   <li>{@link InlineFunctions} before propagation, so that constants flow into expanded callees.
  *   <li>{@link PropagateConstants}, then {@link FoldConstants}: propagation creates constant
  *       operands, folding computes them and drops branches they rule out.
  *   <li>{@link EliminateDeadCode} after folding, which leaves unread locals and dead branches behind.
@@ -25,6 +26,7 @@ public final class Pipeline {
     public static final List<Pass> PASSES = List.of(
             new FoldBuildParams(),
             new CompileConstTables(),
+            new InlineFunctions(),
             new PropagateConstants(),
             new FoldConstants(),
             new EliminateDeadCode(),
