@@ -41,6 +41,7 @@ import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrExpr;
 import dev.appl.compiler.ir.IrFunction;
 import dev.appl.compiler.ir.IrStmt;
+import dev.appl.compiler.ir.IrWalk;
 import dev.appl.compiler.ir.IrTest;
 import dev.appl.compiler.lower.Unsupported;
 import dev.appl.language.ast.Decl;

@@ -1,6 +1,7 @@
 package dev.appl.compiler.codegen;
 
 import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.ir.IrWalk;
 import dev.appl.compiler.ir.IrExpr;
 import dev.appl.compiler.lower.Unsupported;
 import dev.appl.language.ast.Decl;

@@ -4,6 +4,7 @@ import dev.appl.compiler.ir.IrExpr;
 import dev.appl.compiler.ir.IrFunction;
 import dev.appl.compiler.ir.IrLocal;
 import dev.appl.compiler.ir.IrStmt;
+import dev.appl.compiler.ir.IrWalk;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -124,36 +125,14 @@ final class Uses {
     }
 
     private void expr(IrExpr e) {
-        switch (e) {
-            case IrExpr.Read r -> read(r.local());
-            case IrExpr.Load l -> read(l.header());
-            case IrExpr.HeaderValue h -> {
-                read(h.header());
-                expr(h.length());
+        IrWalk.expression(e, x -> {
+            switch (x) {
+                case IrExpr.Read r -> read(r.local());
+                case IrExpr.Load l -> read(l.header());
+                case IrExpr.HeaderValue h -> read(h.header());
+                default -> {}
             }
-            case IrExpr.Slice s -> {
-                expr(s.start());
-                expr(s.length());
-            }
-            case IrExpr.Unary u -> expr(u.operand());
-            case IrExpr.Binary b -> {
-                expr(b.left());
-                expr(b.right());
-            }
-            case IrExpr.Convert c -> expr(c.value());
-            case IrExpr.Call c -> c.args().forEach(this::expr);
-            case IrExpr.Aggregate a -> a.parts().forEach(this::expr);
-            case IrExpr.Element el -> expr(el.aggregate());
-            case IrExpr.Index i -> {
-                expr(i.target());
-                expr(i.index());
-            }
-            case IrExpr.Stack s -> s.parts().forEach(this::expr);
-            case IrExpr.MapOp m -> m.args().forEach(this::expr);
-            case IrExpr.Length l -> expr(l.bytes());
-            case IrExpr.TableOp t -> t.args().forEach(this::expr);
-            default -> {}
-        }
+        });
     }
 
     /**

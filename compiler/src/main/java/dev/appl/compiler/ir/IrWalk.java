@@ -1,13 +1,9 @@
-package dev.appl.compiler.codegen;
+package dev.appl.compiler.ir;
 
-import dev.appl.compiler.ir.IrAppliance;
-import dev.appl.compiler.ir.IrExpr;
-import dev.appl.compiler.ir.IrStmt;
-import dev.appl.compiler.ir.IrTest;
 import java.util.function.Consumer;
 
-/** Visits every expression and statement of an appliance's IR, in a fixed order. */
-final class IrWalk {
+/** Visits every expression and statement of an appliance's IR, outer before inner, in a fixed order. */
+public final class IrWalk {
     private final Consumer<IrExpr> onExpr;
     private final Consumer<IrStmt> onStmt;
 
@@ -16,7 +12,7 @@ final class IrWalk {
         this.onStmt = onStmt;
     }
 
-    static void appliance(IrAppliance ir, Consumer<IrExpr> onExpr, Consumer<IrStmt> onStmt) {
+    public static void appliance(IrAppliance ir, Consumer<IrExpr> onExpr, Consumer<IrStmt> onStmt) {
         IrWalk w = new IrWalk(onExpr, onStmt);
         for (IrAppliance.Handler h : ir.handlers) {
             w.block(h.function().body());
@@ -38,7 +34,7 @@ final class IrWalk {
         }
     }
 
-    static void block(IrStmt.Block b, Consumer<IrExpr> onExpr, Consumer<IrStmt> onStmt) {
+    public static void block(IrStmt.Block b, Consumer<IrExpr> onExpr, Consumer<IrStmt> onStmt) {
         new IrWalk(onExpr, onStmt).block(b);
     }
 
@@ -95,6 +91,11 @@ final class IrWalk {
             case IrStmt.Continue c -> {}
             case IrStmt.Leave l -> {}
         }
+    }
+
+    /** Every expression in {@code e}, {@code e} first. */
+    public static void expression(IrExpr e, Consumer<IrExpr> onExpr) {
+        new IrWalk(onExpr, s -> {}).expr(e);
     }
 
     private void expr(IrExpr e) {
