@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -55,11 +56,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "Sets a param, written as in a spec.")
     List<String> params = new ArrayList<>();
 
-    @Option(names = "--appliance", paramLabel = "NAME", description = "Which appliance, when the spec has several.")
-    String applianceName;
-
-    @Option(names = "--stdlib", paramLabel = "DIR", description = "Read std.* modules from DIR instead of the bundled stdlib.")
-    Path stdlib;
+    @Mixin
+    SpecOptions options = new SpecOptions();
 
     @Override
     public Integer call() {
@@ -69,8 +67,7 @@ final class BenchCommand implements Callable<Integer> {
         run.specFile = specFile;
         run.params = params;
         run.engine = engine;
-        run.applianceName = applianceName;
-        run.stdlib = stdlib;
+        run.options = options;
         try (PcapFile pcap = PcapFile.open(trace)) {
             RunCommand.Prepared prepared = run.prepare(err);
             if (prepared == null) {
@@ -78,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             int port = port(prepared.ir());
             if (pcap.count() == 0) {
-                throw new RunCommand.UsageError(trace + " holds no packets");
+                throw new UsageError(trace + " holds no packets");
             }
             long nanos = (long) (seconds * 1e9);
             Loop loop = prepared.engine() instanceof CompiledKernel k ? new KernelLoop(k.kernel(), pcap, port)
@@ -94,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
                     pps / 1e6, 1e9 / pps);
             out.flush();
             return 0;
-        } catch (RunCommand.UsageError e) {
+        } catch (UsageError e) {
             err.println("applc: " + e.getMessage());
             err.flush();
             return Applc.EXIT_USAGE;
@@ -105,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private int port(IrAppliance ir) throws RunCommand.UsageError {
+    private int port(IrAppliance ir) throws UsageError {
         for (int i = 0; i < ir.ports.size(); i++) {
             IrAppliance.Port p = ir.ports.get(i);
             int index = i;
@@ -114,7 +111,7 @@ final class BenchCommand implements Callable<Integer> {
                 return i;
             }
         }
-        throw new RunCommand.UsageError(portName != null ? "appliance `" + ir.name() + "` has no port `" + portName + "`"
+        throw new UsageError(portName != null ? "appliance `" + ir.name() + "` has no port `" + portName + "`"
                 : "appliance `" + ir.name() + "` has no packet port with a handler");
     }
 

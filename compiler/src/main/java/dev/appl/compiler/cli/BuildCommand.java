@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -48,11 +49,8 @@ final class BuildCommand implements Callable<Integer> {
             description = "Sets a build param, written as in a spec; other params are set when the jar runs.")
     List<String> params = new ArrayList<>();
 
-    @Option(names = "--appliance", paramLabel = "NAME", description = "Which appliance, when the spec has several.")
-    String applianceName;
-
-    @Option(names = "--stdlib", paramLabel = "DIR", description = "Read std.* modules from DIR instead of the bundled stdlib.")
-    Path stdlib;
+    @Mixin
+    SpecOptions options = new SpecOptions();
 
     @Override
     public Integer call() {
@@ -67,21 +65,16 @@ final class BuildCommand implements Callable<Integer> {
         }
     }
 
-    private static final class UsageError extends Exception {
-        UsageError(String message) {
-            super(message);
-        }
-    }
 
     private int build(PrintWriter out, PrintWriter err) throws UsageError, IOException {
-        CheckedSpec checked = CheckedSpec.load(specFile, stdlib, err);
+        CheckedSpec checked = CheckedSpec.load(specFile, options.stdlib, err);
         if (checked == null) {
             return Applc.EXIT_ERRORS;
         }
         Semantics semantics = checked.result().semantics();
         Decl.Appliance appliance;
         try {
-            appliance = checked.single(applianceName);
+            appliance = checked.single(options.appliance);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -48,11 +49,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--skip", paramLabel = "PASS", split = ",", description = "Leave out these passes.")
     Set<String> skip = new HashSet<>();
 
-    @Option(names = "--appliance", paramLabel = "NAME", description = "Which appliance, when the spec has several.")
-    String applianceName;
-
-    @Option(names = "--stdlib", paramLabel = "DIR", description = "Read std.* modules from DIR instead of the bundled stdlib.")
-    Path stdlib;
+    @Mixin
+    SpecOptions options = new SpecOptions();
 
     @Override
     public Integer call() {
@@ -76,7 +74,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         CheckedSpec checked;
         try {
-            checked = CheckedSpec.load(specFile, stdlib, err);
+            checked = CheckedSpec.load(specFile, options.stdlib, err);
         } catch (IOException e) {
             return usage(err, e.getMessage());
         }
@@ -84,10 +82,10 @@ final class ExplainCommand implements Callable<Integer> {
             return Applc.EXIT_ERRORS;
         }
         Compilation.Result result = checked.result();
-        List<Decl.Appliance> appliances = checked.appliances(applianceName);
+        List<Decl.Appliance> appliances = checked.appliances(options.appliance);
         if (appliances.isEmpty()) {
-            return usage(err, specFile + (applianceName == null ? " declares no appliance"
-                    : " has no appliance `" + applianceName + "`"));
+            return usage(err, specFile + (options.appliance == null ? " declares no appliance"
+                    : " has no appliance `" + options.appliance + "`"));
         }
         for (Decl.Appliance a : appliances) {
             if (bytecode) {

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -61,11 +62,8 @@ final class RunCommand implements Callable<Integer> {
             description = "compiled (default): the specialized kernel; interp: the reference interpreter.")
     EngineKind engine;
 
-    @Option(names = "--appliance", paramLabel = "NAME", description = "Which appliance, when the spec has several.")
-    String applianceName;
-
-    @Option(names = "--stdlib", paramLabel = "DIR", description = "Read std.* modules from DIR instead of the bundled stdlib.")
-    Path stdlib;
+    @Mixin
+    SpecOptions options = new SpecOptions();
 
 
     @Override
@@ -85,12 +83,6 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** A problem with what the user asked for: one line, exit 2. */
-    static final class UsageError extends Exception {
-        UsageError(String message) {
-            super(message);
-        }
-    }
 
     private int run(PrintWriter out, PrintWriter err) throws UsageError, IOException {
         Prepared p = prepare(err);
@@ -123,14 +115,14 @@ final class RunCommand implements Callable<Integer> {
      * null (after printing the diagnostics) when the spec has errors.
      */
     Prepared prepare(PrintWriter err) throws UsageError, IOException {
-        CheckedSpec spec = CheckedSpec.load(specFile, stdlib, err);
+        CheckedSpec spec = CheckedSpec.load(specFile, options.stdlib, err);
         if (spec == null) {
             return null;
         }
         Compilation.Result result = spec.result();
         Decl.Appliance appliance;
         try {
-            appliance = spec.single(applianceName);
+            appliance = spec.single(options.appliance);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }
