@@ -1,5 +1,11 @@
 package dev.appl.compiler.image;
 
+import static dev.appl.compiler.SampleFiles.assertSameTrace;
+import static dev.appl.compiler.SampleFiles.expectedSummary;
+import static dev.appl.compiler.SampleFiles.ports;
+import static dev.appl.compiler.SampleFiles.sampleDir;
+import static dev.appl.compiler.SampleFiles.spec;
+import static dev.appl.compiler.SampleFiles.summary;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.appl.compiler.SampleFiles.Port;
 import dev.appl.compiler.cli.Applc;
 import dev.appl.runtime.io.PcapFile;
 import dev.appl.runtime.launch.Descriptor;
@@ -20,9 +27,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -366,108 +371,5 @@ class JarImageTest {
 
     private static void assertNoStackTrace(Run run) {
         assertFalse(run.err().contains("\tat ") || run.err().contains("Exception in thread"), run.err());
-    }
-
-    // ---- The samples (as SampleTracesTest reads them) --------------------------------------------------------
-
-    private record Port(String name, Path trace) {}
-
-    private static Path root() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.isDirectory(d.resolve("samples")) && Files.isDirectory(d.resolve("compiler"))) {
-                return d;
-            }
-        }
-        throw new AssertionError("no samples/ folder above " + Path.of("").toAbsolutePath());
-    }
-
-    private static Path sampleDir(String sample) {
-        return root().resolve("samples").resolve(sample);
-    }
-
-    private static Path spec(String sample) {
-        return sampleDir(sample).resolve(sample + ".appl");
-    }
-
-    private static final Pattern PORT = Pattern.compile("^\\s*port\\s+(\\w+)\\s*:\\s*packet\\b(.*)$", Pattern.MULTILINE);
-    private static final Pattern PCAP_BINDING = Pattern.compile("=\\s*\"pcap:([^\",]+)[^\"]*\"");
-
-    /** The spec's packet ports, each with the trace of its default binding (relative to the spec). */
-    private static List<Port> ports(String sample) throws IOException {
-        List<Port> ports = new ArrayList<>();
-        Matcher m = PORT.matcher(Files.readString(spec(sample), UTF_8));
-        while (m.find()) {
-            Matcher binding = PCAP_BINDING.matcher(m.group(2));
-            assertTrue(binding.find(), spec(sample) + ": port `" + m.group(1) + "` has no default pcap binding");
-            ports.add(new Port(m.group(1), sampleDir(sample).resolve(binding.group(1))));
-        }
-        assertFalse(ports.isEmpty(), spec(sample) + " declares no packet port");
-        return ports;
-    }
-
-    private static final Pattern RUN_PORT = Pattern.compile("^\\s*port\\s+(\\S+)\\s+in\\s+(\\d+)\\s+out\\s+(\\d+)\\b.*");
-    private static final Pattern RUN_DROPS = Pattern.compile("^\\s*dropped\\s+(\\d+),\\s*malformed\\s+(\\d+)\\s*$");
-    private static final Pattern RUN_COUNTER = Pattern.compile("^\\s*counter\\s+(\\S+)\\s+(\\d+)\\s*$");
-
-    /** The counts in a printed summary, keyed like summary.txt's lines. */
-    private static Map<String, Long> summary(String printed) {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (String line : printed.lines().toList()) {
-            Matcher m;
-            if ((m = RUN_PORT.matcher(line)).matches()) {
-                counts.put("port " + m.group(1) + " in", Long.parseLong(m.group(2)));
-                counts.put("port " + m.group(1) + " out", Long.parseLong(m.group(3)));
-            } else if ((m = RUN_DROPS.matcher(line)).matches()) {
-                counts.put("dropped", Long.parseLong(m.group(1)));
-                counts.put("malformed", Long.parseLong(m.group(2)));
-            } else if ((m = RUN_COUNTER.matcher(line)).matches()) {
-                counts.put("counter " + m.group(1), Long.parseLong(m.group(2)));
-            }
-        }
-        return counts;
-    }
-
-    /** expected/summary.txt: `port P in N out M`, `dropped N`, `malformed N`, `counter C N`. */
-    private static Map<String, Long> expectedSummary(String sample) throws IOException {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(sampleDir(sample).resolve("expected/summary.txt"), UTF_8)) {
-            String[] w = line.trim().split("\\s+");
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            switch (w[0]) {
-                case "port" -> {
-                    counts.put("port " + w[1] + " in", Long.parseLong(w[3]));
-                    counts.put("port " + w[1] + " out", Long.parseLong(w[5]));
-                }
-                case "dropped", "malformed" -> counts.put(w[0], Long.parseLong(w[1]));
-                case "counter" -> counts.put("counter " + w[1], Long.parseLong(w[2]));
-                default -> fail("summary.txt: unknown line: " + line);
-            }
-        }
-        return counts;
-    }
-
-    /** Byte for byte; on a difference, names the first packet that differs. */
-    private static void assertSameTrace(Path expectedFile, Path actualFile) throws IOException {
-        assertTrue(Files.isRegularFile(expectedFile), "no " + expectedFile);
-        assertTrue(Files.isRegularFile(actualFile), "the image wrote no " + actualFile);
-        byte[] expected = Files.readAllBytes(expectedFile);
-        byte[] actual = Files.readAllBytes(actualFile);
-        if (Arrays.equals(expected, actual)) {
-            return;
-        }
-        try (PcapFile e = PcapFile.open(expectedFile); PcapFile a = PcapFile.open(actualFile)) {
-            for (int i = 0; i < Math.min(e.count(), a.count()); i++) {
-                byte[] x = e.packet(i).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-                byte[] y = a.packet(i).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-                if (e.timestampNanos(i) != a.timestampNanos(i) || !Arrays.equals(x, y)) {
-                    fail(actualFile + " differs from " + expectedFile + " in packet " + (i + 1) + ": expected "
-                            + HexFormat.of().formatHex(x) + " at " + e.timestampNanos(i) + " ns, got "
-                            + HexFormat.of().formatHex(y) + " at " + a.timestampNanos(i) + " ns");
-                }
-            }
-            fail(actualFile + " has " + a.count() + " packets, " + expectedFile + " " + e.count());
-        }
     }
 }
