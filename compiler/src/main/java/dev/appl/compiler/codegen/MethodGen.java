@@ -961,17 +961,25 @@ final class MethodGen {
         mv.visitMethodInsn(INVOKESTATIC, PACKETS, "insert", "(L" + VIEW + ";JL" + SEGMENT + ";J)I", false);
         returnIfFailed();
         reloadPacket();
-        for (IrLocal moved : ins.moved()) {
-            // Offsets at or after the insertion point move with their headers.
-            int slot = localSlot(moved);
+        // Offsets at or after the insertion point move with their headers.
+        moveOffsets(ins.moved(), at, IFLT, n, LADD);
+    }
+
+    /**
+     * For each offset local: unless {@code offset <cmp> at} jumps past (IFLT: offsets before the
+     * point stay; IFLE: offsets at or before it stay), {@code offset = offset <op> by}.
+     */
+    private void moveOffsets(java.util.List<IrLocal> moved, int at, int staysIf, int by, int op) {
+        for (IrLocal local : moved) {
+            int slot = localSlot(local);
             Label same = new Label();
             mv.visitVarInsn(LLOAD, slot);
             mv.visitVarInsn(LLOAD, at);
             mv.visitInsn(LCMP);
-            mv.visitJumpInsn(IFLT, same);
+            mv.visitJumpInsn(staysIf, same);
             mv.visitVarInsn(LLOAD, slot);
-            mv.visitVarInsn(LLOAD, n);
-            mv.visitInsn(LADD);
+            mv.visitVarInsn(LLOAD, by);
+            mv.visitInsn(op);
             mv.visitVarInsn(LSTORE, slot);
             mv.visitLabel(same);
         }
@@ -995,19 +1003,8 @@ final class MethodGen {
         reloadPacket();
         pushLong(-1);
         mv.visitVarInsn(LSTORE, header);
-        for (IrLocal moved : rm.moved()) {
-            int slot = localSlot(moved);
-            Label same = new Label();
-            mv.visitVarInsn(LLOAD, slot);
-            mv.visitVarInsn(LLOAD, at);
-            mv.visitInsn(LCMP);
-            mv.visitJumpInsn(IFLE, same);
-            mv.visitVarInsn(LLOAD, slot);
-            mv.visitVarInsn(LLOAD, length);
-            mv.visitInsn(LSUB);
-            mv.visitVarInsn(LSTORE, slot);
-            mv.visitLabel(same);
-        }
+        // Offsets after the removed bytes move back by their length.
+        moveOffsets(rm.moved(), at, IFLE, length, LSUB);
     }
 
     // ---- Aggregates -----------------------------------------------------------------------------
