@@ -1,5 +1,7 @@
 package dev.appl.runtime.kernel;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * What a compiled appliance is to the runtime: the class the compiler generates for a spec
  * implements this. One instance is one appliance's state (counters, maps, loaded table entries,
@@ -10,6 +12,22 @@ package dev.appl.runtime.kernel;
  * {@link #MALFORMED}, {@link #NO_ROOM}. Push and pop move the packet inside its buffer, so after
  * {@code handle} the {@link PacketView}'s offset and length say where the packet now is. Handling a
  * packet allocates nothing but the aggregate values (struct and header values) the spec builds.
+ *
+ * <p>What the view holds and what the fates mean depends on the port's kind:
+ * <ul>
+ * <li>{@code packet}: a whole frame (Ethernet). A port index forwards the frame, as rewritten, out
+ *     of that port; {@link #REPLY} sends it back out of the port it came in on.</li>
+ * <li>{@code datagram}: the payload of one UDP datagram. {@link #REPLY} sends the buffer, as the
+ *     handler left it ({@code reply EXPR} writes the value into it with {@link Packets#replace}),
+ *     back to the address it came from; there is no reply otherwise. Forwarding is not
+ *     defined for datagrams: the runtime counts it as a drop.</li>
+ * <li>{@code stream}: one message cut from a TCP connection by the port's framing
+ *     ({@link #frameLength}), without the first {@link #framePrefix} bytes of its frame (a length
+ *     prefix). {@link #REPLY} sends the buffer back on the same connection, after a new length
+ *     prefix of {@code framePrefix(port)} bytes when the framing has one; a reply framed by a
+ *     header is sent as the handler left it. {@link #MALFORMED} closes the connection (the stream
+ *     cannot be trusted to be in step any more); forwarding counts as a drop.</li>
+ * </ul>
  */
 public interface Kernel {
     /** Send the packet back out of the port it came in on. */
@@ -25,6 +43,9 @@ public interface Kernel {
      */
     int NO_ROOM = -4;
 
+    /** {@link #frameLength}'s answer when the bytes so far do not yet say how long the frame is. */
+    int NEED_MORE = -5;
+
     /** Room a buffer should leave before and after a packet, so that pushes need not copy it out. */
     int HEADROOM = 256;
 
@@ -36,6 +57,27 @@ public interface Kernel {
 
     /** The clock that map expiry reads, in nanoseconds; traces set it from capture times. */
     void setTime(long nanos);
+
+    /**
+     * For a stream port: the length in bytes of the frame starting at {@code offset} of
+     * {@code buffer}, its framing included, when {@code available} bytes of the stream have arrived
+     * from there; {@link #NEED_MORE} when they do not hold enough of the framing to tell;
+     * {@link #MALFORMED} when the framing is invalid or the frame is longer than the port's
+     * {@code max}. The runtime calls it on every frame boundary and hands the handler the frame
+     * once all of it has arrived. A prefix framing can answer with {@link Framing#prefixed}.
+     */
+    default int frameLength(int port, MemorySegment buffer, long offset, int available) {
+        return MALFORMED;
+    }
+
+    /**
+     * For a stream port: how many bytes of each frame come before the message the handler sees, the
+     * width of a length prefix ({@code framed u16}: 2); 0 for a framing header, whose message is the
+     * whole frame.
+     */
+    default int framePrefix(int port) {
+        return 0;
+    }
 
     /** The value of counter {@code index} (declaration order). */
     long counter(int index);
