@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.CodeSource;
 import java.time.LocalDateTime;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -28,8 +29,8 @@ import java.util.zip.ZipOutputStream;
  * Writes an appliance's image as a runnable jar: {@code java -jar NAME.jar} starts
  * {@value #MAIN_CLASS}, which runs the appliance's kernel over pcap traces. The jar holds the
  * generated kernel class, the {@link Descriptor} ({@value Descriptor#RESOURCE}), the spec's text
- * ({@code META-INF/appl/spec/FILE}) and the classes of the runtime module; nothing of the compiler,
- * the front end, ANTLR or picocli.
+ * ({@code META-INF/appl/spec/FILE}) and the classes of the runtime module that the kernel and the
+ * launcher reach ({@link RuntimeReach}); nothing of the compiler, the front end, ANTLR or picocli.
  *
  * <p>The jar is reproducible: the manifest first, then every entry (with its folders) in name
  * order, each stamped 2026-01-01T00:00:00 (the project's {@code project.build.outputTimestamp}),
@@ -86,7 +87,8 @@ public final class JarImage {
     /** The jar's bytes. */
     public static byte[] bytes(Codegen.Generated kernel, Descriptor descriptor, byte[] spec, String version)
             throws IOException {
-        SortedMap<String, byte[]> entries = new TreeMap<>(runtimeClasses());
+        SortedMap<String, byte[]> entries = new TreeMap<>(RuntimeReach.of(List.of(kernel.bytes()),
+                MAIN_CLASS.replace('.', '/') + ".class", runtimeFiles()));
         entries.put(kernel.className().replace('.', '/') + ".class", kernel.bytes());
         entries.put(Descriptor.RESOURCE, descriptor.format().getBytes(UTF_8));
         entries.put(descriptor.specResource(), spec);
@@ -143,10 +145,11 @@ public final class JarImage {
     }
 
     /**
-     * Every class of the runtime module, by entry name, read from where the compiler itself loads
-     * the runtime: its jar, or its classes folder in a development build.
+     * Every file of the runtime module under {@value #RUNTIME_PACKAGE}, by entry name, read from
+     * where the compiler itself loads the runtime: its jar, or its classes folder in a development
+     * build.
      */
-    static SortedMap<String, byte[]> runtimeClasses() throws IOException {
+    static SortedMap<String, byte[]> runtimeFiles() throws IOException {
         CodeSource source = Kernel.class.getProtectionDomain().getCodeSource();
         if (source == null || source.getLocation() == null) {
             throw new IOException("cannot find the runtime's classes: " + Kernel.class.getName() + " has no code source");
@@ -161,7 +164,7 @@ public final class JarImage {
         if (Files.isDirectory(location)) {
             Path root = location.resolve(RUNTIME_PACKAGE);
             try (Stream<Path> files = Files.walk(root)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".class") && Files.isRegularFile(p)).toList()) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
                     String name = location.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/");
                     classes.put(name, Files.readAllBytes(f));
                 }
@@ -171,7 +174,7 @@ public final class JarImage {
                 Enumeration<? extends ZipEntry> all = jar.entries();
                 while (all.hasMoreElements()) {
                     ZipEntry e = all.nextElement();
-                    if (!e.isDirectory() && e.getName().startsWith(RUNTIME_PACKAGE) && e.getName().endsWith(".class")) {
+                    if (!e.isDirectory() && e.getName().startsWith(RUNTIME_PACKAGE)) {
                         try (var in = jar.getInputStream(e)) {
                             classes.put(e.getName(), in.readAllBytes());
                         }

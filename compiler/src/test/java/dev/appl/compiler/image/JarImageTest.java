@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -196,6 +197,21 @@ class JarImageTest {
             assertEquals(sample + ".appl", d.specFile());
             assertArrayEquals(spec, file.getInputStream(file.getEntry(d.specResource())).readAllBytes());
             assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(spec)), d.specSha256());
+        }
+    }
+
+    @Test
+    void leavesOutTheRuntimeClassesTheApplianceDoesNotReach() throws IOException {
+        // The firewall keeps no flows and the NAT has no match-action table: each image has the
+        // runtime class of what its kernel uses and not the other's.
+        String flows = "dev/appl/runtime/kernel/FlowMap.class";
+        String tables = "dev/appl/runtime/kernel/EntryTable.class";
+        try (ZipFile firewall = new ZipFile(jar("firewall").toFile()); ZipFile nat = new ZipFile(jar("nat").toFile())) {
+            assertNull(firewall.getEntry(flows));
+            assertNotNull(firewall.getEntry(tables));
+            assertNotNull(nat.getEntry(flows));
+            assertNull(nat.getEntry(tables));
+            assertNull(nat.getEntry("dev/appl/runtime/kernel/package-info.class"), "nothing names a package-info");
         }
     }
 
