@@ -1,0 +1,159 @@
+package dev.appl.runtime.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class KvStoreTest {
+    @TempDir
+    Path dir;
+
+    static MemorySegment s(String text) {
+        return MemorySegment.ofArray(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String text(MemorySegment m) {
+        return m == null ? null : new String(m.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void putGetRemoveAndReopen() throws IOException {
+        Path file = dir.resolve("kv.db");
+        try (KvStore kv = KvStore.open(file, 64, 1024)) {
+            kv.put(s("a"), s("1"));
+            kv.put(s("b"), s("2"));
+            kv.put(s("a"), s("3"));
+            kv.put(s("empty"), s(""));
+            assertEquals("3", text(kv.get(s("a"))));
+            assertEquals("", text(kv.get(s("empty"))));
+            assertTrue(kv.remove(s("b")));
+            assertFalse(kv.remove(s("b")));
+            assertNull(kv.get(s("b")));
+            assertFalse(kv.contains(s("b")));
+            assertEquals(2, kv.size());
+            kv.flush();
+        }
+        try (KvStore kv = KvStore.open(file, 64, 1024)) {
+            assertEquals(2, kv.size());
+            assertEquals("3", text(kv.get(s("a"))));
+            assertNull(kv.get(s("b")));
+            assertTrue(kv.contains(s("empty")));
+        }
+    }
+
+    @Test
+    void limitsAreEnforced() throws IOException {
+        try (KvStore kv = KvStore.open(dir.resolve("kv.db"), 4, 8)) {
+            assertFalse(kv.fits(s("12345"), s("")));
+            assertThrows(IllegalArgumentException.class, () -> kv.put(s("12345"), s("")));
+            assertThrows(IllegalArgumentException.class, () -> kv.put(s("k"), s("123456789")));
+            kv.put(s("1234"), s("12345678"));
+            assertEquals(1, kv.size());
+        }
+    }
+
+    /** Random operations against a HashMap, with flushes, compactions and reopening between them. */
+    @ParameterizedTest
+    @ValueSource(longs = {11, 12, 13, 14})
+    void behavesLikeAMapThroughCompactionAndReopening(long seed) throws IOException {
+        Path file = dir.resolve("kv.db");
+        Random r = new Random(seed);
+        Map<String, String> model = new HashMap<>();
+        KvStore kv = KvStore.open(file, 32, 2000);
+        kv.compactMinimum = 20_000;
+        for (int step = 0; step < 6000; step++) {
+            String key = "key" + r.nextInt(300);
+            switch (r.nextInt(10)) {
+                case 0, 1 -> assertEquals(model.remove(key) != null, kv.remove(s(key)));
+                case 2 -> assertEquals(model.get(key), text(kv.get(s(key))));
+                case 3 -> kv.flush();
+                default -> {
+                    String value = "v" + step + "x".repeat(r.nextInt(1000));
+                    model.put(key, value);
+                    kv.put(s(key), s(value));
+                }
+            }
+            if (r.nextInt(500) == 0) {
+                kv.close();
+                kv = KvStore.open(file, 32, 2000);
+                kv.compactMinimum = 20_000;
+            }
+        }
+        kv.close();
+        kv = KvStore.open(file, 32, 2000);
+        assertEquals(model.size(), kv.size());
+        for (var e : model.entrySet()) {
+            assertEquals(e.getValue(), text(kv.get(s(e.getKey()))), e.getKey());
+        }
+        assertTrue(kv.toString().contains("generation"));
+        assertFalse(kv.toString().contains("generation 1)"), "compacted at least once: " + kv);
+        kv.close();
+        try (var files = Files.list(dir)) {
+            long journals = files.filter(p -> p.getFileName().toString().startsWith("kv.db.")).count();
+            assertEquals(1, journals, "only the live generation's journal is left");
+        }
+    }
+
+    @Test
+    void valuesHandedOutStayReadableAfterCompaction() throws IOException {
+        try (KvStore kv = KvStore.open(dir.resolve("kv.db"), 16, 100)) {
+            kv.put(s("k"), s("first"));
+            MemorySegment held = kv.get(s("k"));
+            kv.put(s("k"), s("second"));
+            kv.compact();
+            assertEquals("first", text(held));
+            assertEquals("second", text(kv.get(s("k"))));
+        }
+    }
+
+    @Test
+    void aCompactionThatDidNotFinishIsForgotten() throws IOException {
+        Path file = dir.resolve("kv.db");
+        try (KvStore kv = KvStore.open(file, 16, 100)) {
+            kv.put(s("k"), s("v"));
+            kv.flush();
+        }
+        // A crash between writing generation 2 and switching the manifest to it leaves its journal.
+        try (LogStore stray = LogStore.open(dir.resolve("kv.db.2"), LogStore.MIN_SEGMENT)) {
+            stray.append(s("garbage that is not a kv record"));
+        }
+        try (KvStore kv = KvStore.open(file, 16, 100)) {
+            assertEquals("v", text(kv.get(s("k"))));
+        }
+        assertFalse(Files.exists(dir.resolve("kv.db.2.0000000000000000")));
+    }
+
+    @Test
+    void aForeignManifestIsRefused() throws IOException {
+        Path file = dir.resolve("kv.db");
+        Files.writeString(file, "SQLite format 3\0 and more bytes to be long enough to hold a header.......");
+        byte[] before = Files.readAllBytes(file);
+        StoreException e = assertThrows(StoreException.class, () -> KvStore.open(file, 16, 100));
+        assertTrue(e.getMessage().startsWith(file + ": not an appl kv store"), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(file));
+    }
+
+    @Test
+    void hashSpreadsKeys() {
+        assertTrue(KvStore.hash(s("a")) != KvStore.hash(s("b")));
+        assertTrue(KvStore.hash(s("12345678a")) != KvStore.hash(s("12345678b")));
+        assertEquals(KvStore.hash(s("same key")), KvStore.hash(s("same key")));
+    }
+}
