@@ -1,5 +1,6 @@
 /**
- * What compiled appliances run on: the kernel loop, the drivers and the stores.
- * Empty for now; they arrive with the next issue.
+ * What compiled appliances run on: the kernel interface and helpers ({@code kernel}), trace I/O
+ * ({@code io}), run-time table entries ({@code table}), the launcher ({@code launch}) and the
+ * stores ({@code store}).
  */
 package dev.appl.runtime;
