@@ -76,7 +76,9 @@ import org.objectweb.asm.MethodVisitor;
  * <ul>
  *   <li>{@code c$i} counters, {@code p$i} params, {@code m$i} maps ({@code FlowMap}), {@code t$i}
  *       run-time table entries ({@code EntryTable}) with {@code k$i}/{@code d$i} scratch arrays for
- *       their keys and data, {@code now} the clock, {@code scratch} a byte buffer for push and reply;
+ *       their keys and data, {@code mk$i}/{@code mv$i} scratch arrays for map i's struct keys and
+ *       values, {@code r$f$j} part j of the scalar-replaced result of function f, {@code now} the
+ *       clock, {@code scratch} a byte buffer for push and reply;
  *   <li>{@code h$i(PacketView)int} handler i of {@code ir.handlers} ({@code h$i()V} for a timer);
  *       {@code f$i$name} function i of {@code ir.functions}, a private instance method because
  *       functions may read params; {@code te$i} test expression i (with tests only);
@@ -208,6 +210,24 @@ public final class Codegen {
             cw.visitField(ACC_PRIVATE | ACC_FINAL, "k$" + i, "[J", null, null).visitEnd();
             cw.visitField(ACC_PRIVATE | ACC_FINAL, "d$" + i, "[J", null, null).visitEnd();
         }
+        for (int i = 0; i < ir.functions.size(); i++) {
+            IrFunction f = ir.functions.get(i);
+            if (shapes.exploded(f.result())) {
+                Repr[] parts = shapes.partReprs(f.result());
+                for (int j = 0; j < parts.length; j++) {
+                    cw.visitField(ACC_PRIVATE, resultField(f, j), parts[j].descriptor, null, null).visitEnd();
+                }
+            }
+        }
+        for (int i = 0; i < ir.maps.size(); i++) {
+            IrAppliance.MapState m = ir.maps.get(i);
+            if (shapes.repr(m.key()) == Repr.FLAT) {
+                cw.visitField(ACC_PRIVATE | ACC_FINAL, mapKeyField(i), "[J", null, null).visitEnd();
+            }
+            if (shapes.repr(m.value()) == Repr.FLAT) {
+                cw.visitField(ACC_PRIVATE | ACC_FINAL, mapValueField(i), "[J", null, null).visitEnd();
+            }
+        }
         cw.visitField(ACC_PRIVATE, "now", "J", null, null).visitEnd();
         cw.visitField(ACC_PRIVATE | ACC_FINAL, "scratch", "L" + SCRATCH + ";", null, null).visitEnd();
         for (String[] layout : LAYOUTS) {
@@ -277,6 +297,18 @@ public final class Codegen {
             mv.visitInsn(m.lru() ? ICONST_1 : ICONST_0);
             mv.visitMethodInsn(INVOKESPECIAL, FLOW_MAP, "<init>", "(IIJJZ)V", false);
             mv.visitFieldInsn(PUTFIELD, owner, "m$" + i, "L" + FLOW_MAP + ";");
+            if (shapes.repr(m.key()) == Repr.FLAT) {
+                mv.visitVarInsn(ALOAD, 0);
+                MethodGen.pushInt(mv, keyWords);
+                mv.visitIntInsn(NEWARRAY, T_LONG);
+                mv.visitFieldInsn(PUTFIELD, owner, mapKeyField(i), "[J");
+            }
+            if (shapes.repr(m.value()) == Repr.FLAT) {
+                mv.visitVarInsn(ALOAD, 0);
+                MethodGen.pushInt(mv, valueWords);
+                mv.visitIntInsn(NEWARRAY, T_LONG);
+                mv.visitFieldInsn(PUTFIELD, owner, mapValueField(i), "[J");
+            }
         }
         for (int i = 0; i < ir.tables.size(); i++) {
             IrAppliance.Table t = ir.tables.get(i);
@@ -507,15 +539,45 @@ public final class Codegen {
         return "f$" + i + "$" + javaName(f.name());
     }
 
+    /**
+     * A function's descriptor: one argument per param, or per part of a scalar-replaced param; the
+     * result as its representation, or nothing for a scalar-replaced result, which the function
+     * leaves in its {@link #resultField}s.
+     */
     String functionDescriptor(IrFunction f) {
         StringBuilder d = new StringBuilder("(");
         for (var p : f.params()) {
+            if (shapes.exploded(p.type())) {
+                for (Repr r : shapes.partReprs(p.type())) {
+                    d.append(r.descriptor);
+                }
+                continue;
+            }
             Repr r = shapes.repr(p.type());
             if (r != Repr.VOID) {
                 d.append(r.descriptor);
             }
         }
-        return d.append(')').append(shapes.repr(f.result()).descriptor).toString();
+        d.append(')');
+        return d.append(shapes.exploded(f.result()) ? "V" : shapes.repr(f.result()).descriptor).toString();
+    }
+
+    /**
+     * The field where function {@code f} leaves part {@code part} of its scalar-replaced result for
+     * its caller to read right after the call: a kernel is driven by one thread at a time, and
+     * nothing runs between the return and the read.
+     */
+    String resultField(IrFunction f, int part) {
+        return "r$" + indexOf(ir.functions, f) + "$" + part;
+    }
+
+    /** The scratch arrays a map's struct keys and values are packed into for each call ({@code mk$i}, {@code mv$i}). */
+    static String mapKeyField(int map) {
+        return "mk$" + map;
+    }
+
+    static String mapValueField(int map) {
+        return "mv$" + map;
     }
 
     private static int indexOf(List<?> list, Object o) {

@@ -110,6 +110,11 @@ final class MethodGen {
     private final Mode mode;
     private final IrFunction fn;
     private final int[] slots;
+    /**
+     * The JVM slots of each part of a scalar-replaced local ({@link Shapes#exploded}), by IR slot;
+     * null for the others, and for every local of a test expression.
+     */
+    private final int[][] partSlots;
     private int next;
 
     // Handler-only slots: the view, and the packet's buffer, start and length.
@@ -135,6 +140,7 @@ final class MethodGen {
         this.mode = mode;
         this.fn = fn;
         this.slots = new int[fn.locals().size()];
+        this.partSlots = new int[fn.locals().size()][];
         this.next = switch (mode) {
             case HANDLER -> 7;
             case TIMER, FUNCTION -> 1;
@@ -144,21 +150,39 @@ final class MethodGen {
                 s -> s instanceof IrStmt.Store || s instanceof IrStmt.Insert || s instanceof IrStmt.Remove);
         if (mode != Mode.TEST) {
             java.util.Arrays.fill(slots, -1);
+            // Params first, in the order of the descriptor: each part of a scalar-replaced one in turn.
             for (IrLocal p : fn.params()) {
-                slots[p.slot()] = next;
-                next += repr(p.type()).slots();
+                assignSlots(p);
             }
             for (IrLocal l : fn.locals()) {
-                if (slots[l.slot()] < 0) {
-                    slots[l.slot()] = next;
-                    next += repr(l.type()).slots();
+                if (slots[l.slot()] < 0 && partSlots[l.slot()] == null) {
+                    assignSlots(l);
                 }
             }
         }
     }
 
+    private void assignSlots(IrLocal l) {
+        if (shapes.exploded(l.type())) {
+            Repr[] parts = shapes.partReprs(l.type());
+            int[] own = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                own[i] = next;
+                next += parts[i].slots();
+            }
+            partSlots[l.slot()] = own;
+        } else {
+            slots[l.slot()] = next;
+            next += repr(l.type()).slots();
+        }
+    }
+
     private Repr repr(Type t) {
         return shapes.repr(t);
+    }
+
+    private boolean isExploded(IrLocal l) {
+        return mode != Mode.TEST && partSlots[l.slot()] != null;
     }
 
     // ---- Method bodies --------------------------------------------------------------------------
@@ -183,13 +207,18 @@ final class MethodGen {
             if (fn.params().contains(l)) {
                 continue;
             }
+            if (isExploded(l)) {
+                Repr[] parts = shapes.partReprs(l.type());
+                for (int i = 0; i < parts.length; i++) {
+                    zero(parts[i]);
+                    mv.visitVarInsn(parts[i].storeOpcode(), partSlots[l.slot()][i]);
+                }
+                continue;
+            }
             Repr r = repr(l.type());
-            if (r == Repr.LONG) {
-                mv.visitInsn(LCONST_0);
-                mv.visitVarInsn(LSTORE, slots[l.slot()]);
-            } else if (r != Repr.VOID) {
-                mv.visitInsn(ACONST_NULL);
-                mv.visitVarInsn(ASTORE, slots[l.slot()]);
+            if (r != Repr.VOID) {
+                zero(r);
+                mv.visitVarInsn(r.storeOpcode(), slots[l.slot()]);
             }
         }
         mv.visitLabel(start);
@@ -216,12 +245,18 @@ final class MethodGen {
             }
             case TIMER -> mv.visitInsn(RETURN);
             case FUNCTION -> {
-                Repr r = repr(fn.result());
-                switch (r) {
-                    case LONG -> mv.visitInsn(LCONST_0);
-                    case VOID -> {}
-                    default -> mv.visitInsn(ACONST_NULL);
+                if (shapes.exploded(fn.result())) {
+                    Repr[] parts = shapes.partReprs(fn.result());
+                    for (int i = 0; i < parts.length; i++) {
+                        mv.visitVarInsn(ALOAD, 0);
+                        zero(parts[i]);
+                        mv.visitFieldInsn(PUTFIELD, cg.owner, cg.resultField(fn, i), parts[i].descriptor);
+                    }
+                    mv.visitInsn(RETURN);
+                    return;
                 }
+                Repr r = repr(fn.result());
+                zero(r);
                 mv.visitInsn(r.returnOpcode());
             }
             case TEST -> {
@@ -354,8 +389,20 @@ final class MethodGen {
         }
     }
 
+    /**
+     * The JVM locals a statement takes for its temporaries are free again after it: the next
+     * statement reuses them, which keeps large handlers within what the JVM (and ASM's frame
+     * computation) handle. Temporaries never outlive their statement.
+     */
     private void stmt(IrStmt s) {
+        int mark = next;
+        statement(s);
+        next = mark;
+    }
+
+    private void statement(IrStmt s) {
         switch (s) {
+            case IrStmt.Assign a when isExploded(a.target()) -> assignParts(a);
             case IrStmt.Assign a -> {
                 Repr r = repr(a.target().type());
                 expr(a.value());
@@ -365,6 +412,8 @@ final class MethodGen {
                 }
                 storeLocal(a.target(), r);
             }
+            case IrStmt.AssignPart a when isExploded(a.target()) && a.path().size() == 1
+                    && a.path().getFirst() instanceof IrExpr.Const c && c.value() instanceof Long -> assignOnePart(a);
             case IrStmt.AssignPart a -> assignPart(a);
             case IrStmt.Store st -> store(st);
             case IrStmt.If i -> {
@@ -435,6 +484,7 @@ final class MethodGen {
                 mv.visitInsn(LADD);
                 mv.visitFieldInsn(PUTFIELD, cg.owner, "c$" + c.counter(), "J");
             }
+            case IrStmt.Eval e when shapes.exploded(e.expr().type()) -> parts(e.expr());
             case IrStmt.Eval e -> {
                 expr(e.expr());
                 pop(repr(e.expr().type()));
@@ -454,6 +504,21 @@ final class MethodGen {
     private void returnStmt(IrStmt.Return r) {
         switch (mode) {
             case FUNCTION -> {
+                if (shapes.exploded(fn.result()) && r.value() != null) {
+                    int[] parts = parts(r.value());
+                    Repr[] reprs = shapes.partReprs(fn.result());
+                    for (int i = 0; i < parts.length; i++) {
+                        mv.visitVarInsn(ALOAD, 0);
+                        mv.visitVarInsn(reprs[i].loadOpcode(), parts[i]);
+                        mv.visitFieldInsn(PUTFIELD, cg.owner, cg.resultField(fn, i), reprs[i].descriptor);
+                    }
+                    mv.visitInsn(RETURN);
+                    return;
+                }
+                if (shapes.exploded(fn.result())) {
+                    endOfBody();
+                    return;
+                }
                 Repr result = repr(fn.result());
                 if (r.value() != null) {
                     expr(r.value());
@@ -538,6 +603,29 @@ final class MethodGen {
         if (e instanceof IrExpr.Stack s) {
             for (IrExpr part : s.parts()) {
                 appendBytes(part);
+            }
+            return;
+        }
+        if (e.type() instanceof Type.Header h && shapes.exploded(h)) {
+            // Field by field into the scratch buffer.
+            int[] parts = parts(e);
+            dev.appl.language.types.HeaderLayout layout = shapes.layout(h);
+            int address = newLocal(Repr.LONG);
+            scratch();
+            pushLong(layout.fixedBytes());
+            mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "extend", "(J)I", false);
+            mv.visitInsn(I2L);
+            mv.visitVarInsn(LSTORE, address);
+            int segment = newLocal(Repr.SEG);
+            scratch();
+            mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "segment", "()L" + SEGMENT + ";", false);
+            mv.visitVarInsn(ASTORE, segment);
+            writeHeader(segment, address, h, parts);
+            int trailing = trailingField(layout);
+            if (trailing >= 0) {
+                scratch();
+                mv.visitVarInsn(ALOAD, parts[trailing]);
+                mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "append", "(L" + SEGMENT + ";)V", false);
             }
             return;
         }
@@ -922,16 +1010,20 @@ final class MethodGen {
     }
 
     private void writeLittleEndian(int address, int width, int value) {
+        writeLittleEndian(SEG_SLOT, address, width, value);
+    }
+
+    private void writeLittleEndian(int segment, int address, int width, int value) {
         int size = width / 8;
         if (size == 1 || size == 2 || size == 4 || size == 8) {
-            mv.visitVarInsn(ALOAD, SEG_SLOT);
+            mv.visitVarInsn(ALOAD, segment);
             layout(size, false);
             mv.visitVarInsn(LLOAD, address);
             mv.visitVarInsn(LLOAD, value);
             setSized(size);
             return;
         }
-        mv.visitVarInsn(ALOAD, SEG_SLOT);
+        mv.visitVarInsn(ALOAD, segment);
         mv.visitVarInsn(LLOAD, address);
         pushInt(width);
         mv.visitVarInsn(LLOAD, value);
@@ -943,6 +1035,12 @@ final class MethodGen {
         int at = newLocal(Repr.LONG);
         expr(ins.at());
         mv.visitVarInsn(LSTORE, at);
+        if (ins.header().type() instanceof Type.Header h && shapes.exploded(h)) {
+            int n = pushParts(at, h, parts(ins.header()));
+            reloadPacket();
+            moveOffsets(ins.moved(), at, IFLT, n, LADD);
+            return;
+        }
         // Build the bytes first: the value may view the packet that is about to move.
         scratch();
         mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "reset", "()L" + SCRATCH + ";", false);
@@ -963,6 +1061,146 @@ final class MethodGen {
         reloadPacket();
         // Offsets at or after the insertion point move with their headers.
         moveOffsets(ins.moved(), at, IFLT, n, LADD);
+    }
+
+    /**
+     * Pushes a scalar-replaced header value straight into the packet: makes room at {@code at},
+     * then writes its fields ({@link #writeHeader}) and its trailing bytes. The trailing bytes go
+     * through the kernel's scratch buffer first, since they may view the packet that moves. Returns
+     * the local holding the header's length; the packet's locals are to be reloaded.
+     */
+    private int pushParts(int at, Type.Header h, int[] parts) {
+        dev.appl.language.types.HeaderLayout layout = shapes.layout(h);
+        int fixed = layout.fixedBytes();
+        int trailing = trailingField(layout);
+        int n = newLocal(Repr.LONG);
+        pushLong(fixed);
+        if (trailing >= 0) {
+            scratch();
+            mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "reset", "()L" + SCRATCH + ";", false);
+            mv.visitVarInsn(ALOAD, parts[trailing]);
+            mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "append", "(L" + SEGMENT + ";)V", false);
+            scratch();
+            mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "size", "()I", false);
+            mv.visitInsn(I2L);
+            mv.visitInsn(LADD);
+        }
+        mv.visitVarInsn(LSTORE, n);
+        mv.visitVarInsn(ALOAD, VIEW_SLOT);
+        mv.visitVarInsn(LLOAD, at);
+        mv.visitVarInsn(LLOAD, n);
+        mv.visitMethodInsn(INVOKESTATIC, PACKETS, "open", "(L" + VIEW + ";JJ)I", false);
+        returnIfFailed();
+        int address = newLocal(Repr.LONG);
+        mv.visitVarInsn(ALOAD, VIEW_SLOT);
+        mv.visitFieldInsn(GETFIELD, VIEW, "offset", "J");
+        mv.visitVarInsn(LLOAD, at);
+        mv.visitInsn(LADD);
+        mv.visitVarInsn(LSTORE, address);
+        writeHeader(SEG_SLOT, address, h, parts);
+        if (trailing >= 0) {
+            scratch();
+            mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "segment", "()L" + SEGMENT + ";", false);
+            mv.visitInsn(LCONST_0);
+            mv.visitVarInsn(ALOAD, SEG_SLOT);
+            mv.visitVarInsn(LLOAD, address);
+            pushLong(fixed);
+            mv.visitInsn(LADD);
+            mv.visitVarInsn(LLOAD, n);
+            pushLong(fixed);
+            mv.visitInsn(LSUB);
+            mv.visitMethodInsn(INVOKESTATIC, SEGMENT, "copy", "(L" + SEGMENT + ";JL" + SEGMENT + ";JJ)V", true);
+        }
+        return n;
+    }
+
+    /** The index of a header's trailing bytes field, or -1. */
+    private static int trailingField(dev.appl.language.types.HeaderLayout layout) {
+        for (int i = 0; i < layout.fields().size(); i++) {
+            if (layout.fields().get(i).isTrailingBytes()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Writes the fixed part of a scalar-replaced header value at the address in local
+     * {@code address} of the segment in local {@code segment}: big-endian words composed from the
+     * fields' locals (zero where no field is), then its little-endian and ip6 fields.
+     */
+    private void writeHeader(int segment, int address, Type.Header h, int[] parts) {
+        dev.appl.language.types.HeaderLayout layout = shapes.layout(h);
+        List<dev.appl.language.types.HeaderLayout.FieldLayout> fields = layout.fields();
+        int fixed = layout.fixedBytes();
+        // In accesses of 8 bytes, then 4, 2 and 1 for what is left.
+        int done = 0;
+        while (done < fixed) {
+            int size = fixed - done >= 8 ? 8 : pieces(fixed - done)[0];
+            long chunkStart = done * 8L;
+            long chunkEnd = (done + size) * 8L;
+            mv.visitVarInsn(ALOAD, segment);
+            layout(size, true);
+            mv.visitVarInsn(LLOAD, address);
+            if (done > 0) {
+                pushLong(done);
+                mv.visitInsn(LADD);
+            }
+            mv.visitInsn(LCONST_0);
+            for (int i = 0; i < fields.size(); i++) {
+                var f = fields.get(i);
+                if (f.isTrailingBytes() || f.littleEndian() || f.bitWidth() > 64) {
+                    continue;
+                }
+                long from = Math.max(f.bitOffset(), chunkStart);
+                long to = Math.min((long) f.bitOffset() + f.bitWidth(), chunkEnd);
+                if (from >= to) {
+                    continue;
+                }
+                // Bits [from, to) of the header: the field's value shifted down past its bits after
+                // `to`, cut to the overlap, and placed where the overlap ends in the chunk.
+                mv.visitVarInsn(LLOAD, parts[i]);
+                int below = (int) (f.bitOffset() + f.bitWidth() - to);
+                if (below > 0) {
+                    pushInt(below);
+                    mv.visitInsn(LUSHR);
+                }
+                int width = (int) (to - from);
+                if (width < 64) {
+                    pushLong((1L << width) - 1);
+                    mv.visitInsn(LAND);
+                }
+                int shift = (int) (chunkEnd - to);
+                if (shift > 0) {
+                    pushInt(shift);
+                    mv.visitInsn(LSHL);
+                }
+                mv.visitInsn(LOR);
+            }
+            setSized(size);
+            done += size;
+        }
+        for (int i = 0; i < fields.size(); i++) {
+            var f = fields.get(i);
+            if (f.isTrailingBytes()) {
+                continue;
+            }
+            if (f.bitWidth() > 64) {
+                mv.visitVarInsn(ALOAD, segment);
+                mv.visitVarInsn(LLOAD, address);
+                pushLong(f.bitOffset() / 8);
+                mv.visitInsn(LADD);
+                mv.visitVarInsn(ALOAD, parts[i]);
+                mv.visitMethodInsn(INVOKESTATIC, BITS, "putIp6", "(L" + SEGMENT + ";JLjava/math/BigInteger;)V", false);
+            } else if (f.littleEndian()) {
+                int fieldAddress = newLocal(Repr.LONG);
+                mv.visitVarInsn(LLOAD, address);
+                pushLong(f.bitOffset() / 8);
+                mv.visitInsn(LADD);
+                mv.visitVarInsn(LSTORE, fieldAddress);
+                writeLittleEndian(segment, fieldAddress, f.bitWidth(), parts[i]);
+            }
+        }
     }
 
     /**
@@ -1138,19 +1376,53 @@ final class MethodGen {
         mv.visitFieldInsn(GETFIELD, cg.owner, "now", "J");
     }
 
-    /** Pushes a map key or value in the representation the map takes ({@code J} or {@code [J}). */
-    private String mapWord(IrExpr e, Type declared) {
+    /** A map key or value evaluated before the call: the local holding it, or the locals of its parts. */
+    private record Staged(Repr repr, int slot, int[] parts) {}
+
+    /**
+     * Evaluates a map key or value, of the map's type {@code declared}, ahead of the call: all the
+     * call's arguments are evaluated before any is packed into the map's scratch arrays, which
+     * another call on the same map inside them would overwrite.
+     */
+    private Staged stage(IrExpr e, Type declared) {
         Repr r = repr(declared);
+        if (r == Repr.FLAT && shapes.exploded(declared) && shapes.exploded(e.type())) {
+            return new Staged(r, -1, parts(e));
+        }
+        int slot = newLocal(r);
         expr(e);
         adapt(repr(e.type()), r);
-        return r.descriptor;
+        mv.visitVarInsn(r.storeOpcode(), slot);
+        return new Staged(r, slot, null);
+    }
+
+    /**
+     * Pushes a staged key or value as the map takes it ({@code J} or {@code [J}) and returns its
+     * descriptor; a struct's parts are packed into the kernel's scratch array {@code field}, which
+     * the map copies from and does not keep.
+     */
+    private String push(Staged staged, String field) {
+        if (staged.parts() == null) {
+            mv.visitVarInsn(staged.repr().loadOpcode(), staged.slot());
+            return staged.repr().descriptor;
+        }
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitFieldInsn(GETFIELD, cg.owner, field, "[J");
+        for (int i = 0; i < staged.parts().length; i++) {
+            mv.visitInsn(DUP);
+            pushInt(i);
+            mv.visitVarInsn(LLOAD, staged.parts()[i]);
+            mv.visitInsn(LASTORE);
+        }
+        return "[J";
     }
 
     private void mapGet(IrStmt.MapGet g) {
         IrAppliance.MapState m = mapState(g.map());
         int slot = newLocal(Repr.LONG);
+        Staged keyValue = stage(g.key(), m.key());
         mapAndNow(g.map());
-        String key = mapWord(g.key(), m.key());
+        String key = push(keyValue, Codegen.mapKeyField(g.map()));
         mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "get", "(J" + key + ")I", false);
         mv.visitVarInsn(ISTORE, slot);
         Label hit = new Label();
@@ -1160,6 +1432,20 @@ final class MethodGen {
         block(g.missing());
         mv.visitJumpInsn(GOTO, end);
         mv.visitLabel(hit);
+        if (isExploded(g.target()) && repr(m.value()) == Repr.FLAT) {
+            // Word by word out of the map's own storage.
+            int[] own = partSlots[g.target().slot()];
+            for (int i = 0; i < own.length; i++) {
+                mv.visitVarInsn(ALOAD, 0);
+                mv.visitFieldInsn(GETFIELD, cg.owner, "m$" + g.map(), "L" + FLOW_MAP + ";");
+                mv.visitVarInsn(ILOAD, slot);
+                pushInt(i);
+                mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "value", "(II)J", false);
+                mv.visitVarInsn(LSTORE, own[i]);
+            }
+            mv.visitLabel(end);
+            return;
+        }
         mv.visitVarInsn(ALOAD, 0);
         mv.visitFieldInsn(GETFIELD, cg.owner, "m$" + g.map(), "L" + FLOW_MAP + ";");
         mv.visitVarInsn(ILOAD, slot);
@@ -1179,8 +1465,9 @@ final class MethodGen {
         IrAppliance.MapState state = mapState(m.map());
         switch (m.op()) {
             case "contains", "remove" -> {
+                Staged keyValue = stage(m.args().getFirst(), state.key());
                 mapAndNow(m.map());
-                String key = mapWord(m.args().getFirst(), state.key());
+                String key = push(keyValue, Codegen.mapKeyField(m.map()));
                 mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, m.op(), "(J" + key + ")Z", false);
                 mv.visitInsn(I2L);
             }
@@ -1190,9 +1477,11 @@ final class MethodGen {
                 mv.visitInsn(I2L);
             }
             case "put" -> {
+                Staged keyValue = stage(m.args().get(0), state.key());
+                Staged valueValue = stage(m.args().get(1), state.value());
                 mapAndNow(m.map());
-                String key = mapWord(m.args().get(0), state.key());
-                String value = mapWord(m.args().get(1), state.value());
+                String key = push(keyValue, Codegen.mapKeyField(m.map()));
+                String value = push(valueValue, Codegen.mapValueField(m.map()));
                 mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "put", "(J" + key + value + ")Z", false);
                 mv.visitInsn(I2L);
             }
@@ -1440,6 +1729,12 @@ final class MethodGen {
             case IrExpr.Convert c -> convert(c);
             case IrExpr.Call c -> call(c);
             case IrExpr.Aggregate a -> aggregate(a);
+            case IrExpr.Element el when shapes.exploded(el.aggregate().type()) -> {
+                Repr[] reprs = shapes.partReprs(el.aggregate().type());
+                int[] parts = parts(el.aggregate());
+                mv.visitVarInsn(reprs[el.index()].loadOpcode(), parts[el.index()]);
+                adapt(reprs[el.index()], repr(el.type()));
+            }
             case IrExpr.Element el -> {
                 Repr agg = repr(el.aggregate().type());
                 expr(el.aggregate());
@@ -1922,14 +2217,171 @@ final class MethodGen {
 
     private void call(IrExpr.Call c) {
         IrFunction f = c.function();
+        invoke(c);
+        if (shapes.exploded(f.result())) {
+            materialize(resultParts(f), f.result());
+        }
+        adapt(repr(f.result()), repr(c.type()));
+    }
+
+    /** Calls a function; a scalar-replaced argument goes part by part, a scalar-replaced result stays in its fields. */
+    private void invoke(IrExpr.Call c) {
+        IrFunction f = c.function();
         mv.visitVarInsn(ALOAD, 0);
         for (int i = 0; i < c.args().size(); i++) {
             IrExpr arg = c.args().get(i);
+            Type param = f.params().get(i).type();
+            if (shapes.exploded(param)) {
+                int[] parts = parts(arg);
+                Repr[] reprs = shapes.partReprs(param);
+                for (int j = 0; j < parts.length; j++) {
+                    mv.visitVarInsn(reprs[j].loadOpcode(), parts[j]);
+                }
+                continue;
+            }
             expr(arg);
-            adapt(repr(arg.type()), repr(f.params().get(i).type()));
+            adapt(repr(arg.type()), repr(param));
         }
         mv.visitMethodInsn(INVOKESPECIAL, cg.owner, cg.functionName(f), cg.functionDescriptor(f), false);
-        adapt(repr(f.result()), repr(c.type()));
+    }
+
+    /** Right after a call of {@code f}: its scalar-replaced result, copied from its fields into new locals. */
+    private int[] resultParts(IrFunction f) {
+        Repr[] reprs = shapes.partReprs(f.result());
+        int[] out = new int[reprs.length];
+        for (int i = 0; i < reprs.length; i++) {
+            out[i] = newLocal(reprs[i]);
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitFieldInsn(GETFIELD, cg.owner, cg.resultField(f, i), reprs[i].descriptor);
+            mv.visitVarInsn(reprs[i].storeOpcode(), out[i]);
+        }
+        return out;
+    }
+
+    // ---- Scalar replacement ---------------------------------------------------------------------
+
+    /**
+     * Evaluates a value of a scalar-replaced type ({@link Shapes#exploded}) into one JVM local per
+     * part and returns their slots, which the caller only reads: a scalar-replaced local gives its
+     * own. Building a struct or header, reading a local and calling a function allocate nothing;
+     * any other expression is evaluated as an array and taken apart.
+     */
+    private int[] parts(IrExpr e) {
+        Type t = e.type();
+        Repr[] reprs = shapes.partReprs(t);
+        if (e instanceof IrExpr.Read r && isExploded(r.local())) {
+            return partSlots[r.local().slot()];
+        }
+        if (e instanceof IrExpr.Call c && shapes.exploded(c.function().result())) {
+            invoke(c);
+            return resultParts(c.function());
+        }
+        int[] out = new int[reprs.length];
+        for (int i = 0; i < reprs.length; i++) {
+            out[i] = newLocal(reprs[i]);
+        }
+        if (e instanceof IrExpr.Aggregate a && a.parts().size() == reprs.length) {
+            for (int i = 0; i < reprs.length; i++) {
+                IrExpr part = a.parts().get(i);
+                expr(part);
+                adapt(repr(part.type()), reprs[i]);
+                mv.visitVarInsn(reprs[i].storeOpcode(), out[i]);
+            }
+            return out;
+        }
+        if (e instanceof IrExpr.Const c && c.value() instanceof List<?> values && values.size() == reprs.length) {
+            for (int i = 0; i < reprs.length; i++) {
+                constant(values.get(i), partType(t, i));
+                mv.visitVarInsn(reprs[i].storeOpcode(), out[i]);
+            }
+            return out;
+        }
+        expr(e);
+        unpack(out, t);
+        return out;
+    }
+
+    /** Pushes an array holding the parts in {@code parts} (a value of type {@code t} where a whole value is needed). */
+    private void materialize(int[] parts, Type t) {
+        Repr r = repr(t);
+        Repr[] reprs = shapes.partReprs(t);
+        pushInt(parts.length);
+        if (r == Repr.FLAT) {
+            mv.visitIntInsn(NEWARRAY, T_LONG);
+        } else {
+            mv.visitTypeInsn(ANEWARRAY, "java/lang/Object");
+        }
+        for (int i = 0; i < parts.length; i++) {
+            mv.visitInsn(DUP);
+            pushInt(i);
+            mv.visitVarInsn(reprs[i].loadOpcode(), parts[i]);
+            if (r == Repr.FLAT) {
+                adapt(reprs[i], Repr.LONG);
+                mv.visitInsn(LASTORE);
+            } else {
+                box(reprs[i]);
+                mv.visitInsn(AASTORE);
+            }
+        }
+    }
+
+    /** Stores the parts of the array on the stack (a value of type {@code t}) into the locals {@code parts}. */
+    private void unpack(int[] parts, Type t) {
+        Repr r = repr(t);
+        Repr[] reprs = shapes.partReprs(t);
+        int array = newLocal(r);
+        mv.visitVarInsn(ASTORE, array);
+        for (int i = 0; i < parts.length; i++) {
+            mv.visitVarInsn(ALOAD, array);
+            pushInt(i);
+            element(r, reprs[i]);
+            mv.visitVarInsn(reprs[i].storeOpcode(), parts[i]);
+        }
+    }
+
+    /** {@code target = value} for a scalar-replaced local: part by part, through new locals when value reads target. */
+    private void assignParts(IrStmt.Assign a) {
+        IrLocal target = a.target();
+        int[] own = partSlots[target.slot()];
+        Repr[] reprs = shapes.partReprs(target.type());
+        int[] from = parts(a.value());
+        if (from == own) {
+            return;
+        }
+        for (int i = 0; i < own.length; i++) {
+            mv.visitVarInsn(reprs[i].loadOpcode(), from[i]);
+            if (copyStoredBytes && reprs[i] == Repr.SEG && mayViewPacket(a.value(), i)) {
+                copyBytes(Repr.SEG);
+            }
+            mv.visitVarInsn(reprs[i].storeOpcode(), own[i]);
+        }
+    }
+
+    /**
+     * Whether part {@code i} of {@code value} may be a view of the packet: not when it is a
+     * constant, or read from a local (which holds a copy already in a handler that writes the packet).
+     */
+    private boolean mayViewPacket(IrExpr value, int i) {
+        if (value instanceof IrExpr.Read || value instanceof IrExpr.Const) {
+            return false;
+        }
+        if (value instanceof IrExpr.Aggregate a) {
+            IrExpr part = a.parts().get(i);
+            return !(part instanceof IrExpr.Const || part instanceof IrExpr.Read);
+        }
+        return true;
+    }
+
+    /** {@code target.i = value} for a scalar-replaced local and a constant index: one local written. */
+    private void assignOnePart(IrStmt.AssignPart a) {
+        int i = ((Long) ((IrExpr.Const) a.path().getFirst()).value()).intValue();
+        Repr part = shapes.partReprs(a.target().type())[i];
+        expr(a.value());
+        adapt(repr(a.value().type()), part);
+        if (copyStoredBytes && shapes.containsBytes(a.value().type())) {
+            copyBytes(part);
+        }
+        mv.visitVarInsn(part.storeOpcode(), partSlots[a.target().slot()][i]);
     }
 
     private void aggregate(IrExpr.Aggregate a) {
@@ -2018,6 +2470,11 @@ final class MethodGen {
 
     private void loadLocal(IrLocal l, Repr r) {
         Repr own = repr(l.type());
+        if (isExploded(l)) {
+            materialize(partSlots[l.slot()], l.type());
+            adapt(own, r);
+            return;
+        }
         if (own != Repr.VOID) {
             mv.visitVarInsn(own.loadOpcode(), localSlot(l));
         }
@@ -2028,6 +2485,10 @@ final class MethodGen {
     private void storeLocal(IrLocal l, Repr r) {
         Repr own = repr(l.type());
         adapt(r, own);
+        if (isExploded(l)) {
+            unpack(partSlots[l.slot()], l.type());
+            return;
+        }
         if (own != Repr.VOID) {
             mv.visitVarInsn(own.storeOpcode(), localSlot(l));
         }
@@ -2063,6 +2524,15 @@ final class MethodGen {
             return;
         }
         throw new Unsupported(null, "a " + from + " value where a " + to + " value is needed");
+    }
+
+    /** Pushes 0, or null for a reference. */
+    private void zero(Repr r) {
+        if (r == Repr.LONG) {
+            mv.visitInsn(LCONST_0);
+        } else if (r != Repr.VOID) {
+            mv.visitInsn(ACONST_NULL);
+        }
     }
 
     private void pop(Repr r) {

@@ -22,6 +22,8 @@ final class Shapes {
     private final IrAppliance ir;
     private final Map<Decl.Struct, List<Type>> built = new IdentityHashMap<>();
     private final Map<Decl.Struct, Map<Integer, Type>> read = new IdentityHashMap<>();
+    /** {@link #exploded} by struct or header declaration. */
+    private final Map<Object, Boolean> explodedCache = new IdentityHashMap<>();
 
     Shapes(IrAppliance ir) {
         this.ir = ir;
@@ -54,6 +56,43 @@ final class Shapes {
             case Type.Void v -> Repr.VOID;
             default -> throw new Unsupported(null, "a value of type `" + t.display() + "` cannot be compiled yet");
         };
+    }
+
+    /**
+     * Whether values of type {@code t} are scalar-replaced in handlers and functions: held as one
+     * JVM local per part, passed as one argument per part, returned through per-kernel fields,
+     * pushed and used as map keys part by part, so that building, passing and reading them
+     * allocates nothing. True for a struct or header whose part types are all known and none of
+     * them is itself an aggregate; elsewhere (tests, constants, comparisons of whole values) the
+     * value is an array in {@link #repr}.
+     */
+    boolean exploded(Type t) {
+        if (!(t instanceof Type.Struct || t instanceof Type.Header)) {
+            return false;
+        }
+        Object decl = t instanceof Type.Struct s ? s.decl() : ((Type.Header) t).decl();
+        return explodedCache.computeIfAbsent(decl, k -> {
+            for (int i = 0; i < parts(t); i++) {
+                Type p = partType(t, i);
+                if (p == null) {
+                    return false;
+                }
+                Repr r = repr(p);
+                if (r == Repr.FLAT || r == Repr.OBJS || r == Repr.VOID) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    /** The representation of each part of a value of an {@link #exploded} type. */
+    Repr[] partReprs(Type t) {
+        Repr[] out = new Repr[parts(t)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = repr(partType(t, i));
+        }
+        return out;
     }
 
     /** Whether values of an aggregate type are {@code long[]}: every part a {@link Repr#LONG}. */

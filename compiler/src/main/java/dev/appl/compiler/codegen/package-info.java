@@ -15,21 +15,33 @@
  *       read-only static segments. A handler that writes the packet (a field store, push or pop)
  *       copies bytes values when it stores them in a local, so that they keep the bytes they had,
  *       as the interpreter's copies do.
- *   <li>struct, header and array values are {@code long[]} (one word per part) when every part is
- *       a scalar, else {@code Object[]} with boxed parts. They are never changed in place: a part
- *       assignment copies the array, so values can be shared freely (constants are built once).
+ *   <li>struct and header values whose fields are all scalars, ip6 or bytes are scalar-replaced
+ *       ({@code Shapes.exploded}): a local of such a type is one JVM local per field; a function
+ *       takes one argument per field and returns such a value through per-kernel fields
+ *       ({@code r$f$i}, read right after the call: one kernel instance is driven by one thread); a
+ *       pushed header value is written field by field straight into the room made in the packet
+ *       (big-endian words composed from the fields), and a replied one into the scratch buffer;
+ *       map keys and values are packed into per-map scratch arrays ({@code mk$i}, {@code mv$i})
+ *       that the map copies from, and a value read by {@code get} is read word by word.
+ *   <li>other struct, header and array values (arrays, values nesting aggregates, and whole values
+ *       where one is needed: comparisons, tests) are {@code long[]} (one word per part) when every
+ *       part is a scalar, else {@code Object[]} with boxed parts. They are never changed in place:
+ *       a part assignment copies the array, so values can be shared freely (constants are built
+ *       once).
  *   <li>packet headers are offset locals ({@code long}, -1 when absent); the packet itself is the
  *       buffer segment, the packet's start in it and its length, in three JVM locals.
  * </ul>
  *
- * <h2>Where a packet still allocates (v1)</h2>
- * Building a struct, header or array value ({@code long[]}/{@code Object[]}, and {@code Long} boxes
- * for the parts of an {@code Object[]}); a header value read whole from the packet
- * ({@code let copy = h.ip}, with a copy of its trailing bytes); a map value read by {@code get}
- * when it is a struct; a slice of the packet (a small segment object, which escape analysis
- * usually removes); a stored bytes value in a handler that writes the packet; ip6 values;
- * {@code table.insert} (its data array). Push and reply build their bytes in a scratch buffer the
- * kernel keeps, and map keys and values live in flat arrays: neither allocates.
+ * <p>The temporaries a statement needs take JVM locals that the next statement reuses.
+ *
+ * <h2>Where a packet still allocates</h2>
+ * The samples allocate nothing per packet ({@code AllocationTest}). What still allocates: an array
+ * value built at run time (a constant array is built once); a struct or header value nesting
+ * another; a whole value where one is needed (comparing two struct values, a stacked packet
+ * value); a header value read whole from the packet ({@code let copy = h.ip}, with a copy of its
+ * trailing bytes); a slice of the packet (a small segment object, which escape analysis usually
+ * removes); a stored bytes value in a handler that writes the packet; ip6 values;
+ * {@code table.insert} (its data array).
  *
  * <h2>The malformed path</h2>
  * A handler's body runs inside a handler for the shared {@code MalformedPacket}: checks between

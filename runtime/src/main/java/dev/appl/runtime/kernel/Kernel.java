@@ -11,7 +11,11 @@ import java.lang.foreign.MemorySegment;
  * a port index ({@code >= 0}) to forward it to, or one of {@link #REPLY}, {@link #DROP},
  * {@link #MALFORMED}, {@link #NO_ROOM}. Push and pop move the packet inside its buffer, so after
  * {@code handle} the {@link PacketView}'s offset and length say where the packet now is. Handling a
- * packet allocates nothing but the aggregate values (struct and header values) the spec builds.
+ * packet allocates nothing in steady state: struct and header values live in the handler's locals,
+ * one per field, pushed headers are written straight into the buffer, and map keys and values are
+ * packed into arrays the kernel reuses. What still allocates is listed in the compiler's
+ * {@code dev.appl.compiler.codegen} package documentation (ip6 values, copies of packet bytes a
+ * packet-writing handler keeps, arrays built at run time, whole values compared or nested).
  *
  * <p>What the view holds and what the fates mean depends on the port's kind:
  * <ul>

@@ -14,6 +14,19 @@ public final class Packets {
 
     /** Inserts bytes {@code [0, n)} of {@code src} at {@code at}, moving what is before or after it. */
     public static int insert(PacketView p, long at, MemorySegment src, long n) {
+        int fate = open(p, at, n);
+        if (fate == 0) {
+            MemorySegment.copy(src, 0, p.segment, p.offset + at, n);
+        }
+        return fate;
+    }
+
+    /**
+     * Makes room for {@code n} bytes at {@code at}, moving what is before or after it; the caller
+     * writes them (a pushed header's fields go straight into the packet). The room holds stale
+     * bytes until then.
+     */
+    public static int open(PacketView p, long at, long n) {
         long length = p.length;
         if (at < 0 || at > length) {
             return Kernel.MALFORMED;
@@ -31,7 +44,6 @@ public final class Packets {
         } else {
             return Kernel.NO_ROOM;
         }
-        MemorySegment.copy(src, 0, seg, base + at, n);
         p.offset = base;
         p.length = (int) (length + n);
         return 0;
