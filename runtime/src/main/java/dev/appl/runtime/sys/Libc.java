@@ -1,0 +1,355 @@
+package dev.appl.runtime.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The libc calls the drivers make, through {@code java.lang.foreign} (Linux, 64-bit). Each call
+ * returns what libc returns; when that says it failed, {@link #errno()} is the error of the last
+ * failed call on this thread, captured right after it (nothing else can change it in between).
+ * The calls that wait (poll, epoll_wait, recvmmsg) are linked so that the JVM treats them as
+ * ordinary blocking native code; none is {@code critical}, which would stall the garbage collector.
+ *
+ * <p>Needs {@code --enable-native-access=ALL-UNNAMED} (or {@code Enable-Native-Access: ALL-UNNAMED}
+ * in the manifest of an executable jar); without it the JDK warns on first use.
+ */
+public final class Libc {
+    private Libc() {}
+
+    // ---- constants (Linux, x86_64 and aarch64 share these) ---------------------------------------
+
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    public static final int AF_PACKET = 17;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_RAW = 3;
+    public static final int SOCK_NONBLOCK = 0x800;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_REUSEADDR = 2;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_REUSEPORT = 15;
+    public static final int IPPROTO_TCP = 6;
+    public static final int TCP_NODELAY = 1;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_WAITFORONE = 0x10000;
+
+    public static final int EINTR = 4;
+    public static final int EAGAIN = 11;
+    public static final int ENOBUFS = 105;
+
+    public static final short POLLIN = 0x1;
+    public static final short POLLOUT = 0x4;
+
+    public static final int EPOLLIN = 0x1;
+    public static final int EPOLLOUT = 0x4;
+    public static final int EPOLLERR = 0x8;
+    public static final int EPOLLHUP = 0x10;
+    public static final int EPOLLRDHUP = 0x2000;
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLL_CTL_MOD = 3;
+    public static final int EPOLL_CLOEXEC = 0x80000;
+
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 1;
+    public static final int MAP_POPULATE = 0x8000;
+
+    // ---- struct layouts -------------------------------------------------------------------------
+
+    /** {@code struct iovec}. */
+    public static final StructLayout IOVEC = MemoryLayout.structLayout(
+            ValueLayout.ADDRESS.withName("iov_base"), ValueLayout.JAVA_LONG.withName("iov_len"));
+    /** {@code struct mmsghdr}: a {@code struct msghdr} and the length received or sent. */
+    public static final StructLayout MMSGHDR = MemoryLayout.structLayout(
+            ValueLayout.ADDRESS.withName("msg_name"),
+            ValueLayout.JAVA_INT.withName("msg_namelen"),
+            MemoryLayout.paddingLayout(4),
+            ValueLayout.ADDRESS.withName("msg_iov"),
+            ValueLayout.JAVA_LONG.withName("msg_iovlen"),
+            ValueLayout.ADDRESS.withName("msg_control"),
+            ValueLayout.JAVA_LONG.withName("msg_controllen"),
+            ValueLayout.JAVA_INT.withName("msg_flags"),
+            MemoryLayout.paddingLayout(4),
+            ValueLayout.JAVA_INT.withName("msg_len"),
+            MemoryLayout.paddingLayout(4));
+    public static final long MSG_NAME = MMSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_name"));
+    public static final long MSG_NAMELEN = MMSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_namelen"));
+    public static final long MSG_IOV = MMSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_iov"));
+    public static final long MSG_IOVLEN = MMSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_iovlen"));
+    public static final long MSG_FLAGS = MMSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_flags"));
+    public static final long MSG_LEN = MMSGHDR.byteOffset(MemoryLayout.PathElement.groupElement("msg_len"));
+    /** {@code struct sockaddr_storage}: room for any address. */
+    public static final long SOCKADDR_STORAGE = 128;
+    /** {@code struct pollfd}: fd, events, revents. */
+    public static final long POLLFD = 8;
+    /**
+     * {@code struct epoll_event}: events and 64 bits of user data, packed on x86_64 (12 bytes) and
+     * aligned elsewhere (16 bytes).
+     */
+    public static final long EPOLL_EVENT = isX86() ? 12 : 16;
+    public static final long EPOLL_DATA = isX86() ? 4 : 8;
+
+    private static boolean isX86() {
+        String arch = System.getProperty("os.arch");
+        return arch.equals("amd64") || arch.equals("x86_64");
+    }
+
+    // ---- calls ----------------------------------------------------------------------------------
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(CALL_STATE));
+
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT;
+    private static final ValueLayout P = ValueLayout.ADDRESS;
+
+    private static MethodHandle call(String name, FunctionDescriptor d) {
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(
+                () -> new UnsatisfiedLinkError("libc has no " + name)), d, Linker.Option.captureCallState("errno"));
+    }
+
+    private static final MethodHandle SOCKET = call("socket", FunctionDescriptor.of(I, I, I, I));
+    private static final MethodHandle BIND = call("bind", FunctionDescriptor.of(I, I, P, I));
+    private static final MethodHandle LISTEN = call("listen", FunctionDescriptor.of(I, I, I));
+    private static final MethodHandle ACCEPT4 = call("accept4", FunctionDescriptor.of(I, I, P, P, I));
+    private static final MethodHandle SETSOCKOPT = call("setsockopt", FunctionDescriptor.of(I, I, I, I, P, I));
+    private static final MethodHandle GETSOCKNAME = call("getsockname", FunctionDescriptor.of(I, I, P, P));
+    private static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(I, I));
+    private static final MethodHandle RECVMMSG = call("recvmmsg", FunctionDescriptor.of(I, I, P, I, I, P));
+    private static final MethodHandle SENDMMSG = call("sendmmsg", FunctionDescriptor.of(I, I, P, I, I));
+    private static final MethodHandle RECV = call("recv", FunctionDescriptor.of(L, I, P, L, I));
+    private static final MethodHandle SEND = call("send", FunctionDescriptor.of(L, I, P, L, I));
+    private static final MethodHandle POLL = call("poll", FunctionDescriptor.of(I, P, L, I));
+    private static final MethodHandle EPOLL_CREATE1 = call("epoll_create1", FunctionDescriptor.of(I, I));
+    private static final MethodHandle EPOLL_CTL = call("epoll_ctl", FunctionDescriptor.of(I, I, I, I, P));
+    private static final MethodHandle EPOLL_WAIT = call("epoll_wait", FunctionDescriptor.of(I, I, P, I, I));
+    private static final MethodHandle IF_NAMETOINDEX = call("if_nametoindex", FunctionDescriptor.of(I, P));
+    private static final MethodHandle MMAP = call("mmap", FunctionDescriptor.of(P, P, L, I, I, I, L));
+    private static final MethodHandle MUNMAP = call("munmap", FunctionDescriptor.of(I, P, L));
+    private static final MethodHandle SCHED_SETAFFINITY = call("sched_setaffinity", FunctionDescriptor.of(I, I, L, P));
+    private static final MethodHandle SCHED_GETAFFINITY = call("sched_getaffinity", FunctionDescriptor.of(I, I, L, P));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
+            FunctionDescriptor.of(P, I));
+
+    /** The error of the last failed call on this thread. */
+    public static int errno() {
+        return (int) ERRNO.get(STATE.get(), 0L);
+    }
+
+    /** libc's message for an error number, such as "Address already in use". */
+    public static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(1024).getString(0);
+        } catch (Throwable t) {
+            return "error " + errno;
+        }
+    }
+
+    /** What a downcall threw (it throws nothing it did not get from the JVM itself), rethrown unchecked. */
+    private static RuntimeException fail(Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+    }
+
+    public static int socket(int domain, int type, int protocol) {
+        try {
+            return (int) SOCKET.invokeExact(STATE.get(), domain, type, protocol);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int bind(int fd, MemorySegment addr, int length) {
+        try {
+            return (int) BIND.invokeExact(STATE.get(), fd, addr, length);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int listen(int fd, int backlog) {
+        try {
+            return (int) LISTEN.invokeExact(STATE.get(), fd, backlog);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int accept4(int fd, MemorySegment addr, MemorySegment length, int flags) {
+        try {
+            return (int) ACCEPT4.invokeExact(STATE.get(), fd, addr, length, flags);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
+        try {
+            return (int) SETSOCKOPT.invokeExact(STATE.get(), fd, level, name, value, length);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** setsockopt with an int value. */
+    public static int setsockopt(int fd, int level, int name, int value) {
+        try (Arena arena = Arena.ofConfined()) {
+            return setsockopt(fd, level, name, arena.allocateFrom(ValueLayout.JAVA_INT, value), 4);
+        }
+    }
+
+    public static int getsockname(int fd, MemorySegment addr, MemorySegment length) {
+        try {
+            return (int) GETSOCKNAME.invokeExact(STATE.get(), fd, addr, length);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int close(int fd) {
+        try {
+            return (int) CLOSE.invokeExact(STATE.get(), fd);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int recvmmsg(int fd, MemorySegment msgs, int count, int flags) {
+        try {
+            return (int) RECVMMSG.invokeExact(STATE.get(), fd, msgs, count, flags, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int sendmmsg(int fd, MemorySegment msgs, int count, int flags) {
+        try {
+            return (int) SENDMMSG.invokeExact(STATE.get(), fd, msgs, count, flags);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static long recv(int fd, MemorySegment buffer, long length, int flags) {
+        try {
+            return (long) RECV.invokeExact(STATE.get(), fd, buffer, length, flags);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static long send(int fd, MemorySegment buffer, long length, int flags) {
+        try {
+            return (long) SEND.invokeExact(STATE.get(), fd, buffer, length, flags);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int poll(MemorySegment fds, long count, int timeoutMillis) {
+        try {
+            return (int) POLL.invokeExact(STATE.get(), fds, count, timeoutMillis);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int epollCreate() {
+        try {
+            return (int) EPOLL_CREATE1.invokeExact(STATE.get(), EPOLL_CLOEXEC);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** epoll_ctl with one event whose user data is {@code data}; {@code event} is a scratch epoll_event. */
+    public static int epollCtl(int epfd, int op, int fd, int events, long data, MemorySegment event) {
+        event.set(ValueLayout.JAVA_INT_UNALIGNED, 0, events);
+        event.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, data);
+        try {
+            return (int) EPOLL_CTL.invokeExact(STATE.get(), epfd, op, fd, event);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
+        try {
+            return (int) EPOLL_WAIT.invokeExact(STATE.get(), epfd, events, max, timeoutMillis);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The index of a network interface, 0 when there is none by that name. */
+    public static int ifNameToIndex(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) IF_NAMETOINDEX.invokeExact(STATE.get(), arena.allocateFrom(name));
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** mmap of a file descriptor; the result's address is -1 ({@code MAP_FAILED}) on failure. */
+    public static MemorySegment mmap(long length, int prot, int flags, int fd) {
+        try {
+            return (MemorySegment) MMAP.invokeExact(STATE.get(), MemorySegment.NULL, length, prot, flags, fd, 0L);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int munmap(MemorySegment address, long length) {
+        try {
+            return (int) MUNMAP.invokeExact(STATE.get(), address, length);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The CPUs this process may run on (as {@code taskset} left them), in order. */
+    public static int[] allowedCpus() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment set = arena.allocate(128);
+            if ((int) SCHED_GETAFFINITY.invokeExact(STATE.get(), 0, 128L, set) < 0) {
+                return new int[0];
+            }
+            return java.util.stream.IntStream.range(0, 1024)
+                    .filter(cpu -> (set.get(ValueLayout.JAVA_BYTE, cpu / 8) & (1 << (cpu % 8))) != 0).toArray();
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** Pins the calling thread to one CPU. */
+    public static int pinToCpu(int cpu) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment set = arena.allocate(128);
+            set.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
+            return (int) SCHED_SETAFFINITY.invokeExact(STATE.get(), 0, 128L, set);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+}
