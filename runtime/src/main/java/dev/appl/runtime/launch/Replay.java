@@ -27,7 +27,12 @@ public final class Replay {
     private Replay() {}
 
     /** A packet port's binding: a trace to read (or none) and a trace to write (or none). */
-    public record Binding(Path in, Path out) {}
+    public record Binding(Path in, Path out) implements PortBinding {
+        @Override
+        public String toString() {
+            return "pcap:" + (in == null ? "" : in) + (out == null ? "" : ",out=" + out);
+        }
+    }
 
     /** What the replay needs to know of the appliance besides its kernel. */
     public record Appliance(String title, List<String> ports, List<String> timers, long[] timerPeriods,

@@ -1,0 +1,246 @@
+package dev.appl.runtime.io;
+
+import dev.appl.runtime.kernel.Batch;
+import dev.appl.runtime.kernel.Endpoint;
+import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.kernel.PacketView;
+import dev.appl.runtime.sys.Libc;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * A packet port on a network interface ({@code afpacket:IFACE}): a packet socket with PACKET_MMAP
+ * receive and transmit rings (TPACKET_V2) shared with the Linux kernel. Frames are handled in place
+ * in the receive ring, with {@link Kernel#HEADROOM} reserved in front of each (PACKET_RESERVE), and
+ * given back to the kernel when the batch is done; a frame forwarded or replied is copied once,
+ * into a slot of the transmit ring of the port it leaves by, and one send(2) per batch tells the
+ * kernel to transmit what the ring holds. With several workers each has its own socket in one
+ * PACKET_FANOUT group, which spreads packets over them by flow hash.
+ *
+ * <p>The socket sees every frame on the wire (promiscuous membership, dropped when the socket
+ * closes) but not the ones it sends itself (PACKET_IGNORE_OUTGOING, and the packet type where
+ * that option is missing). A frame larger than a ring slot (a GSO or GRO super-frame, or a jumbo
+ * frame) is dropped and counted; turn such offloads off on the interface.
+ */
+public final class PacketRingEndpoint implements Endpoint {
+    private static final int SOL_PACKET = 263;
+    private static final int PACKET_ADD_MEMBERSHIP = 1;
+    private static final int PACKET_RX_RING = 5;
+    private static final int PACKET_VERSION = 10;
+    private static final int PACKET_RESERVE = 12;
+    private static final int PACKET_TX_RING = 13;
+    private static final int PACKET_FANOUT = 18;
+    private static final int PACKET_QDISC_BYPASS = 20;
+    private static final int PACKET_IGNORE_OUTGOING = 23;
+    private static final int TPACKET_V2 = 1;
+    private static final int PACKET_MR_PROMISC = 1;
+    private static final int PACKET_FANOUT_HASH = 0;
+    private static final int PACKET_FANOUT_FLAG_DEFRAG = 0x8000;
+    private static final short ETH_P_ALL = 0x0003;
+    private static final byte PACKET_OUTGOING = 4;
+
+    private static final int TP_STATUS_KERNEL = 0;
+    private static final int TP_STATUS_USER = 1;
+    private static final int TP_STATUS_AVAILABLE = 0;
+    private static final int TP_STATUS_SEND_REQUEST = 1;
+    private static final int TP_STATUS_WRONG_FORMAT = 4;
+
+    /** Ring geometry: frames of 4 KiB hold a 1,500-byte MTU frame with headroom and tailroom. */
+    static final int FRAME = 4096;
+    private static final int BLOCK = 64 * 1024;
+    private static final int BLOCKS = 64;
+    static final int FRAMES = BLOCK / FRAME * BLOCKS;
+    private static final long RING = (long) BLOCK * BLOCKS;
+    /** struct tpacket2_hdr fields. */
+    private static final long TP_LEN = 4;
+    private static final long TP_SNAPLEN = 8;
+    private static final long TP_MAC = 12;
+    /** Where the struct sockaddr_ll after the header is (TPACKET_ALIGN(sizeof(struct tpacket2_hdr))). */
+    private static final long SLL = 32;
+    /** Where a frame to transmit starts in its slot (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll)). */
+    private static final long TX_DATA = 32;
+    /** Where the views handed to kernels start in a receive slot: after the ring's header, before the reserve. */
+    private static final long VIEW_START = 64;
+
+    private static final VarHandle STATUS = ValueLayout.JAVA_INT.varHandle();
+
+    private final String port;
+    private final String iface;
+    private final int fd;
+    private final MemorySegment ring;
+    private final MemorySegment[] rxViews = new MemorySegment[FRAMES];
+    private final int[] batchFrames = new int[Batch.DEFAULT_CAPACITY];
+    private int batchCount;
+    private int rxHead;
+    private int txHead;
+    private int txQueued;
+    private long oversized;
+    private long txFull;
+
+    private PacketRingEndpoint(String port, String iface, int fd, MemorySegment ring) {
+        this.port = port;
+        this.iface = iface;
+        this.fd = fd;
+        this.ring = ring;
+        for (int f = 0; f < FRAMES; f++) {
+            rxViews[f] = ring.asSlice((long) f * FRAME + VIEW_START, FRAME - VIEW_START);
+        }
+    }
+
+    /**
+     * A packet socket on interface {@code iface} with its rings mapped, bound and promiscuous; in
+     * fanout group {@code fanoutGroup} unless it is -1.
+     */
+    public static PacketRingEndpoint open(String port, String iface, int fanoutGroup) throws PortException {
+        String where = "afpacket:" + iface;
+        int index = Libc.ifNameToIndex(iface);
+        if (index == 0) {
+            throw new PortException("port `" + port + "`: " + where + ": no such network interface");
+        }
+        int fd = Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw PortException.of(port, where, Libc.errno());
+        }
+        MemorySegment ring = null;
+        try (Arena arena = Arena.ofConfined()) {
+            check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2));
+            check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_RESERVE, Kernel.HEADROOM));
+            // Both are speed-ups or filters that older kernels lack; the endpoint works without them.
+            Libc.setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
+            Libc.setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+            MemorySegment req = arena.allocate(16, 4);
+            req.set(ValueLayout.JAVA_INT, 0, BLOCK);
+            req.set(ValueLayout.JAVA_INT, 4, BLOCKS);
+            req.set(ValueLayout.JAVA_INT, 8, FRAME);
+            req.set(ValueLayout.JAVA_INT, 12, FRAMES);
+            check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, 16));
+            check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_TX_RING, req, 16));
+            MemorySegment mapped = Libc.mmap(2 * RING, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd);
+            if (mapped.address() == -1L) {
+                check(port, where, fd, -1);
+            }
+            ring = mapped.reinterpret(2 * RING);
+            MemorySegment sll = arena.allocate(20, 4);
+            sll.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_PACKET);
+            sll.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, ETH_P_ALL);
+            sll.set(ValueLayout.JAVA_INT, 4, index);
+            check(port, where, fd, Libc.bind(fd, sll, 20));
+            MemorySegment mreq = arena.allocate(16, 4);
+            mreq.set(ValueLayout.JAVA_INT, 0, index);
+            mreq.set(ValueLayout.JAVA_SHORT, 4, (short) PACKET_MR_PROMISC);
+            check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, mreq, 16));
+            if (fanoutGroup >= 0) {
+                int fanout = fanoutGroup | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+                check(port, where + " (fanout group " + fanoutGroup + ")", fd,
+                        Libc.setsockopt(fd, SOL_PACKET, PACKET_FANOUT, fanout));
+            }
+            return new PacketRingEndpoint(port, iface, fd, ring);
+        } catch (PortException e) {
+            if (ring != null) {
+                Libc.munmap(ring, 2 * RING);
+            }
+            throw e;
+        }
+    }
+
+    /** Closes {@code fd} and throws when a setup call failed. */
+    private static void check(String port, String where, int fd, int result) throws PortException {
+        if (result < 0) {
+            int errno = Libc.errno();
+            Libc.close(fd);
+            throw PortException.of(port, where, errno);
+        }
+    }
+
+    @Override
+    public int receive(Batch batch) {
+        batch.clear();
+        batchCount = 0;
+        int limit = Math.min(batch.capacity(), batchFrames.length);
+        while (batchCount < limit) {
+            long base = (long) rxHead * FRAME;
+            int status = (int) STATUS.getAcquire(ring, base);
+            if ((status & TP_STATUS_USER) == 0) {
+                break;
+            }
+            int frame = rxHead;
+            rxHead = rxHead + 1 == FRAMES ? 0 : rxHead + 1;
+            int length = ring.get(ValueLayout.JAVA_INT, base + TP_LEN);
+            int captured = ring.get(ValueLayout.JAVA_INT, base + TP_SNAPLEN);
+            if (ring.get(ValueLayout.JAVA_BYTE, base + SLL + 10) == PACKET_OUTGOING || captured < length) {
+                if (captured < length) {
+                    oversized++;
+                }
+                STATUS.setRelease(ring, base, TP_STATUS_KERNEL);
+                continue;
+            }
+            int mac = Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, base + TP_MAC));
+            batchFrames[batchCount++] = frame;
+            batch.add().set(rxViews[frame], mac - VIEW_START, captured);
+        }
+        return batch.size();
+    }
+
+    @Override
+    public boolean complete(Batch batch, int i, int fate) {
+        return fate == Kernel.REPLY && transmit(batch.view(i));
+    }
+
+    @Override
+    public boolean transmit(PacketView packet) {
+        long base = RING + (long) txHead * FRAME;
+        int status = (int) STATUS.getAcquire(ring, base);
+        if ((status != TP_STATUS_AVAILABLE && status != TP_STATUS_WRONG_FORMAT) || packet.length > FRAME - TX_DATA) {
+            txFull++;
+            return false;
+        }
+        MemorySegment.copy(packet.segment, packet.offset, ring, base + TX_DATA, packet.length);
+        ring.set(ValueLayout.JAVA_INT, base + TP_LEN, packet.length);
+        STATUS.setRelease(ring, base, TP_STATUS_SEND_REQUEST);
+        txHead = txHead + 1 == FRAMES ? 0 : txHead + 1;
+        txQueued++;
+        return true;
+    }
+
+    @Override
+    public int flush() {
+        if (txQueued > 0) {
+            // Frames the kernel cannot take now stay marked in the ring and go with the next send.
+            Libc.send(fd, MemorySegment.NULL, 0, Libc.MSG_DONTWAIT);
+            txQueued = 0;
+        }
+        return 0;
+    }
+
+    @Override
+    public void release(Batch batch) {
+        for (int k = 0; k < batchCount; k++) {
+            STATUS.setRelease(ring, (long) batchFrames[k] * FRAME, TP_STATUS_KERNEL);
+        }
+        batchCount = 0;
+        batch.clear();
+    }
+
+    @Override
+    public int readyFd() {
+        return fd;
+    }
+
+    @Override
+    public String discarded() {
+        if (oversized == 0 && txFull == 0) {
+            return null;
+        }
+        return "afpacket:" + iface + ": " + oversized + " frames larger than a ring slot dropped (turn GRO/GSO off"
+                + " on the interface), " + txFull + " frames dropped with the transmit ring full";
+    }
+
+    @Override
+    public void close() {
+        Libc.munmap(ring, 2 * RING);
+        Libc.close(fd);
+    }
+}

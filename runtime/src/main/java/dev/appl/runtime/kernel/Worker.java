@@ -1,0 +1,207 @@
+package dev.appl.runtime.kernel;
+
+import dev.appl.runtime.sys.Libc;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The kernel loop of one core: takes batches of packets from its endpoints, runs the kernel on each
+ * packet to completion, and forwards, replies or drops it; fires the timers; sleeps in poll(2) when
+ * no endpoint has anything. Each worker owns its kernel (its counters and maps) and its endpoints,
+ * so nothing here is shared but the stop flag; the counts below are written by the worker's thread
+ * only, and read by others to be summed (exact once the worker has stopped).
+ *
+ * <p>Nothing a packet does stops the loop: a kernel that throws (a compiler or runtime bug) has that
+ * packet counted in {@link #failed} and dropped, and the first such error is kept for the summary.
+ * An endpoint that fails (its socket closed under it) stops the worker, which sets the shared stop
+ * flag so that the whole appliance stops with that error.
+ */
+public final class Worker implements Runnable {
+    /** The longest a worker sleeps before it looks at the stop flag again. */
+    static final int MAX_SLEEP_MILLIS = 100;
+
+    private final Kernel kernel;
+    private final Endpoint[] endpoints;
+    private final Batch[] batches;
+    private final long[] timerPeriods;
+    private final int cpu;
+    private final AtomicBoolean stop;
+
+    /** Packets received per port. */
+    public final long[] in;
+    /** Packets sent per port (forwarded or replied). */
+    public final long[] out;
+    public long dropped;
+    public long malformed;
+    public long noRoom;
+    public long failed;
+    private volatile String firstFailure;
+    private volatile IOException ioFailure;
+
+    /**
+     * @param endpoints by port index; null for a port this run does not bind
+     * @param cpu the CPU to pin the worker's thread to, or -1 to leave it where the scheduler puts it
+     */
+    public Worker(Kernel kernel, Endpoint[] endpoints, long[] timerPeriods, int cpu, AtomicBoolean stop) {
+        this.kernel = kernel;
+        this.endpoints = endpoints;
+        this.timerPeriods = timerPeriods;
+        this.cpu = cpu;
+        this.stop = stop;
+        batches = new Batch[endpoints.length];
+        for (int p = 0; p < endpoints.length; p++) {
+            batches[p] = endpoints[p] == null ? null : new Batch(Batch.DEFAULT_CAPACITY);
+        }
+        in = new long[endpoints.length];
+        out = new long[endpoints.length];
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public Endpoint endpoint(int port) {
+        return endpoints[port];
+    }
+
+    /** The first exception a kernel threw, as text; null when none did. */
+    public String firstFailure() {
+        return firstFailure;
+    }
+
+    /** The I/O error that stopped this worker; null when it stopped because it was asked to. */
+    public IOException ioFailure() {
+        return ioFailure;
+    }
+
+    @Override
+    public void run() {
+        if (cpu >= 0) {
+            Libc.pinToCpu(cpu); // best effort: an unpinned worker still works
+        }
+        long clockBase = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        try (Arena arena = Arena.ofConfined()) {
+            int waits = 0;
+            for (Endpoint e : endpoints) {
+                if (e != null && e.readyFd() >= 0) {
+                    waits++;
+                }
+            }
+            MemorySegment pollFds = arena.allocate(Libc.POLLFD * Math.max(1, waits), 8);
+            int k = 0;
+            for (Endpoint e : endpoints) {
+                if (e != null && e.readyFd() >= 0) {
+                    pollFds.set(ValueLayout.JAVA_INT, k * Libc.POLLFD, e.readyFd());
+                    pollFds.set(ValueLayout.JAVA_SHORT, k * Libc.POLLFD + 4, Libc.POLLIN);
+                    k++;
+                }
+            }
+            long[] due = new long[timerPeriods.length];
+            long now = System.nanoTime();
+            for (int t = 0; t < due.length; t++) {
+                due[t] = now + timerPeriods[t];
+            }
+            while (!stop.get()) {
+                int got = 0;
+                for (int p = 0; p < endpoints.length; p++) {
+                    if (endpoints[p] != null) {
+                        got += round(p, clockBase);
+                    }
+                }
+                now = System.nanoTime();
+                long sleep = MAX_SLEEP_MILLIS * 1_000_000L;
+                for (int t = 0; t < due.length; t++) {
+                    if (due[t] <= now) {
+                        kernel.setTime(clockBase + now);
+                        tick(t);
+                        // A timer that fell behind (a long stop of the machine) fires once, not once per period missed.
+                        due[t] = Math.max(due[t] + timerPeriods[t], now + 1);
+                    }
+                    sleep = Math.min(sleep, due[t] - now);
+                }
+                if (got == 0 && sleep > 0) {
+                    Libc.poll(pollFds, waits, (int) Math.max(1, sleep / 1_000_000L));
+                }
+            }
+        } catch (IOException e) {
+            ioFailure = e;
+            stop.set(true);
+        }
+    }
+
+    /** One batch from port {@code p}: receive, handle, send, release. Returns how many packets it had. */
+    private int round(int p, long clockBase) throws IOException {
+        Endpoint from = endpoints[p];
+        Batch batch = batches[p];
+        int n = from.receive(batch);
+        if (n == 0) {
+            return 0;
+        }
+        kernel.setTime(clockBase + System.nanoTime());
+        long[] in = this.in;
+        in[p] += n;
+        for (int i = 0; i < n; i++) {
+            PacketView packet = batch.view(i);
+            int fate;
+            try {
+                fate = kernel.handle(p, packet);
+            } catch (RuntimeException e) {
+                failed++;
+                if (firstFailure == null) {
+                    firstFailure = e.toString();
+                }
+                from.complete(batch, i, Kernel.DROP);
+                continue;
+            }
+            if (fate >= 0) {
+                Endpoint to = fate < endpoints.length ? endpoints[fate] : null;
+                if (to != null && to.transmit(packet)) {
+                    out[fate]++;
+                } else {
+                    dropped++;
+                }
+                from.complete(batch, i, Kernel.DROP);
+            } else if (from.complete(batch, i, fate)) {
+                out[p]++;
+            } else {
+                count(fate);
+            }
+        }
+        for (int q = 0; q < endpoints.length; q++) {
+            if (endpoints[q] != null) {
+                int lost = endpoints[q].flush();
+                if (lost > 0) {
+                    out[q] -= lost;
+                    dropped += lost;
+                }
+            }
+        }
+        from.release(batch);
+        return n;
+    }
+
+    private void count(int fate) {
+        switch (fate) {
+            case Kernel.MALFORMED -> malformed++;
+            case Kernel.NO_ROOM -> {
+                noRoom++;
+                dropped++;
+            }
+            default -> dropped++;
+        }
+    }
+
+    private void tick(int timer) {
+        try {
+            kernel.tick(timer);
+        } catch (RuntimeException e) {
+            failed++;
+            if (firstFailure == null) {
+                firstFailure = e + " (in a timer)";
+            }
+        }
+    }
+}

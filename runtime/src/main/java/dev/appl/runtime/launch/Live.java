@@ -1,0 +1,274 @@
+package dev.appl.runtime.launch;
+
+import dev.appl.runtime.io.PacketRingEndpoint;
+import dev.appl.runtime.io.PortException;
+import dev.appl.runtime.io.TcpEndpoint;
+import dev.appl.runtime.io.UdpEndpoint;
+import dev.appl.runtime.kernel.Endpoint;
+import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.kernel.Worker;
+import dev.appl.runtime.sys.Libc;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs an appliance on live traffic: one {@link Worker} per kernel (one per core), each with its own
+ * endpoint on every bound port (its own UDP socket with SO_REUSEPORT, its own listening TCP socket,
+ * its own packet socket in a PACKET_FANOUT group), until {@link #stop} or a signal. Counters are the
+ * sums over the workers.
+ */
+public final class Live implements AutoCloseable {
+    private final Replay.Appliance appliance;
+    private final Map<Integer, PortBinding> bindings;
+    private final List<Worker> workers;
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicBoolean stop;
+    private final InetSocketAddress[] addresses;
+    private boolean closed;
+
+    private Live(Replay.Appliance appliance, Map<Integer, PortBinding> bindings, List<Worker> workers,
+            AtomicBoolean stop, InetSocketAddress[] addresses) {
+        this.appliance = appliance;
+        this.bindings = bindings;
+        this.workers = workers;
+        this.stop = stop;
+        this.addresses = addresses;
+    }
+
+    /**
+     * Opens every worker's endpoints and starts the workers, one per kernel in {@code kernels}
+     * (each a separate instance of the appliance, with its params and loaded entries). Worker
+     * {@code i} is pinned to the {@code i}-th CPU the process may run on when {@code pin}.
+     *
+     * @throws PortException when a port cannot be opened (nothing is left open then)
+     */
+    public static Live start(List<Kernel> kernels, Replay.Appliance appliance, Map<Integer, PortBinding> bindings,
+            boolean pin) throws PortException {
+        int ports = appliance.ports().size();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Worker> workers = new ArrayList<>();
+        List<Endpoint> opened = new ArrayList<>();
+        InetSocketAddress[] addresses = new InetSocketAddress[ports];
+        int[] cpus = pin ? Libc.allowedCpus() : new int[0];
+        // One fanout group per port and process, so that two appliances on one interface do not share.
+        int fanoutBase = (int) (ProcessHandle.current().pid() * 31);
+        try {
+            for (int w = 0; w < kernels.size(); w++) {
+                Kernel kernel = kernels.get(w);
+                Endpoint[] endpoints = new Endpoint[ports];
+                for (var e : bindings.entrySet()) {
+                    int p = e.getKey();
+                    String name = appliance.ports().get(p);
+                    Endpoint endpoint = switch (e.getValue()) {
+                        case PortBinding.Udp udp -> {
+                            UdpEndpoint u = UdpEndpoint.open(name,
+                                    addresses[p] != null ? addresses[p] : udp.address(), 64);
+                            addresses[p] = u.address();
+                            yield u;
+                        }
+                        case PortBinding.Tcp tcp -> {
+                            TcpEndpoint t = TcpEndpoint.open(name, addresses[p] != null ? addresses[p] : tcp.address(),
+                                    kernel, p);
+                            addresses[p] = t.address();
+                            yield t;
+                        }
+                        case PortBinding.AfPacket a -> PacketRingEndpoint.open(name, a.iface(),
+                                kernels.size() > 1 ? (fanoutBase + p) & 0xffff : -1);
+                        case Replay.Binding trace -> throw new PortException("port `" + name + "` is bound to a trace ("
+                                + trace + "); a live run takes only live bindings");
+                    };
+                    opened.add(endpoint);
+                    endpoints[p] = endpoint;
+                }
+                int cpu = cpus.length == 0 ? -1 : cpus[w % cpus.length];
+                workers.add(new Worker(kernel, endpoints, appliance.timerPeriods(), cpu, stop));
+            }
+        } catch (PortException | RuntimeException e) {
+            for (Endpoint endpoint : opened) {
+                endpoint.close();
+            }
+            throw e;
+        }
+        Live live = new Live(appliance, bindings, workers, stop, addresses);
+        for (int w = 0; w < workers.size(); w++) {
+            Thread t = new Thread(workers.get(w), "appl-worker-" + w);
+            t.setDaemon(true);
+            live.threads.add(t);
+            t.start();
+        }
+        return live;
+    }
+
+    /** Where a UDP or TCP port is bound (the port chosen by the system when 0 was asked for); null for others. */
+    public InetSocketAddress address(int port) {
+        return addresses[port];
+    }
+
+    public int workers() {
+        return workers.size();
+    }
+
+    /** Asks every worker to stop; they do within {@link Worker}'s longest sleep. */
+    public void stop() {
+        stop.set(true);
+    }
+
+    /** Waits until every worker has stopped (asked to, or after an I/O error of one of them). */
+    public void join() throws InterruptedException {
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    /** The I/O error that stopped a worker, or null when none did. */
+    public IOException failure() {
+        for (Worker w : workers) {
+            if (w.ioFailure() != null) {
+                return w.ioFailure();
+            }
+        }
+        return null;
+    }
+
+    /** Counter {@code index} summed over the workers. */
+    public long counter(int index) {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.kernel().counter(index);
+        }
+        return sum;
+    }
+
+    /** Packets received on {@code port}, summed over the workers. */
+    public long in(int port) {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.in[port];
+        }
+        return sum;
+    }
+
+    /** Packets sent out of {@code port}, summed over the workers. */
+    public long out(int port) {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.out[port];
+        }
+        return sum;
+    }
+
+    public long dropped() {
+        return workers.stream().mapToLong(w -> w.dropped).sum();
+    }
+
+    public long malformed() {
+        return workers.stream().mapToLong(w -> w.malformed).sum();
+    }
+
+    /** Packets on which the kernel threw (a bug), dropped. */
+    public long failed() {
+        return workers.stream().mapToLong(w -> w.failed).sum();
+    }
+
+    /** What happened, in the layout of a trace replay's summary. */
+    public void summary(PrintWriter out) {
+        out.println(appliance.title() + ", " + workers.size() + (workers.size() == 1 ? " worker" : " workers"));
+        for (int i = 0; i < appliance.ports().size(); i++) {
+            PortBinding b = bindings.get(i);
+            PortBinding shown = addresses[i] == null ? b
+                    : b instanceof PortBinding.Tcp ? new PortBinding.Tcp(addresses[i]) : new PortBinding.Udp(addresses[i]);
+            String where = b == null ? "" : "  " + shown;
+            out.printf("  port %-12s in %8d  out %8d%s%n", appliance.ports().get(i), in(i), out(i), where);
+        }
+        out.printf("  dropped %d, malformed %d%n", dropped(), malformed());
+        List<String> counters = appliance.counters();
+        for (int i = 0; i < counters.size(); i++) {
+            out.printf("  counter %-12s %d%n", counters.get(i), counter(i));
+        }
+        long noRoom = workers.stream().mapToLong(w -> w.noRoom).sum();
+        if (noRoom > 0) {
+            out.println("  note: " + noRoom + (noRoom == 1 ? " packet was" : " packets were") + " dropped because a push"
+                    + " or reply needed more than " + Kernel.HEADROOM + " bytes of room around it");
+        }
+        for (int i = 0; i < appliance.ports().size(); i++) {
+            for (Worker w : workers) {
+                String discarded = w.endpoint(i) == null ? null : w.endpoint(i).discarded();
+                if (discarded != null) {
+                    out.println("  note: port " + appliance.ports().get(i) + ": " + discarded);
+                }
+            }
+        }
+        if (failed() > 0) {
+            String first = workers.stream().map(Worker::firstFailure).filter(f -> f != null).findFirst().orElse("?");
+            out.println("  note: the kernel failed on " + failed() + (failed() == 1 ? " packet" : " packets")
+                    + ", dropped; the first time with " + first);
+        }
+        out.flush();
+    }
+
+    /**
+     * What {@code applc run} and an image do with live bindings: serve until SIGINT or SIGTERM (or
+     * until a worker fails), then print the summary. Returns 0, or 1 when a worker failed.
+     */
+    public int serveUntilSignalled(PrintWriter out, PrintWriter err, String program) {
+        CountDownLatch printed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop();
+            try {
+                printed.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "appl-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            join();
+        } catch (InterruptedException e) {
+            stop();
+            Thread.currentThread().interrupt();
+        }
+        summary(out);
+        IOException failure = failure();
+        if (failure != null) {
+            err.println(program + ": " + failure.getMessage());
+            err.flush();
+        }
+        close();
+        printed.countDown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running: the JVM is stopping on a signal, as asked
+        }
+        return failure == null ? 0 : 1;
+    }
+
+    /** Stops the workers and closes every endpoint (once). */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stop();
+        try {
+            join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Worker w : workers) {
+            for (int p = 0; p < appliance.ports().size(); p++) {
+                if (w.endpoint(p) != null) {
+                    w.endpoint(p).close();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.appl.runtime.launch;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+
+/**
+ * What a port is bound to, as {@code --port NAME=...} and a port's default binding write it: a pcap
+ * trace ({@link Replay.Binding}), or live traffic: {@code afpacket:IFACE} for a packet port,
+ * {@code udp:HOST:PORT} for a datagram port, {@code tcp:HOST:PORT} for a stream port. An IPv6 host
+ * is written in brackets ({@code udp:[::1]:5353}).
+ */
+public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket, PortBinding.Udp, PortBinding.Tcp {
+    /** A network interface, through a packet socket with PACKET_MMAP rings. */
+    record AfPacket(String iface) implements PortBinding {
+        @Override
+        public String toString() {
+            return "afpacket:" + iface;
+        }
+    }
+
+    /** A UDP socket bound to {@code address}. */
+    record Udp(InetSocketAddress address) implements PortBinding {
+        @Override
+        public String toString() {
+            return "udp:" + hostPort(address);
+        }
+    }
+
+    /** A TCP socket listening on {@code address}. */
+    record Tcp(InetSocketAddress address) implements PortBinding {
+        @Override
+        public String toString() {
+            return "tcp:" + hostPort(address);
+        }
+    }
+
+    /** Whether the binding is to live traffic rather than a trace. */
+    default boolean live() {
+        return !(this instanceof Replay.Binding);
+    }
+
+    /** The bindings a port of {@code kind} (packet, datagram or stream) takes, for messages. */
+    static String forms(String kind) {
+        return switch (kind) {
+            case "packet" -> "pcap:IN.pcap[,out=OUT.pcap] or afpacket:IFACE";
+            case "datagram" -> "udp:HOST:PORT";
+            case "stream" -> "tcp:HOST:PORT";
+            default -> "nothing (a " + kind + " port)";
+        };
+    }
+
+    /**
+     * {@code text} as the binding of port {@code port} of kind {@code kind}; trace paths are relative
+     * to {@code base}.
+     *
+     * @throws Replay.BadInput naming the port when the text is no binding for a port of that kind
+     */
+    static PortBinding parse(String port, String kind, String text, Path base) throws Replay.BadInput {
+        int colon = text.indexOf(':');
+        String scheme = colon < 0 ? text : text.substring(0, colon);
+        String rest = colon < 0 ? "" : text.substring(colon + 1);
+        String expected = switch (scheme) {
+            case "pcap", "afpacket" -> "packet";
+            case "udp" -> "datagram";
+            case "tcp" -> "stream";
+            default -> null;
+        };
+        if (expected == null || colon < 0) {
+            throw new Replay.BadInput("port `" + port + "`: `" + text + "` is not a binding; a " + kind + " port takes "
+                    + forms(kind));
+        }
+        if (!expected.equals(kind)) {
+            throw new Replay.BadInput("port `" + port + "` is a " + kind + " port: it takes " + forms(kind) + ", not `"
+                    + text + "`");
+        }
+        return switch (scheme) {
+            case "pcap" -> Replay.binding(port, text, base);
+            case "afpacket" -> {
+                if (rest.isEmpty() || rest.length() > 15 || rest.contains("/") || rest.isBlank()) {
+                    throw new Replay.BadInput("port `" + port + "`: `" + text + "`: an interface name is 1 to 15 "
+                            + "characters without `/`");
+                }
+                yield new AfPacket(rest);
+            }
+            case "udp" -> new Udp(address(port, text, rest));
+            default -> new Tcp(address(port, text, rest));
+        };
+    }
+
+    private static InetSocketAddress address(String port, String text, String hostPort) throws Replay.BadInput {
+        int colon = hostPort.lastIndexOf(':');
+        String host = colon < 0 ? "" : hostPort.substring(0, colon);
+        String number = colon < 0 ? "" : hostPort.substring(colon + 1);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) {
+            host = "";
+        }
+        if (host.isEmpty() || !number.matches("[0-9]{1,5}") || Integer.parseInt(number) > 65535) {
+            throw new Replay.BadInput("port `" + port + "`: `" + text + "` is not HOST:PORT with a port from 0 to "
+                    + "65535 (an IPv6 host goes in brackets: [::1]:5353)");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), Integer.parseInt(number));
+        } catch (UnknownHostException e) {
+            throw new Replay.BadInput("port `" + port + "`: `" + text + "`: unknown host " + host);
+        }
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}

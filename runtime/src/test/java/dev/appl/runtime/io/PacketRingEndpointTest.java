@@ -1,0 +1,151 @@
+package dev.appl.runtime.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.kernel.PacketView;
+import dev.appl.runtime.kernel.TableEntry;
+import dev.appl.runtime.launch.Live;
+import dev.appl.runtime.launch.PortBinding;
+import dev.appl.runtime.launch.Replay;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The AF_PACKET ring driver on a veth pair, with a kernel that sends frames back with MACs swapped. */
+class PacketRingEndpointTest {
+    static final int TEST_TYPE = 0x88b5; // IEEE 802 local experimental EtherType
+    static final Replay.Appliance REFLECTOR = new Replay.Appliance("Reflector", List.of("wire"), List.of(),
+            new long[0], List.of("reflected"));
+
+    /** Frames of the test EtherType go back with their MACs swapped; shorter than Ethernet is malformed. */
+    static final class Reflector implements Kernel {
+        long reflected;
+
+        @Override
+        public int handle(int port, PacketView p) {
+            if (p.length < 14) {
+                return MALFORMED;
+            }
+            var s = p.segment;
+            long o = p.offset;
+            if (Short.toUnsignedInt(Short.reverseBytes(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, o + 12))) != TEST_TYPE) {
+                return DROP;
+            }
+            for (int i = 0; i < 6; i++) {
+                byte d = s.get(ValueLayout.JAVA_BYTE, o + i);
+                s.set(ValueLayout.JAVA_BYTE, o + i, s.get(ValueLayout.JAVA_BYTE, o + 6 + i));
+                s.set(ValueLayout.JAVA_BYTE, o + 6 + i, d);
+            }
+            reflected++;
+            return REPLY;
+        }
+
+        @Override
+        public void tick(int timer) {}
+
+        @Override
+        public void setTime(long nanos) {}
+
+        @Override
+        public long counter(int index) {
+            return reflected;
+        }
+
+        @Override
+        public int mapSize(int index) {
+            return 0;
+        }
+
+        @Override
+        public void addEntry(int index, TableEntry entry) {}
+    }
+
+    static byte[] frame(int sequence, int length) {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        b.put(new byte[] {2, 0, 0, 0, 0, 2}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) TEST_TYPE);
+        b.putInt(sequence);
+        return b.array();
+    }
+
+    static byte[] reflected(byte[] frame) {
+        byte[] r = frame.clone();
+        System.arraycopy(frame, 6, r, 0, 6);
+        System.arraycopy(frame, 0, r, 6, 6);
+        return r;
+    }
+
+    @Test
+    void framesAreHandledInTheRingAndRepliedFromItOverTwoWorkers() throws Exception {
+        String why = Veth.unavailable();
+        assumeTrue(why == null, why);
+        try (Veth veth = Veth.create("apr")) {
+            List<Kernel> kernels = List.of(new Reflector(), new Reflector());
+            try (Live live = Live.start(kernels, REFLECTOR, Map.of(0, new PortBinding.AfPacket(veth.a)), true);
+                    RawSocket wire = new RawSocket(veth.b)) {
+                Random random = new Random(3);
+                int sent = 0;
+                int answered = 0;
+                // In rounds of 32 frames, so that the rings and socket buffers never overflow.
+                for (int round = 0; round < 40; round++) {
+                    List<byte[]> frames = new ArrayList<>();
+                    for (int i = 0; i < 32; i++) {
+                        byte[] f = frame(sent++, 60 + random.nextInt(1455));
+                        frames.add(f);
+                        assertTrue(wire.send(f));
+                    }
+                    for (int i = 0; i < 32; i++) {
+                        byte[] back = wire.receive(5000);
+                        assertNotNull(back, "no reply for frame " + (sent - 32 + i));
+                        int sequence = ByteBuffer.wrap(back, 14, 4).getInt();
+                        assertArrayEquals(reflected(frames.get(sequence - (sent - 32))), back);
+                        answered++;
+                    }
+                }
+                // Junk: random bytes of random lengths, truncated and absurd; the workers must go on.
+                int junk = 0;
+                for (int i = 0; i < 500; i++) {
+                    byte[] f = new byte[1 + random.nextInt(1514)];
+                    random.nextBytes(f);
+                    if (f.length > 13) {
+                        f[12] = 0x08; // not the test type: the reflector drops what it can read
+                    }
+                    if (wire.send(f)) {
+                        junk++;
+                    }
+                }
+                byte[] last = frame(1_000_000, 64);
+                wire.send(last);
+                byte[] back;
+                do {
+                    back = wire.receive(5000);
+                    assertNotNull(back, "the workers stopped after the junk");
+                } while (ByteBuffer.wrap(back, 14, 4).getInt() != 1_000_000);
+                live.stop();
+                live.join();
+                assertEquals(1280, answered);
+                assertEquals(1281, live.counter(0));
+                assertEquals(1281 + junk, live.in(0));
+                assertEquals(1281, live.out(0));
+                assertEquals(junk, live.dropped() + live.malformed());
+                assertTrue(live.failure() == null);
+            }
+        }
+    }
+
+    @Test
+    void aMissingInterfaceIsOneClearLine() {
+        PortException e = assertThrows(PortException.class, () -> Live.start(List.of(new Reflector()), REFLECTOR,
+                Map.of(0, new PortBinding.AfPacket("nosuch0")), false));
+        assertEquals("port `wire`: afpacket:nosuch0: no such network interface", e.getMessage());
+    }
+}

@@ -1,0 +1,187 @@
+package dev.appl.runtime.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.launch.Live;
+import dev.appl.runtime.launch.PortBinding;
+import dev.appl.runtime.launch.Replay;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The TCP driver: u16-framed messages to a hand-written echo kernel over real connections. */
+class TcpEndpointTest {
+    static final Replay.Appliance ECHO = new Replay.Appliance("Echo", List.of("clients"), List.of(), new long[0],
+            List.of("replies", "ticks"));
+
+    static Live start(int workers) throws Exception {
+        List<Kernel> kernels = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            kernels.add(new TestKernels.Echo(1000));
+        }
+        return Live.start(kernels, ECHO, Map.of(0, new PortBinding.Tcp(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))), false);
+    }
+
+    static byte[] frame(String text) {
+        byte[] body = text.getBytes(StandardCharsets.US_ASCII);
+        byte[] f = new byte[2 + body.length];
+        f[0] = (byte) (body.length >> 8);
+        f[1] = (byte) body.length;
+        System.arraycopy(body, 0, f, 2, body.length);
+        return f;
+    }
+
+    static String readFrame(InputStream in) throws IOException {
+        DataInputStream data = new DataInputStream(in);
+        int length = data.readUnsignedShort();
+        byte[] body = new byte[length];
+        data.readFully(body);
+        return new String(body, StandardCharsets.US_ASCII);
+    }
+
+    static Socket connect(Live live) throws IOException {
+        Socket s = new Socket();
+        s.connect(live.address(0), 5000);
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    @Test
+    void pipelinedAndSplitFramesAreEachAnsweredInOrderWithALengthPrefix() throws Exception {
+        try (Live live = start(1); Socket s = connect(live)) {
+            OutputStream out = s.getOutputStream();
+            ByteArrayOutputStream three = new ByteArrayOutputStream();
+            three.write(frame("one"));
+            three.write(frame("two"));
+            three.write(frame(""));
+            out.write(three.toByteArray());
+            // A frame sent a byte at a time is cut only once all of it has come.
+            for (byte b : frame("slowly")) {
+                out.write(b);
+                out.flush();
+                Thread.sleep(2);
+            }
+            InputStream in = s.getInputStream();
+            assertEquals("echo:one", readFrame(in));
+            assertEquals("echo:two", readFrame(in));
+            assertEquals("echo:", readFrame(in));
+            assertEquals("echo:slowly", readFrame(in));
+        }
+    }
+
+    @Test
+    void aFrameOverTheMaxOrAMalformedMessageClosesOnlyItsConnection() throws Exception {
+        try (Live live = start(1); Socket good = connect(live)) {
+            try (Socket s = connect(live)) {
+                s.getOutputStream().write(new byte[] {0x03, (byte) 0xe9}); // 1001 > max 1000
+                assertEquals(-1, s.getInputStream().read());
+            }
+            try (Socket s = connect(live)) {
+                s.getOutputStream().write(frame("bad"));
+                assertEquals(-1, s.getInputStream().read());
+            }
+            good.getOutputStream().write(frame("x".repeat(1000)));
+            assertEquals("echo:" + "x".repeat(1000), readFrame(good.getInputStream()));
+            live.stop();
+            live.join();
+            assertEquals(1, live.malformed());
+        }
+    }
+
+    @Test
+    void aClientThatHalfClosesStillGetsItsReplies() throws Exception {
+        try (Live live = start(1); Socket s = connect(live)) {
+            s.getOutputStream().write(frame("last words"));
+            s.shutdownOutput();
+            assertEquals("echo:last words", readFrame(s.getInputStream()));
+            assertEquals(-1, s.getInputStream().read());
+        }
+    }
+
+    @Test
+    void manyConnectionsOverTwoWorkers() throws Exception {
+        try (Live live = start(2)) {
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int c = 0; c < 64; c++) {
+                int client = c;
+                results.add(pool.submit(() -> {
+                    try (Socket s = connect(live)) {
+                        for (int i = 0; i < 50; i++) {
+                            s.getOutputStream().write(frame(client + "/" + i));
+                            assertEquals("echo:" + client + "/" + i, readFrame(s.getInputStream()));
+                        }
+                    }
+                    return 50;
+                }));
+            }
+            int answered = 0;
+            for (Future<Integer> r : results) {
+                answered += r.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            live.stop();
+            live.join();
+            assertEquals(64 * 50, answered);
+            assertEquals(64 * 50, live.counter(0));
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsNotReadEither() throws Exception {
+        try (Live live = start(1); Socket slow = connect(live); Socket other = connect(live)) {
+            byte[] request = frame("y".repeat(900));
+            int requests = 20_000; // 18 MB of requests and replies: far more than socket buffers hold
+            ExecutorService writer = Executors.newSingleThreadExecutor();
+            Future<?> writing = writer.submit(() -> {
+                OutputStream out = slow.getOutputStream();
+                for (int i = 0; i < requests; i++) {
+                    out.write(request);
+                }
+                return null;
+            });
+            Thread.sleep(1000);
+            // The appliance stopped reading the slow client, so its writes block; it still serves others.
+            assertFalse(writing.isDone(), "the appliance buffered a client's requests without bound");
+            other.getOutputStream().write(frame("hello"));
+            assertEquals("echo:hello", readFrame(other.getInputStream()));
+            InputStream in = slow.getInputStream();
+            for (int i = 0; i < requests; i++) {
+                assertEquals(905, readFrame(in).length());
+            }
+            writing.get(30, TimeUnit.SECONDS);
+            writer.shutdown();
+        }
+    }
+
+    @Test
+    void aPortInUseIsOneClearLine() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            PortException e = org.junit.jupiter.api.Assertions.assertThrows(PortException.class,
+                    () -> Live.start(List.of(new TestKernels.Echo()), ECHO, Map.of(0, new PortBinding.Tcp(
+                            (InetSocketAddress) taken.getLocalSocketAddress())), false));
+            assertEquals("port `clients`: tcp:127.0.0.1:" + taken.getLocalPort()
+                    + ": the address is already in use by another program", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.appl.runtime.io;
+
+import dev.appl.runtime.kernel.Framing;
+import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.kernel.PacketView;
+import dev.appl.runtime.kernel.Packets;
+import dev.appl.runtime.kernel.TableEntry;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+/** Small hand-written kernels that drive the endpoints as a compiled appliance would. */
+final class TestKernels {
+    private TestKernels() {}
+
+    private static final MemorySegment ECHO = MemorySegment.ofArray("echo:".getBytes(StandardCharsets.US_ASCII));
+
+    /**
+     * An echo service for datagram and stream ports: a message starting with {@code drop} is
+     * dropped, {@code bad} is malformed, {@code boom} makes the kernel throw; any other is answered
+     * with {@code echo:} and the message, the prefix pushed into the headroom. Counter 0 counts
+     * replies, counter 1 timer ticks. Stream frames have a big-endian u16 length prefix and a max of
+     * {@code maxMessage} bytes.
+     */
+    static final class Echo implements Kernel {
+        final long[] counters = new long[2];
+        final int maxMessage;
+
+        Echo(int maxMessage) {
+            this.maxMessage = maxMessage;
+        }
+
+        Echo() {
+            this(1000);
+        }
+
+        @Override
+        public int handle(int port, PacketView p) {
+            if (startsWith(p, "drop")) {
+                return DROP;
+            }
+            if (startsWith(p, "bad")) {
+                return MALFORMED;
+            }
+            if (startsWith(p, "boom")) {
+                throw new IllegalStateException("boom");
+            }
+            int r = Packets.insert(p, 0, ECHO, ECHO.byteSize());
+            if (r != 0) {
+                return r;
+            }
+            counters[0]++;
+            return REPLY;
+        }
+
+        private static boolean startsWith(PacketView p, String word) {
+            if (p.length < word.length()) {
+                return false;
+            }
+            for (int i = 0; i < word.length(); i++) {
+                if (p.segment.get(ValueLayout.JAVA_BYTE, p.offset + i) != word.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int frameLength(int port, MemorySegment buffer, long offset, int available) {
+            return Framing.prefixed(buffer, offset, available, 2, maxMessage);
+        }
+
+        @Override
+        public int framePrefix(int port) {
+            return 2;
+        }
+
+        @Override
+        public void tick(int timer) {
+            counters[1]++;
+        }
+
+        @Override
+        public void setTime(long nanos) {}
+
+        @Override
+        public long counter(int index) {
+            return counters[index];
+        }
+
+        @Override
+        public int mapSize(int index) {
+            return 0;
+        }
+
+        @Override
+        public void addEntry(int index, TableEntry entry) {
+            throw new UnsupportedOperationException();
+        }
+    }
+}
