@@ -3,6 +3,10 @@ package dev.appl.compiler.cli;
 import dev.appl.compiler.codegen.Codegen;
 import dev.appl.compiler.image.ImageDescriptor;
 import dev.appl.compiler.image.JarImage;
+import dev.appl.compiler.image.JlinkImage;
+import dev.appl.compiler.image.Kubernetes;
+import dev.appl.compiler.image.OciImage;
+import dev.appl.compiler.image.Progress;
 import dev.appl.compiler.interp.LoadedRules;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
@@ -25,15 +29,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code applc build}: compiles an appliance into a runnable jar. */
+/** {@code applc build}: compiles an appliance into a deployable image. */
 @Command(
         name = "build",
         mixinStandardHelpOptions = true,
-        description = "Compiles an appliance into a runnable jar, DIR/NAME.jar (NAME: the appliance's name in kebab"
-                + " case): its compiled kernel, the runtime and the spec, nothing of the compiler. `java -jar"
-                + " DIR/NAME.jar` runs it over pcap traces with the options of applc run (--port, --param); its"
-                + " default bindings and rules files are then relative to the working folder. Build params are"
-                + " fixed here (--param), and the passes specialize the kernel to them.")
+        description = {"Compiles an appliance into an image that holds its compiled kernel, the runtime classes it"
+                + " reaches and its spec, nothing of the compiler. NAME is the appliance's name in kebab case.",
+            "  jar    DIR/NAME.jar; `java -jar DIR/NAME.jar` runs it with the options of applc run (--port,"
+                + " --param); default bindings and rules files are relative to the working folder.",
+            "  jlink  DIR/NAME/, a Java runtime image of only the JDK modules it needs, with the launcher"
+                + " DIR/NAME/bin/NAME (same options) and an AOT cache trained on a run of its default traces.",
+            "  oci    DIR/NAME.tar, an OCI image archive (docker load, podman load): that runtime, the shared"
+                + " libraries it needs and the appliance, no shell, run as a non-root user.",
+            "Build params are fixed here (--param), and the passes specialize the kernel to them."})
 final class BuildCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -42,11 +50,23 @@ final class BuildCommand implements Callable<Integer> {
     Path specFile;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true,
-            description = "The folder to write the jar into (made if missing).")
+            description = "The folder to write the image into (made if missing).")
     Path output;
 
+    @Option(names = "--image", paramLabel = "KIND", defaultValue = "jar",
+            description = "What to build: jar (the default), jlink or oci.")
+    String image;
+
+    @Option(names = "--k8s", description = "With --image oci: also write DIR/NAME.k8s.yaml, a Kubernetes Deployment"
+            + " and Service that run the image.")
+    boolean k8s;
+
+    @Option(names = "--no-aot-cache", description = "With --image jlink or oci: no training run and no AOT cache"
+            + " (the image is then reproducible to the byte; the cache is not).")
+    boolean noAotCache;
+
     @Option(names = "--param", paramLabel = "NAME=VALUE",
-            description = "Sets a build param, written as in a spec; other params are set when the jar runs.")
+            description = "Sets a build param, written as in a spec; other params are set when the image runs.")
     List<String> params = new ArrayList<>();
 
     @Mixin
@@ -67,6 +87,15 @@ final class BuildCommand implements Callable<Integer> {
 
 
     private int build(PrintWriter out, PrintWriter err) throws UsageError, IOException {
+        if (!List.of("jar", "jlink", "oci").contains(image)) {
+            throw new UsageError("--image takes jar, jlink or oci, not `" + image + "`");
+        }
+        if (k8s && !image.equals("oci")) {
+            throw new UsageError("--k8s goes with --image oci: a Kubernetes Deployment runs an OCI image");
+        }
+        if (noAotCache && image.equals("jar")) {
+            throw new UsageError("--no-aot-cache goes with --image jlink or oci: a jar has no AOT cache");
+        }
         CheckedSpec checked = CheckedSpec.load(specFile, options.stdlib, err);
         if (checked == null) {
             return Applc.EXIT_ERRORS;
@@ -121,13 +150,34 @@ final class BuildCommand implements Callable<Integer> {
         version = version != null ? version : "(development build)";
         Descriptor descriptor = ImageDescriptor.of(ir, kernel.className(), loaded, semantics,
                 specFile.getFileName().toString(), specBytes, version);
-        Path jar;
+        byte[] jar = JarImage.bytes(kernel, descriptor, specBytes, version);
+        String name = JarImage.baseName(descriptor.appliance());
+        JlinkImage.Training training = noAotCache ? null
+                : JlinkImage.Training.of(descriptor, specFile.toAbsolutePath().getParent());
+        Progress progress = Progress.onTerminal(err);
         try {
-            jar = JarImage.write(output, kernel, descriptor, specBytes, version);
+            switch (image) {
+                case "jar" -> {
+                    Path written = JarImage.write(output, descriptor.appliance(), jar);
+                    out.println(written + " (" + Files.size(written) + " bytes)");
+                }
+                case "jlink" -> {
+                    Path written = JlinkImage.write(output, name, jar, training, progress);
+                    out.println(written + "/ (" + JlinkImage.size(written) + " bytes)");
+                }
+                default -> {
+                    Path written = OciImage.write(output, name, jar, descriptor,
+                            specFile.toAbsolutePath().getParent(), training, progress);
+                    out.println(written + " (" + Files.size(written) + " bytes)");
+                    if (k8s) {
+                        Path yaml = Kubernetes.write(output, name, descriptor);
+                        out.println(yaml + " (" + Files.size(yaml) + " bytes)");
+                    }
+                }
+            }
         } catch (IOException e) {
-            throw new IOException("cannot write the image into " + output + ": " + e.getMessage(), e);
+            throw new IOException("cannot build the " + image + " image in " + output + ": " + e.getMessage(), e);
         }
-        out.println(jar + " (" + Files.size(jar) + " bytes)");
         out.flush();
         return 0;
     }

@@ -65,18 +65,21 @@ public final class JarImage {
         return s + ".jar";
     }
 
+    /** The name of an appliance's images: {@link #fileName} without {@code .jar}. */
+    public static String baseName(String appliance) {
+        String file = fileName(appliance);
+        return file.substring(0, file.length() - ".jar".length());
+    }
+
     /**
      * Writes {@code dir/NAME.jar} ({@link #fileName}); creates {@code dir} if need be.
      *
-     * @param spec    the spec's bytes, stored at {@link Descriptor#specResource()}
-     * @param version the compiler's version, for the manifest's {@code Created-By}
+     * @param jar the jar's bytes ({@link #bytes})
      * @return the jar written
      */
-    public static Path write(Path dir, Codegen.Generated kernel, Descriptor descriptor, byte[] spec, String version)
-            throws IOException {
-        byte[] jar = bytes(kernel, descriptor, spec, version);
+    public static Path write(Path dir, String appliance, byte[] jar) throws IOException {
         Files.createDirectories(dir);
-        Path file = dir.resolve(fileName(descriptor.appliance()));
+        Path file = dir.resolve(fileName(appliance));
         // Written beside and moved in place, so that a jar that is running is never seen half written.
         Path partial = dir.resolve(file.getFileName() + ".partial");
         Files.write(partial, jar);
@@ -84,7 +87,12 @@ public final class JarImage {
         return file;
     }
 
-    /** The jar's bytes. */
+    /**
+     * The jar's bytes.
+     *
+     * @param spec    the spec's bytes, stored at {@link Descriptor#specResource()}
+     * @param version the compiler's version, for the manifest's {@code Created-By}
+     */
     public static byte[] bytes(Codegen.Generated kernel, Descriptor descriptor, byte[] spec, String version)
             throws IOException {
         SortedMap<String, byte[]> entries = new TreeMap<>(RuntimeReach.of(List.of(kernel.bytes()),

@@ -8,6 +8,7 @@ import dev.appl.runtime.table.RulesFile;
 import dev.appl.runtime.table.RulesFileException;
 import dev.appl.runtime.table.TableSchema;
 import dev.appl.runtime.table.ValueType;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
@@ -70,10 +71,17 @@ public final class Main {
         System.exit(status);
     }
 
-    /** What the user ran: the image's file name without {@code .jar}. */
+    /**
+     * What the user ran: the image's file name without {@code .jar}. Read from the class path
+     * ({@code java -jar} makes it the jar), since a class loaded from an AOT cache may not know
+     * its code source.
+     */
     private static String programName() {
         try {
-            Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            String classPath = System.getProperty("java.class.path", "");
+            Path jar = classPath.isEmpty() || classPath.contains(File.pathSeparator)
+                    ? Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    : Path.of(classPath);
             String name = jar.getFileName().toString();
             return name.endsWith(".jar") ? name.substring(0, name.length() - 4) : name;
         } catch (Exception e) {

@@ -1,0 +1,345 @@
+package dev.appl.compiler.image;
+
+import static dev.appl.compiler.SampleFiles.assertSameTrace;
+import static dev.appl.compiler.SampleFiles.expectedSummary;
+import static dev.appl.compiler.SampleFiles.ports;
+import static dev.appl.compiler.SampleFiles.sampleDir;
+import static dev.appl.compiler.SampleFiles.spec;
+import static dev.appl.compiler.SampleFiles.summary;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.appl.compiler.SampleFiles.Port;
+import dev.appl.compiler.cli.Applc;
+import dev.appl.runtime.launch.Descriptor;
+import dev.appl.runtime.launch.ParamType;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code applc build --image jlink} and {@code --image oci} on the firewall sample, run for real:
+ * the jlink launcher replays the sample's traces; the OCI archive passes {@code skopeo inspect}, is
+ * unpacked with {@code umoci} and its entry point runs as the image's user with the unpacked root
+ * file system as its root ({@code unshare --root}); both write exactly the expected traces. Each
+ * build is made once for the whole class (jlink is slow on small machines) and reused.
+ *
+ * <p>umoci, skopeo and running as root (for the namespaces) are what .ci/run provides; elsewhere
+ * the tests that need them are skipped, but not in CI, where a missing tool fails them.
+ */
+class DeploymentImagesTest {
+    private static final String SAMPLE = "firewall";
+
+    @TempDir
+    static Path builds;
+
+    private static final Map<String, Run> BUILDS = new ConcurrentHashMap<>();
+
+    private record Run(int exit, String out, String err) {}
+
+    // ---- jlink -----------------------------------------------------------------------------------------
+
+    @Test
+    void theJlinkLauncherReplaysTheTraces(@TempDir Path tmp) throws IOException {
+        Path image = build("jlink", "first");
+        Path launcher = image.resolve("bin/firewall");
+        assertTrue(Files.isExecutable(launcher));
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        for (Port p : ports(SAMPLE)) {
+            command.addAll(List.of("--port", p.name() + "=pcap:" + p.trace() + ",out=" + tmp.resolve(p.name() + ".pcap")));
+        }
+        // The image's AOT cache must be usable where it is: AOTMode=on makes the JVM fail otherwise.
+        Run run = run(sampleDir(SAMPLE), Map.of("JAVA_TOOL_OPTIONS", "-XX:AOTMode=on"), command);
+        assertEquals(0, run.exit(), run.err());
+        assertEquals("Firewall (compiled kernel)", run.out().lines().findFirst().orElse(""));
+        assertEquals(expectedSummary(SAMPLE), summary(run.out()), run.out());
+        assertTrue(run.err().contains("firewall: table `acl`: 7 entries loaded from rules.txt"), run.err());
+        for (Port p : ports(SAMPLE)) {
+            assertSameTrace(sampleDir(SAMPLE).resolve("expected").resolve(p.name() + ".pcap"),
+                    tmp.resolve(p.name() + ".pcap"));
+        }
+    }
+
+    @Test
+    void theJlinkImageHasOnlyTheModulesTheApplianceNeedsAndNoHeadersOrManPages() throws IOException {
+        Path image = build("jlink", "first");
+        String release = Files.readString(image.resolve("release"), UTF_8);
+        assertTrue(release.contains("\nMODULES=\"java.base\"\n"), release);
+        assertFalse(Files.exists(image.resolve("include")));
+        assertFalse(Files.exists(image.resolve("man")));
+        assertTrue(Files.isRegularFile(image.resolve("lib/appl/firewall.jar")));
+        assertTrue(Files.isRegularFile(image.resolve("lib/appl/firewall.aot")));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(image.resolve("bin/firewall"))));
+    }
+
+    @Test
+    void twoJlinkBuildsAreTheSameFilesButTheAotCache() throws IOException {
+        Map<String, String> first = tree(build("jlink", "first"));
+        Map<String, String> second = tree(build("jlink", "second"));
+        assertTrue(first.containsKey("lib/appl/firewall.aot") && second.containsKey("lib/appl/firewall.aot"));
+        // The JVM writes the AOT cache differently on every training run (docs/compiler.md).
+        first.remove("lib/appl/firewall.aot");
+        second.remove("lib/appl/firewall.aot");
+        assertEquals(first.keySet(), second.keySet());
+        for (String file : first.keySet()) {
+            assertEquals(first.get(file), second.get(file), file);
+        }
+    }
+
+    // ---- OCI ------------------------------------------------------------------------------------------
+
+    @Test
+    void theOciEntryPointRunsInTheUnpackedRootFileSystemAsItsUser(@TempDir Path tmp) throws Exception {
+        assumeTool("umoci");
+        assumeRoot();
+        Path archive = build("oci", "first");
+        Path layout = tmp.resolve("layout");
+        Files.createDirectories(layout);
+        Run untar = run(tmp, Map.of(), List.of("tar", "-xf", archive.toString(), "-C", layout.toString()));
+        assertEquals(0, untar.exit(), untar.err());
+        Path bundle = tmp.resolve("bundle");
+        Run unpack = run(tmp, Map.of(), List.of("umoci", "unpack", "--image", layout + ":appl/firewall:latest",
+                bundle.toString()));
+        assertEquals(0, unpack.exit(), unpack.err());
+        Path rootfs = bundle.resolve("rootfs");
+        String config = Files.readString(bundle.resolve("config.json"), UTF_8);
+        List<String> entrypoint = jsonStrings(config, "args");
+        assertEquals(List.of("/opt/appl/bin/java", "-XX:-UsePerfData", "-XX:AOTCache=/opt/appl/lib/appl/firewall.aot",
+                "-jar", "/opt/appl/lib/appl/firewall.jar"), entrypoint);
+        String compact = config.replaceAll("\\s", "");
+        assertTrue(compact.contains("\"user\":{\"uid\":65532,\"gid\":65532}"), config);
+        assertTrue(compact.contains("\"cwd\":\"/srv/firewall\""), config);
+        // No shell, no other program: only the JVM's launcher.
+        try (Stream<Path> all = Files.walk(rootfs)) {
+            List<String> programs = all.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                    .filter(p -> p.toString().contains("/bin/")).map(p -> rootfs.relativize(p).toString()).sorted()
+                    .toList();
+            assertEquals(List.of("opt/appl/bin/java"), programs);
+        }
+        assertEquals("appl:x:65532:65532:appliance:/nonexistent:/nonexistent\n",
+                Files.readString(rootfs.resolve("etc/passwd"), UTF_8));
+        assertArrayEquals(Files.readAllBytes(sampleDir(SAMPLE).resolve("rules.txt")),
+                Files.readAllBytes(rootfs.resolve("srv/firewall/rules.txt")));
+
+        // The traces go in a folder the image's user may write; /proc is mounted, as a container has it.
+        Path traces = rootfs.resolve("traces");
+        Files.createDirectories(traces);
+        Files.setPosixFilePermissions(traces, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.createDirectories(rootfs.resolve("proc"));
+        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--fork", "--mount-proc",
+                "--root=" + rootfs, "--wd=/srv/firewall", "--setgid=65532", "--setuid=65532"));
+        command.add(entrypoint.getFirst());
+        command.add("-XX:AOTMode=on");
+        command.addAll(entrypoint.subList(1, entrypoint.size()));
+        for (Port p : ports(SAMPLE)) {
+            Files.copy(p.trace(), traces.resolve(p.trace().getFileName()));
+            command.addAll(List.of("--port", p.name() + "=pcap:/traces/" + p.trace().getFileName() + ",out=/traces/out-"
+                    + p.name() + ".pcap"));
+        }
+        Run run = run(tmp, Map.of(), command);
+        assertEquals(0, run.exit(), String.join(" ", command) + "\n" + run.err());
+        assertEquals(expectedSummary(SAMPLE), summary(run.out()), run.out());
+        assertTrue(run.err().contains("firewall: table `acl`: 7 entries loaded from rules.txt"), run.err());
+        for (Port p : ports(SAMPLE)) {
+            assertSameTrace(sampleDir(SAMPLE).resolve("expected").resolve(p.name() + ".pcap"),
+                    traces.resolve("out-" + p.name() + ".pcap"));
+        }
+    }
+
+    @Test
+    void skopeoReadsTheArchiveAndItsLabels() throws Exception {
+        assumeTool("skopeo");
+        Path archive = build("oci", "first");
+        Run inspect = run(builds, Map.of(), List.of("skopeo", "inspect", "oci-archive:" + archive));
+        assertEquals(0, inspect.exit(), inspect.err());
+        String spec = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(spec(SAMPLE))));
+        assertTrue(inspect.out().contains("\"dev.appl.spec.sha256\": \"" + spec + "\""), inspect.out());
+        assertTrue(inspect.out().contains("\"dev.appl.appliance\": \"Firewall\""), inspect.out());
+        assertTrue(inspect.out().contains("\"dev.appl.params\": \"rules path = \\\"rules.txt\\\"\""), inspect.out());
+        assertTrue(inspect.out().contains("\"Created\": \"2026-01-01T00:00:00Z\""), inspect.out());
+        assertEquals(4, jsonStrings(inspect.out(), "Layers").size(), "libraries, jdk, appliance, aot-cache");
+        Run config = run(builds, Map.of(), List.of("skopeo", "inspect", "--config", "oci-archive:" + archive));
+        assertEquals(0, config.exit(), config.err());
+        assertTrue(config.out().contains("\"User\": \"65532:65532\""), config.out());
+    }
+
+    @Test
+    void twoOciBuildsWithoutTheAotCacheAreTheSameBytes() throws IOException {
+        Path first = build("oci", "plain-first", "--no-aot-cache");
+        Path second = build("oci", "plain-second", "--no-aot-cache");
+        assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(second), first + " and " + second + " differ");
+    }
+
+    @Test
+    void k8sWritesADeploymentThatRunsTheImageAsItsUser() throws IOException {
+        build("oci", "first");
+        String yaml = Files.readString(builds.resolve("oci-first/firewall.k8s.yaml"), UTF_8);
+        assertTrue(yaml.contains("kind: Deployment\n"), yaml);
+        assertTrue(yaml.contains("          image: appl/firewall:latest\n"), yaml);
+        assertTrue(yaml.contains("        runAsUser: 65532\n"), yaml);
+        // The firewall only reads traces: nothing to put behind a Service.
+        assertFalse(yaml.contains("kind: Service"), yaml);
+        Descriptor dns = new Descriptor("Dns", "dev.appl.gen.Dns", "0.1.0", "dns.appl", "META-INF/appl/spec/dns.appl",
+                "00", List.of(new Descriptor.Port("queries", "datagram", "udp:127.0.0.1:5353")),
+                List.of(new Descriptor.Param("zone", ParamType.of(ParamType.Kind.PATH), "example.test.zone", false)),
+                List.of(), List.of(), List.of(), List.of());
+        String service = Kubernetes.yaml("dns", dns);
+        assertTrue(service.contains("            - containerPort: 5353\n              protocol: UDP\n"), service);
+        assertTrue(service.contains("kind: Service\n"), service);
+        assertTrue(service.contains("    - name: udp-5353\n      port: 5353\n      targetPort: 5353\n      protocol: UDP\n"),
+                service);
+    }
+
+    // ---- Errors ---------------------------------------------------------------------------------------
+
+    @Test
+    void optionsThatDoNotGoTogetherAreOneLineAndStatusTwo(@TempDir Path tmp) {
+        Run k8s = applc("build", spec(SAMPLE).toString(), "-o", tmp.toString(), "--k8s");
+        assertEquals(2, k8s.exit());
+        assertEquals("applc: --k8s goes with --image oci: a Kubernetes Deployment runs an OCI image\n", k8s.err());
+        Run kind = applc("build", spec(SAMPLE).toString(), "-o", tmp.toString(), "--image", "war");
+        assertEquals(2, kind.exit());
+        assertEquals("applc: --image takes jar, jlink or oci, not `war`\n", kind.err());
+    }
+
+    @Test
+    void aFolderInTheWayThatIsNotAnImageIsNeverDeleted(@TempDir Path tmp) throws IOException {
+        Path mine = tmp.resolve("firewall");
+        Files.createDirectories(mine);
+        Files.writeString(mine.resolve("notes.txt"), "mine", UTF_8);
+        Run run = applc("build", spec(SAMPLE).toString(), "-o", tmp.toString(), "--image", "jlink", "--no-aot-cache");
+        assertEquals(2, run.exit());
+        assertEquals("applc: cannot build the jlink image in " + tmp + ": " + mine + " exists and is not an image applc"
+                + " built; move it away or choose another folder\n", run.err());
+        assertEquals("mine", Files.readString(mine.resolve("notes.txt"), UTF_8));
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(mine), left.toList(), "nothing half built is left behind");
+        }
+    }
+
+    // ---- Helpers ---------------------------------------------------------------------------------------
+
+    /** The sample built as {@code kind} into {@code builds/KIND-TAG}, once per class. */
+    private static Path build(String kind, String tag, String... options) {
+        Path dir = builds.resolve(kind + "-" + tag);
+        List<String> args = new ArrayList<>(List.of("build", spec(SAMPLE).toString(), "-o", dir.toString(), "--image",
+                kind));
+        if (kind.equals("oci")) {
+            args.add("--k8s");
+        }
+        args.addAll(List.of(options));
+        Run build = BUILDS.computeIfAbsent(kind + "-" + tag, k -> applc(args.toArray(String[]::new)));
+        assertEquals(0, build.exit(), "applc " + String.join(" ", args) + " failed:\n" + build.err());
+        Matcher m = Pattern.compile("(\\S+?)/? \\((\\d+) bytes\\)").matcher(build.out());
+        assertTrue(m.find(), build.out());
+        Path written = Path.of(m.group(1));
+        assertEquals(kind.equals("jlink") ? dir.resolve("firewall") : dir.resolve("firewall.tar"), written);
+        return written;
+    }
+
+    /** Every file and folder under {@code root}: its mode, time and, for a file, a digest of its bytes. */
+    private static Map<String, String> tree(Path root) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.toList()) {
+                String what = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS))
+                        + " " + Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS);
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        what += " " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                                .digest(Files.readAllBytes(p)));
+                    } catch (java.security.NoSuchAlgorithmException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                files.put(root.relativize(p).toString(), what);
+            }
+        }
+        return files;
+    }
+
+    /** The strings of the JSON array {@code "key": [...]} (no nesting: what skopeo and umoci print). */
+    private static List<String> jsonStrings(String json, String key) {
+        Matcher array = Pattern.compile("\"" + key + "\"\\s*:\\s*\\[([^\\]]*)\\]").matcher(json);
+        assertTrue(array.find(), "no " + key + " in " + json);
+        List<String> strings = new ArrayList<>();
+        Matcher s = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(array.group(1));
+        while (s.find()) {
+            strings.add(s.group(1).replace("\\\"", "\"").replace("\\\\", "\\"));
+        }
+        return strings;
+    }
+
+    private static void assumeTool(String tool) {
+        boolean found = JlinkImage.onPath(tool) != null;
+        if (!found && System.getenv("CI") != null) {
+            fail(tool + " is not installed: .ci/run installs it");
+        }
+        Assumptions.assumeTrue(found, tool + " is not on the PATH (.ci/run installs it)");
+    }
+
+    private static void assumeRoot() throws IOException {
+        Run id = run(builds, Map.of(), List.of("id", "-u"));
+        boolean root = id.out().strip().equals("0");
+        if (!root && System.getenv("CI") != null) {
+            fail("the chroot test needs root, as CI runs");
+        }
+        Assumptions.assumeTrue(root, "running the OCI entry point in its root file system needs root");
+    }
+
+    private static Run applc(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new Applc());
+        cli.setOut(new PrintWriter(new BufferedWriter(out), true));
+        cli.setErr(new PrintWriter(new BufferedWriter(err), true));
+        int exit = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static Run run(Path workDir, Map<String, String> env, List<String> command) throws IOException {
+        Path out = Files.createTempFile(builds, "out", ".txt");
+        Path err = Files.createTempFile(builds, "err", ".txt");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail(String.join(" ", command) + " did not finish in 120 s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+        return new Run(p.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
+    }
+}
