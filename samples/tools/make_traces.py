@@ -856,12 +856,15 @@ def make_firewall():
 # ---- Load balancer ---------------------------------------------------------------------------------------
 
 LB_BACKENDS = ['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4', '10.2.0.1', '10.2.0.2']
-LB_SERVICES = {  # (VIP, protocol, port) -> (first, count) in LB_BACKENDS
-    ('192.0.2.10', TCP, 80): (0, 4),
-    ('192.0.2.10', TCP, 443): (0, 4),
-    ('192.0.2.53', UDP, 53): (4, 2),
-    ('192.0.2.53', TCP, 53): (4, 2),
+LB_POOLS = [(0, 4), (4, 2)]  # (first, count) in LB_BACKENDS: the web pool, the DNS pool
+LB_SERVICES = {  # (VIP, protocol, port) -> pool
+    ('192.0.2.10', TCP, 80): 0,
+    ('192.0.2.10', TCP, 443): 0,
+    ('192.0.2.53', UDP, 53): 1,
+    ('192.0.2.53', TCP, 53): 1,
 }
+LB_LOOKUP_SIZE = 251  # a prime
+LB_OFFSET_SEED, LB_SKIP_SEED = 0x4d61676c, 0x65762d31
 LB_TUNNEL_SRC, LB_OWN_MAC, LB_GATEWAY_MAC = '10.0.0.1', '02:00:00:00:00:01', '02:00:00:00:00:fe'
 
 
@@ -887,19 +890,42 @@ def lb_flow_hash(src, dst, protocol, sport, dport):
     return fmix32(h)
 
 
-def lb_pick(first, count, flow):
-    """Rendezvous hashing: the backend with the highest fmix32(FNV step(flow, backend)); the
-    earlier one on a tie."""
-    best, best_score = None, -1
-    for backend in LB_BACKENDS[first:first + count]:
-        score = fmix32(fnv_step(flow, ip4n(ip4(backend))))
-        if score > best_score:
-            best, best_score = backend, score
-    return best
+def maglev_table(backends, first, count, size=LB_LOOKUP_SIZE):
+    """Maglev's lookup table (Eisenbud et al., NSDI 2016, section 3.4, "Pseudocode 1") for the
+    pool backends[first:first + count]: each backend's preference list is the permutation
+    (offset + j * skip) mod size of the slots, offset = fmix32(FNV step(OFFSET_SEED, address)) mod
+    size and skip = fmix32(FNV step(SKIP_SEED, address)) mod (size - 1) + 1; in turns, each
+    backend takes the next slot of its list that is still free, until every slot is taken. Entry
+    j is the index in backends of the backend of slot j."""
+    pool = list(range(first, first + count))
+    offsets = [fmix32(fnv_step(LB_OFFSET_SEED, ip4n(ip4(backends[b])))) % size for b in pool]
+    skips = [fmix32(fnv_step(LB_SKIP_SEED, ip4n(ip4(backends[b])))) % (size - 1) + 1 for b in pool]
+    nexts = [0] * count
+    table = [None] * size
+    filled = 0
+    while True:
+        for i, b in enumerate(pool):
+            while True:
+                slot = (offsets[i] + nexts[i] * skips[i]) % size
+                nexts[i] += 1
+                if table[slot] is None:
+                    table[slot] = b
+                    filled += 1
+                    break
+            if filled == size:
+                return table
+
+
+LB_LOOKUP = [maglev_table(LB_BACKENDS, first, count) for first, count in LB_POOLS]
+
+
+def lb_pick(pool, flow):
+    """Maglev: the backend of slot flow mod size of the pool's lookup table."""
+    return LB_BACKENDS[LB_LOOKUP[pool][flow % LB_LOOKUP_SIZE]]
 
 
 class LoadBalancerModel:
-    """samples/l4lb/l4lb.appl with use_gue = false: the services table, rendezvous hashing over the
+    """samples/l4lb/l4lb.appl with use_gue = false: the services table, Maglev hashing of the
     5-tuple, and IP-in-IP (RFC 2003) to the backend with an outer header of version 4, IHL 5, the
     inner DSCP, ECN 0, total length inner + 20, id 0, no flags, TTL 64, protocol 4; Ethernet
     re-addressed to the gateway. Like the firewall and the NAT, its parser stops before the
@@ -935,7 +961,7 @@ class LoadBalancerModel:
             self.counters['not_a_vip'] += 1
             return 'dropped', None, None
         flow = lb_flow_hash(h.src, h.dst, h.protocol, ports[0], ports[1])
-        backend = lb_pick(service[0], service[1], flow)
+        backend = lb_pick(service, flow)
         self.backends_used.add(backend)
         outer = ipv4(LB_TUNNEL_SRC, backend, IPIP, b'', dscp=h.dscp, total_len=h.total_len + 20)
         self.counters['tunnelled'] += 1

@@ -118,6 +118,7 @@ public final class Codegen {
     private final Map<String, String> constantFields = new HashMap<>();
     private final Map<Decl.Header, String> formatFields = new IdentityHashMap<>();
     private final Map<IrExpr, String> aggregateFields = new IdentityHashMap<>();
+    private final Map<List<Object>, String> constantValueFields = new HashMap<>();
     private int staticCount;
     final List<IrExpr> testExpressions = new ArrayList<>();
 
@@ -650,11 +651,19 @@ public final class Codegen {
     /** The static field holding an aggregate all of whose parts are constants, built once. */
     String constantAggregate(IrExpr e, Consumer<MethodVisitor> build) {
         String existing = aggregateFields.get(e);
+        // A constant value used in several places (a const read by several functions) is one field.
+        List<Object> key = e instanceof IrExpr.Const c ? List.of(e.type().display(), c.value()) : null;
+        if (existing == null && key != null) {
+            existing = constantValueFields.get(key);
+        }
         if (existing != null) {
             return existing;
         }
         String field = newStatic(shapes.repr(e.type()).descriptor, build);
         aggregateFields.put(e, field);
+        if (key != null) {
+            constantValueFields.put(key, field);
+        }
         return field;
     }
 

@@ -1849,6 +1849,20 @@ final class MethodGen {
     /** In {@code <clinit>}: builds an aggregate constant from its parts. */
     private void buildConstantList(List<?> parts, Type type) {
         Repr r = repr(type);
+        if (r == Repr.FLAT && parts.size() >= 16 && parts.stream().allMatch(Long.class::isInstance)) {
+            // A long array of numbers (a lookup table computed at build time): read from one string
+            // rather than built by an instruction sequence per element, which would soon outgrow
+            // the 64 KiB a method may hold.
+            StringBuilder text = new StringBuilder();
+            for (Object part : parts) {
+                text.append(text.isEmpty() ? "" : ",").append(Long.toHexString((Long) part));
+            }
+            if (text.length() <= 60_000) {
+                mv.visitLdcInsn(text.toString());
+                mv.visitMethodInsn(INVOKESTATIC, AGGREGATES, "longs", "(Ljava/lang/String;)[J", false);
+                return;
+            }
+        }
         pushInt(parts.size());
         if (r == Repr.FLAT) {
             mv.visitIntInsn(NEWARRAY, T_LONG);

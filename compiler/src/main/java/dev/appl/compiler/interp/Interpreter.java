@@ -130,6 +130,19 @@ public final class Interpreter {
         return eval(e, new Frame(locals, null, -1), locals);
     }
 
+    /**
+     * Evaluates an expression that reads no packet, local or state: a call in a const's value,
+     * computed when the appliance is built. Null when it takes the malformed path (an index out
+     * of an array's range).
+     */
+    public Object evaluateConstant(IrExpr e) {
+        try {
+            return evaluate(e, new Object[0]);
+        } catch (Malformed m) {
+            return null;
+        }
+    }
+
     // ---- Statements -----------------------------------------------------------------------------
 
     private Flow block(IrStmt.Block b, Frame f) {

@@ -1,5 +1,6 @@
 package dev.appl.compiler.lower;
 
+import dev.appl.compiler.interp.Interpreter;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrExpr;
 import dev.appl.compiler.ir.IrFunction;
@@ -60,11 +61,31 @@ public final class Lowering {
     private final Deque<IrLocal> inlineResults = new ArrayDeque<>();
     private int inlineDepth;
 
+    /** The values of calls in const values, computed at build time, by call. */
+    private final Map<Expr.Call, Object> buildTimeValues = new IdentityHashMap<>();
+
     private Lowering(Decl.Appliance appliance, Semantics semantics) {
         this.sem = semantics;
         this.consts = new ConstEval(semantics);
         this.appliance = appliance;
-        this.ir = new IrAppliance(appliance.name().text());
+        this.ir = new IrAppliance(appliance == null ? "consts" : appliance.name().text());
+    }
+
+    /**
+     * The value of a const as the compiler computes it, in the interpreter's representation (a
+     * {@code Long}, a {@code List} for an array or struct...): what {@code applc} folds into the
+     * code, calls of functions included.
+     *
+     * @throws Unsupported when computing it fails
+     */
+    public static Object constValue(Decl.Const c, Semantics semantics) {
+        Lowering l = new Lowering(null, semantics);
+        IrExpr e = l.constExpr(c.value(), semantics.typeOf(c));
+        Object value = new Interpreter(l.ir, Map.of()).evaluateConstant(e);
+        if (value == null) {
+            throw new Unsupported(c.value().span(), "computing this const at build time indexed an array out of range");
+        }
+        return value;
     }
 
     /** @throws Unsupported for a construct the compiler cannot compile yet */
@@ -577,9 +598,10 @@ public final class Lowering {
         };
     }
 
-    /** A const's value: a number, or an array or struct of constants. */
+    /** A const's value: a number, or an array or struct of constants, or a call computed at build time. */
     private IrExpr constExpr(Expr value, Type type) {
         return switch (value) {
+            case Expr.Call c -> new IrExpr.Const(buildTimeValue(c, type), type);
             case Expr.ArrayLit a -> new IrExpr.Aggregate(a.elements().stream()
                     .map(x -> constExpr(x, sem.typeOf(x))).toList(), type);
             case Expr.StructLit s -> aggregate(s, type);
@@ -588,6 +610,33 @@ public final class Lowering {
                 yield new IrExpr.Const(v, type);
             }
         };
+    }
+
+    /**
+     * A call in a const's value, evaluated now by the reference interpreter, so that the kernel
+     * holds the result as a constant and the interpreter running the IR sees the same one. The
+     * functions lowered only for this are left out of the IR: no handler calls them.
+     */
+    private Object buildTimeValue(Expr.Call c, Type type) {
+        Object known = buildTimeValues.get(c);
+        if (known != null) {
+            return known;
+        }
+        if (buildTimeValues.containsKey(c)) {
+            throw new Unsupported(c.span(), "this call needs the value of the const it computes");
+        }
+        buildTimeValues.put(c, null);
+        int functionsBefore = ir.functions.size();
+        IrExpr call = call(c, type);
+        Object value = new Interpreter(ir, Map.of()).evaluateConstant(call);
+        if (value == null) {
+            throw new Unsupported(c.span(), "computing this const at build time indexed an array out of range");
+        }
+        List<IrFunction> added = new ArrayList<>(ir.functions.subList(functionsBefore, ir.functions.size()));
+        ir.functions.subList(functionsBefore, ir.functions.size()).clear();
+        functions.values().removeIf(added::contains);
+        buildTimeValues.put(c, value);
+        return value;
     }
 
     private IrExpr field(Expr.Field f, Type type) {

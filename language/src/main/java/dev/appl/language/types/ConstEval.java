@@ -60,6 +60,35 @@ public final class ConstEval {
         };
     }
 
+    /**
+     * Whether a const's value is known when the spec is compiled: a constant expression, or a call
+     * of a function declared at the top level of a module (which sees only its arguments and
+     * consts) with arguments that are known too, which the compiler evaluates when it builds the
+     * appliance; or an array or struct literal of such values. The checker does not know the value
+     * of a call, so a const computed by one cannot be used where the checker needs a number (an
+     * array length, a pattern, a loop bound).
+     */
+    public boolean isBuildTimeConstant(Expr e) {
+        return switch (e) {
+            case Expr.Call c when semantics.referenceOf(c.callee()) instanceof Symbol.DeclSymbol(Decl.Fn f, var m)
+                    && m != null && m.decls().stream().anyMatch(d -> d == f) ->
+                    c.args().stream().allMatch(this::isBuildTimeConstant);
+            case Expr.ArrayLit a -> a.elements().stream().allMatch(this::isBuildTimeConstant);
+            case Expr.StructLit s -> s.fields().stream().allMatch(f -> isBuildTimeConstant(f.value()));
+            case Expr.NameRef n when semantics.referenceOf(n) instanceof Symbol.DeclSymbol(Decl.Const c, var m) ->
+                    evaluating.add(c) && buildTimeThenRelease(c);
+            default -> isConstant(e);
+        };
+    }
+
+    private boolean buildTimeThenRelease(Decl.Const c) {
+        try {
+            return isBuildTimeConstant(c.value());
+        } finally {
+            evaluating.remove(c);
+        }
+    }
+
     private boolean constantThenRelease(Decl.Const c) {
         try {
             return isConstant(c.value());

@@ -127,14 +127,20 @@ public final class TypeChecker {
         Type t = type(c.type(), ctx);
         sem.declTypes.put(c, t);
         currentConst = c;
-        expectConst(c.value(), t, ctx, "a const's value");
+        expectConst(c.value(), t, ctx, "a const's value", true);
         currentConst = null;
     }
 
     /** Checks an expression against a type and requires it to be constant. */
     private void expectConst(Expr e, Type type, Ctx ctx, String what) {
+        expectConst(e, type, ctx, what, false);
+    }
+
+    /** @param buildTime also take calls of top-level functions, evaluated at build time (a const's value) */
+    private void expectConst(Expr e, Type type, Ctx ctx, String what, boolean buildTime) {
         expect(e, type, ctx.returning(null), new Env(null));
-        if (!(sem.typeOf(e) instanceof Type.Error) && !consts.isConstant(e)) {
+        boolean known = buildTime ? consts.isBuildTimeConstant(e) : consts.isConstant(e);
+        if (!(sem.typeOf(e) instanceof Type.Error) && !known) {
             diags.report(DiagnosticCode.NOT_CONSTANT, e.span(), what);
             java.util.List<Decl.Const> through = new java.util.ArrayList<>();
             if (currentConst != null) {

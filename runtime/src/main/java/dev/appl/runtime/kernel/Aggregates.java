@@ -56,6 +56,16 @@ public final class Aggregates {
     }
 
     /** A constant bytes value. */
+    /** A constant array of numbers, written as their 64 bits in hex separated by commas. */
+    public static long[] longs(String text) {
+        String[] parts = text.split(",");
+        long[] out = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = Long.parseUnsignedLong(parts[i], 16);
+        }
+        return out;
+    }
+
     public static MemorySegment bytes(String hex) {
         return MemorySegment.ofArray(java.util.HexFormat.of().parseHex(hex)).asReadOnly();
     }
