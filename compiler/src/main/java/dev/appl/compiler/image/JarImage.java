@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -96,7 +97,8 @@ public final class JarImage {
     public static byte[] bytes(Codegen.Generated kernel, Descriptor descriptor, byte[] spec, String version)
             throws IOException {
         SortedMap<String, byte[]> entries = new TreeMap<>(RuntimeReach.of(List.of(kernel.bytes()),
-                MAIN_CLASS.replace('.', '/') + ".class", runtimeFiles()));
+                MAIN_CLASS.replace('.', '/') + ".class", runtimeFiles(),
+                descriptor.ports().stream().map(Descriptor.Port::kind).collect(Collectors.toSet())));
         entries.put(kernel.className().replace('.', '/') + ".class", kernel.bytes());
         entries.put(Descriptor.RESOURCE, descriptor.format().getBytes(UTF_8));
         entries.put(descriptor.specResource(), spec);
@@ -106,6 +108,8 @@ public final class JarImage {
     static String manifest(String version) {
         return "Manifest-Version: 1.0\r\n"
                 + "Main-Class: " + MAIN_CLASS + "\r\n"
+                // The live drivers call libc through java.lang.foreign (restricted methods).
+                + "Enable-Native-Access: ALL-UNNAMED\r\n"
                 + "Created-By: applc " + version + "\r\n"
                 + "\r\n";
     }

@@ -13,13 +13,23 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.FieldVisitor;
+import org.objectweb.asm.Opcodes;
 
 /**
  * The runtime classes an appliance reaches: those that its generated classes and the launcher
  * name, then those that these name, and so on. A class names another wherever its constant pool
  * holds the other's name: as a class it uses, in a field or method descriptor, a generic
  * signature, an annotation, or in a string constant ({@code Class.forName("dev.appl.runtime...")}).
- * Drivers and stores that nothing reached names stay out of the image.
+ * Stores and other classes that nothing reached names stay out of the image.
+ *
+ * <p>Drivers are the one exception to following names: the launcher names every driver, since
+ * which one opens a port depends on the binding given at start, but a binding is only accepted on
+ * a port of the driver's kind. A driver declares that kind in a constant, {@code static final
+ * String PORT_KIND = "datagram"}, and is kept only for an appliance with a port of that kind (with
+ * what it names); the launcher's code for the others is never run, and the JVM resolves a class
+ * only when the code that uses it runs.
  *
  * <p>The analysis reads every UTF-8 constant of a class and looks for runtime class names in it,
  * so it over-approximates (a name in a message counts too) but never misses a class the JVM could
@@ -31,17 +41,21 @@ public final class RuntimeReach {
     /** A runtime class name in a constant, in internal ({@code a/b/C}) or binary ({@code a.b.C}) form. */
     private static final Pattern NAME = Pattern.compile("dev[/.]appl[/.]runtime[/.][A-Za-z0-9_$/.]+");
 
+    /** The constant by which a driver names the kind of port it serves ({@code packet}, {@code datagram}, {@code stream}). */
+    static final String DRIVER_KIND = "PORT_KIND";
+
     private RuntimeReach() {}
 
     /**
      * @param generated the appliance's generated class files
      * @param launcher  the entry name of the launcher's class, which is reached whatever names it
      * @param runtime   every file of the runtime by entry name ({@code dev/appl/runtime/.../X.class})
+     * @param portKinds the kinds of the appliance's ports, for the drivers to keep
      * @return the files of {@code runtime} that the generated classes and the launcher reach, the
      *         launcher included, by entry name
      */
     public static SortedMap<String, byte[]> of(Collection<byte[]> generated, String launcher,
-            SortedMap<String, byte[]> runtime) {
+            SortedMap<String, byte[]> runtime, Set<String> portKinds) {
         if (!runtime.containsKey(launcher)) {
             throw new IllegalArgumentException("the runtime has no " + launcher);
         }
@@ -51,6 +65,10 @@ public final class RuntimeReach {
         work.push(runtime.get(launcher));
         while (!work.isEmpty()) {
             for (String entry : named(work.pop(), runtime)) {
+                String kind = reached.containsKey(entry) ? null : driverKind(runtime.get(entry));
+                if (kind != null && !portKinds.contains(kind)) {
+                    continue;
+                }
                 if (reached.put(entry, runtime.get(entry)) == null) {
                     work.push(runtime.get(entry));
                 }
@@ -86,6 +104,24 @@ public final class RuntimeReach {
             }
         }
         return found;
+    }
+
+    /**
+     * The kind of port a driver serves, from its {@value #DRIVER_KIND} constant; null for a class
+     * that is not a driver.
+     */
+    static String driverKind(byte[] classFile) {
+        String[] kind = {null};
+        new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public FieldVisitor visitField(int access, String name, String descriptor, String signature, Object value) {
+                if (name.equals(DRIVER_KIND) && value instanceof String s && (access & Opcodes.ACC_STATIC) != 0) {
+                    kind[0] = s;
+                }
+                return null;
+            }
+        }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        return kind[0];
     }
 
     /**

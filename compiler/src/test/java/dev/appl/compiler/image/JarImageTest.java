@@ -212,6 +212,31 @@ class JarImageTest {
             assertNotNull(nat.getEntry(flows));
             assertNull(nat.getEntry(tables));
             assertNull(nat.getEntry("dev/appl/runtime/kernel/package-info.class"), "nothing names a package-info");
+            // Packet ports only: not the UDP or TCP driver.
+            assertNull(firewall.getEntry("dev/appl/runtime/io/UdpEndpoint.class"));
+            assertNull(firewall.getEntry("dev/appl/runtime/io/TcpEndpoint.class"));
+        }
+    }
+
+    @Test
+    void keepsTheDriverOfEachKindOfPortTheApplianceHas(@TempDir Path tmp) throws IOException {
+        Path spec = tmp.resolve("echo.appl");
+        Files.writeString(spec, """
+                appliance Echo {
+                    port queries: datagram = "udp:127.0.0.1:5353"
+                    on datagram d from queries {
+                        reply
+                    }
+                }
+                """, UTF_8);
+        Run build = applc("build", spec.toString(), "-o", tmp.toString());
+        assertEquals(0, build.exit(), build.err());
+        try (ZipFile echo = new ZipFile(tmp.resolve("echo.jar").toFile())) {
+            // The UDP driver is in when the launcher can run live traffic at all.
+            assertEquals(echo.getEntry("dev/appl/runtime/launch/Live.class") != null,
+                    echo.getEntry("dev/appl/runtime/io/UdpEndpoint.class") != null);
+            assertNull(echo.getEntry("dev/appl/runtime/io/TcpEndpoint.class"));
+            assertNull(echo.getEntry("dev/appl/runtime/io/PacketRingEndpoint.class"));
         }
     }
 

@@ -26,6 +26,12 @@ import java.nio.ByteOrder;
  * frame) is dropped and counted; turn such offloads off on the interface.
  */
 public final class PacketRingEndpoint implements Endpoint {
+    /**
+     * The kind of port this driver serves: applc build keeps a driver in an image only when the
+     * appliance has a port of its kind (dev.appl.compiler.image.RuntimeReach).
+     */
+    public static final String PORT_KIND = "packet";
+
     private static final int SOL_PACKET = 263;
     private static final int PACKET_ADD_MEMBERSHIP = 1;
     private static final int PACKET_RX_RING = 5;

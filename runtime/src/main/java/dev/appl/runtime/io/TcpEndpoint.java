@@ -30,6 +30,12 @@ import java.net.InetSocketAddress;
  * {@value #MAX_PENDING} bytes.
  */
 public final class TcpEndpoint implements Endpoint {
+    /**
+     * The kind of port this driver serves: applc build keeps a driver in an image only when the
+     * appliance has a port of its kind (dev.appl.compiler.image.RuntimeReach).
+     */
+    public static final String PORT_KIND = "stream";
+
     static final int MAX_CONNECTIONS = 256;
     static final int MAX_FRAME = 65_536 + 4;
     static final int MAX_PENDING = 4 * MAX_FRAME;

@@ -21,6 +21,12 @@ import java.net.InetSocketAddress;
  * on the same address ({@code SO_REUSEPORT}), and the kernel spreads datagrams over them by flow.
  */
 public final class UdpEndpoint implements Endpoint {
+    /**
+     * The kind of port this driver serves: applc build keeps a driver in an image only when the
+     * appliance has a port of its kind (dev.appl.compiler.image.RuntimeReach).
+     */
+    public static final String PORT_KIND = "datagram";
+
     /** The largest UDP payload. */
     static final int MAX_DATAGRAM = 65_535;
     /** Socket buffers big enough that a burst waits for the worker instead of being dropped. */
