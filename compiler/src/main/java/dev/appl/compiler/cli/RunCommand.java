@@ -4,7 +4,11 @@ import dev.appl.compiler.codegen.CompiledAppliance;
 import dev.appl.compiler.codegen.CompiledKernel;
 import dev.appl.compiler.interp.EngineKernel;
 import dev.appl.runtime.kernel.Kernel;
+import dev.appl.runtime.launch.Live;
+import dev.appl.runtime.launch.PortBinding;
 import dev.appl.runtime.launch.Replay;
+import dev.appl.runtime.io.PortException;
+import dev.appl.runtime.sys.Libc;
 import dev.appl.compiler.interp.Engine;
 import dev.appl.compiler.passes.Pipeline;
 import dev.appl.compiler.interp.LoadedRules;
@@ -33,14 +37,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code applc run}: runs an appliance over packet traces and prints what happened to them. */
+/**
+ * {@code applc run}: runs an appliance over packet traces, or serves live traffic on its ports until
+ * SIGINT or SIGTERM, and prints what happened.
+ */
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
-        description = "Runs an appliance over pcap traces. Each packet port reads the trace it is bound to"
-                + " (its default binding in the spec, or --port); packets forwarded or replied to a port are"
-                + " written to that port's out= file when it has one. Prints packets in and out per port,"
-                + " drops, malformed packets and counters. Runs the compiled kernel unless --engine interp.")
+        description = "Runs an appliance on the ports it is bound to (its default bindings in the spec, or --port)."
+                + " Bound to pcap traces, it replays them: each packet port reads its trace and packets forwarded or"
+                + " replied to a port are written to that port's out= file when it has one. Bound to live traffic"
+                + " (afpacket, udp, tcp), it serves until Ctrl-C (SIGINT) or SIGTERM. Either way it then prints"
+                + " packets in and out per port, drops, malformed packets and counters. Runs the compiled kernel"
+                + " unless --engine interp.")
 final class RunCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -48,9 +57,16 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SPEC", description = "The spec file of the appliance.")
     Path specFile;
 
-    @Option(names = "--port", paramLabel = "NAME=pcap:IN.pcap[,out=OUT.pcap]",
-            description = "Binds a port to a trace to read and, optionally, a trace to write.")
+    @Option(names = "--port", paramLabel = "NAME=BINDING",
+            description = "Binds a port: a packet port to pcap:IN.pcap[,out=OUT.pcap] (a trace to read and one to"
+                    + " write) or afpacket:IFACE (a network interface), a datagram port to udp:HOST:PORT, a stream"
+                    + " port to tcp:HOST:PORT.")
     List<String> ports = new ArrayList<>();
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Workers serving live ports, each on its own core with its own state (default: one per"
+                    + " CPU this process may use). Traces are replayed by one.")
+    Integer workers;
 
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "Sets a param, written as in a spec.")
     List<String> params = new ArrayList<>();
@@ -90,13 +106,25 @@ final class RunCommand implements Callable<Integer> {
             return Applc.EXIT_ERRORS;
         }
         IrAppliance ir = p.ir();
-        Kernel kernel = p.engine() instanceof CompiledKernel compiled ? compiled.kernel() : new EngineKernel(p.engine());
         String title = ir.name() + (engine == EngineKind.interp ? " (reference interpreter)" : " (compiled kernel)");
+        Replay.Appliance appliance = new Replay.Appliance(title, ir.ports.stream().map(IrAppliance.Port::name).toList(),
+                ir.timers.stream().map(IrAppliance.Timer::name).toList(),
+                ir.timers.stream().mapToLong(IrAppliance.Timer::periodNanos).toArray(), ir.counters);
+        boolean live = p.bindings().values().stream().anyMatch(PortBinding::live);
+        if (workers != null && workers < 1) {
+            throw new UsageError("--workers takes a number from 1, not " + workers);
+        }
+        if (live) {
+            return serve(p, appliance, out, err);
+        }
+        if (workers != null && workers > 1) {
+            throw new UsageError("traces are replayed by one worker, in capture order: --workers " + workers
+                    + " needs live ports (afpacket, udp or tcp)");
+        }
+        Map<Integer, Replay.Binding> traces = new LinkedHashMap<>();
+        p.bindings().forEach((port, binding) -> traces.put(port, (Replay.Binding) binding));
         try {
-            Replay.run(kernel, new Replay.Appliance(title, ir.ports.stream().map(IrAppliance.Port::name).toList(),
-                    ir.timers.stream().map(IrAppliance.Timer::name).toList(),
-                    ir.timers.stream().mapToLong(IrAppliance.Timer::periodNanos).toArray(), ir.counters),
-                    p.bindings(), out);
+            Replay.run(kernel(p.engine()), appliance, traces, out);
         } catch (Replay.BadInput e) {
             throw new UsageError(e.getMessage());
         } catch (Replay.KernelFailure e) {
@@ -107,8 +135,58 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** An appliance ready to run: its IR, the engine holding its state, and its port bindings. */
-    record Prepared(IrAppliance ir, Engine engine, Map<Integer, Replay.Binding> bindings) {}
+    /** Serves live ports with a worker per core until a signal; the summary is printed on the way out. */
+    private int serve(Prepared p, Replay.Appliance appliance, PrintWriter out, PrintWriter err)
+            throws UsageError, IOException {
+        for (var e : p.bindings().entrySet()) {
+            if (!e.getValue().live()) {
+                throw new UsageError("port `" + appliance.ports().get(e.getKey()) + "` is bound to a trace ("
+                        + e.getValue() + ") while others are live; bind every port live, or every port to a trace");
+            }
+        }
+        int count = workers != null ? workers : Math.max(1, Libc.allowedCpus().length);
+        List<Kernel> kernels = new ArrayList<>();
+        kernels.add(kernel(p.engine()));
+        for (int w = 1; w < count; w++) {
+            kernels.add(kernel(p.another().make()));
+        }
+        Live live;
+        try {
+            live = Live.start(kernels, appliance, p.bindings(), true);
+        } catch (PortException e) {
+            throw new UsageError(e.getMessage());
+        }
+        List<String> where = new ArrayList<>();
+        p.bindings().forEach((port, binding) -> where.add(appliance.ports().get(port) + " on " + shown(binding,
+                live.address(port))));
+        err.println("applc: " + p.ir().name() + " serving " + String.join(", ", where) + " with " + count
+                + (count == 1 ? " worker" : " workers") + "; Ctrl-C stops it");
+        err.flush();
+        return live.serveUntilSignalled(out, err, "applc") == 0 ? 0 : Applc.EXIT_INTERNAL;
+    }
+
+    private static PortBinding shown(PortBinding binding, java.net.InetSocketAddress bound) {
+        return switch (binding) {
+            case PortBinding.Udp u -> new PortBinding.Udp(bound);
+            case PortBinding.Tcp t -> new PortBinding.Tcp(bound);
+            default -> binding;
+        };
+    }
+
+    static Kernel kernel(Engine engine) {
+        return engine instanceof CompiledKernel compiled ? compiled.kernel() : new EngineKernel(engine);
+    }
+
+    /** Makes one more engine of the appliance, with the same params and loaded entries. */
+    interface EngineMaker {
+        Engine make() throws UsageError, IOException;
+    }
+
+    /**
+     * An appliance ready to run: its IR, the engine holding its state, its port bindings, and how to
+     * make more engines (one per worker).
+     */
+    record Prepared(IrAppliance ir, Engine engine, Map<Integer, PortBinding> bindings, EngineMaker another) {}
 
     /**
      * Checks, lowers and loads the appliance on the chosen engine, with its params and rules files;
@@ -145,18 +223,23 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageError("appliance `" + ir.name() + "` needs " + String.join(" and ", missing)
                     + ": " + (missing.size() == 1 ? "that param has" : "those params have") + " no default");
         }
-        Map<Integer, Replay.Binding> bindings = bindings(ir);
+        Map<Integer, PortBinding> bindings = bindings(ir);
+        EngineMaker newEngine;
         Engine engine;
         if (this.engine == EngineKind.interp) {
-            engine = Engine.interpreter(ir, paramValues);
+            newEngine = () -> Engine.interpreter(ir, paramValues);
+            engine = newEngine.make();
         } else {
             Pipeline.run(ir);
+            CompiledAppliance compiled;
             try {
-                engine = CompiledAppliance.compile(ir).newKernel(paramValues);
+                compiled = CompiledAppliance.compile(ir);
+                engine = compiled.newKernel(paramValues);
             } catch (Unsupported e) {
                 throw new UsageError((e.span() == null ? "" : e.span() + ": ") + e.getMessage()
                         + " (`--engine interp` runs it on the interpreter)");
             }
+            newEngine = () -> compiled.newKernel(paramValues);
         }
         List<String> loaded;
         try {
@@ -176,7 +259,16 @@ final class RunCommand implements Callable<Integer> {
             err.println("applc: " + line);
         }
         err.flush();
-        return new Prepared(ir, engine, bindings);
+        EngineMaker another = () -> {
+            Engine more = newEngine.make();
+            try {
+                loadRules(ir, appliance, result.semantics(), more, paramValues);
+            } catch (RulesFileException e) {
+                throw new IllegalStateException("a rules file read once failed the second time", e);
+            }
+            return more;
+        };
+        return new Prepared(ir, engine, bindings, another);
     }
 
     /**
@@ -241,43 +333,32 @@ final class RunCommand implements Callable<Integer> {
         return lines;
     }
 
-    /** Port bindings: the spec's defaults (relative to its folder), overridden by --port. */
-    private Map<Integer, Replay.Binding> bindings(IrAppliance ir) throws UsageError {
-        Map<Integer, Replay.Binding> bindings = new LinkedHashMap<>();
+    /** Port bindings: the spec's defaults (traces relative to its folder), overridden by --port. */
+    private Map<Integer, PortBinding> bindings(IrAppliance ir) throws UsageError {
+        Map<Integer, PortBinding> bindings = new LinkedHashMap<>();
         Path base = specFile.toAbsolutePath().getParent();
         for (int i = 0; i < ir.ports.size(); i++) {
             IrAppliance.Port p = ir.ports.get(i);
-            if (p.binding() != null && p.kind().equals("packet") && p.binding().startsWith("pcap:")) {
-                bindings.put(i, parseBinding(p.name(), p.binding(), base));
+            if (p.binding() != null) {
+                bindings.put(i, parseBinding(p, p.binding(), base));
             }
         }
         for (String option : ports) {
             int eq = option.indexOf('=');
             if (eq <= 0) {
-                throw new UsageError("--port takes NAME=pcap:FILE[,out=FILE], not `" + option + "`");
+                throw new UsageError("--port takes NAME=BINDING, not `" + option + "`");
             }
             String name = option.substring(0, eq);
-            int port = -1;
-            for (int i = 0; i < ir.ports.size(); i++) {
-                if (ir.ports.get(i).name().equals(name)) {
-                    port = i;
-                }
-            }
-            if (port < 0) {
-                throw new UsageError("appliance `" + ir.name() + "` has no port `" + name + "`");
-            }
-            if (!ir.ports.get(port).kind().equals("packet")) {
-                throw new UsageError("port `" + name + "` is a " + ir.ports.get(port).kind()
-                        + " port; only packet ports read traces");
-            }
-            bindings.put(port, parseBinding(name, option.substring(eq + 1), Path.of("")));
+            IrAppliance.Port port = ir.ports.stream().filter(p -> p.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new UsageError("appliance `" + ir.name() + "` has no port `" + name + "`"));
+            bindings.put(ir.ports.indexOf(port), parseBinding(port, option.substring(eq + 1), Path.of("")));
         }
         return bindings;
     }
 
-    private static Replay.Binding parseBinding(String port, String text, Path base) throws UsageError {
+    private static PortBinding parseBinding(IrAppliance.Port port, String text, Path base) throws UsageError {
         try {
-            return Replay.binding(port, text, base);
+            return PortBinding.parse(port.name(), port.kind(), text, base);
         } catch (Replay.BadInput e) {
             throw new UsageError(e.getMessage());
         }

@@ -170,6 +170,7 @@ class JarImageTest {
             Attributes main = file.getManifest().getMainAttributes();
             assertEquals("dev.appl.runtime.launch.Main", main.getValue("Main-Class"));
             assertTrue(main.getValue("Created-By").startsWith("applc "), main.getValue("Created-By"));
+            assertEquals("ALL-UNNAMED", main.getValue("Enable-Native-Access"));
             List<String> names = file.stream().map(ZipEntry::getName).toList();
             assertEquals(List.of("META-INF/", "META-INF/MANIFEST.MF"), names.subList(0, 2));
             List<String> rest = names.subList(2, names.size());
@@ -269,8 +270,8 @@ class JarImageTest {
         Run run = java(tmp, jar("firewall"), "--help");
         assertEquals(0, run.exit(), run.err());
         assertEquals("", run.err());
-        assertTrue(run.out().startsWith("Usage: java -jar firewall.jar [-hV] [--param=NAME=VALUE]... "
-                + "[--port=NAME=pcap:IN.pcap[,out=OUT.pcap]]...\n"), run.out());
+        assertTrue(run.out().startsWith("Usage: java -jar firewall.jar [-hV] [--workers=N] [--param=NAME=VALUE]... "
+                + "[--port=NAME=BINDING]...\n"), run.out());
         assertTrue(run.out().contains("\n  outside  packet    = pcap:outside.pcap\n"), run.out());
         assertTrue(run.out().contains("\n  rules    path      = \"rules.txt\"  (rules file of table `acl`)\n"), run.out());
     }

@@ -25,9 +25,9 @@ import java.util.Map;
 
 /**
  * The entry point of an appliance image ({@code java -jar NAME.jar}): runs the compiled kernel the
- * image carries over pcap traces, as {@code applc run} runs the spec on the interpreter, with the
- * same options ({@code --port NAME=pcap:IN[,out=OUT]}, {@code --param NAME=VALUE}), the same
- * messages and the same summary. What it knows of the appliance comes from the image's
+ * image carries over pcap traces or on live ports, as {@code applc run} runs the spec, with the
+ * same options ({@code --port NAME=BINDING}, {@code --param NAME=VALUE}, {@code --workers N}), the
+ * same messages and the same summary. What it knows of the appliance comes from the image's
  * {@link Descriptor}.
  *
  * <p>Default port bindings and rules files are relative to the working folder (there is no spec
@@ -96,9 +96,7 @@ public final class Main {
         }
     }
 
-    /** A port's binding: a trace to read (or none) and a trace to write (or none). */
-
-    private record Options(List<String> ports, List<String> params, boolean help, boolean version) {}
+    private record Options(List<String> ports, List<String> params, Integer workers, boolean help, boolean version) {}
 
     int run(String[] args) {
         try {
@@ -143,6 +141,7 @@ public final class Main {
     private static Options options(String[] args) throws UsageError {
         List<String> ports = new ArrayList<>();
         List<String> params = new ArrayList<>();
+        Integer workers = null;
         boolean help = false;
         boolean version = false;
         for (int i = 0; i < args.length; i++) {
@@ -151,7 +150,7 @@ public final class Main {
             switch (name) {
                 case "-h", "--help" -> help = true;
                 case "-V", "--version" -> version = true;
-                case "--port", "--param" -> {
+                case "--port", "--param", "--workers" -> {
                     String value;
                     if (!name.equals(a)) {
                         value = a.substring(name.length() + 1);
@@ -159,9 +158,17 @@ public final class Main {
                         value = args[++i];
                     } else {
                         throw new UsageError("Missing required parameter for option '" + name + "' ("
-                                + (name.equals("--port") ? PORT_LABEL : PARAM_LABEL) + ")");
+                                + (name.equals("--port") ? PORT_LABEL : name.equals("--param") ? PARAM_LABEL : "N")
+                                + ")");
                     }
-                    (name.equals("--port") ? ports : params).add(value);
+                    if (name.equals("--workers")) {
+                        if (!value.matches("[0-9]{1,4}") || Integer.parseInt(value) < 1) {
+                            throw new UsageError("--workers takes a number from 1, not `" + value + "`");
+                        }
+                        workers = Integer.parseInt(value);
+                    } else {
+                        (name.equals("--port") ? ports : params).add(value);
+                    }
                 }
                 default -> {
                     if (a.startsWith("-") && a.length() > 1) {
@@ -171,24 +178,29 @@ public final class Main {
                 }
             }
         }
-        return new Options(ports, params, help, version);
+        return new Options(ports, params, workers, help, version);
     }
 
-    private static final String PORT_LABEL = "NAME=pcap:IN.pcap[,out=OUT.pcap]";
+    private static final String PORT_LABEL = "NAME=BINDING";
     private static final String PARAM_LABEL = "NAME=VALUE";
 
     private void usage() {
         String jar = program + ".jar";
-        out.println("Usage: java -jar " + jar + " [-hV] [--param=" + PARAM_LABEL + "]... [--port=" + PORT_LABEL + "]...");
-        wrap("Runs the appliance " + appliance.appliance() + " over pcap traces. Each packet port reads the trace"
-                + " it is bound to (its default binding, or --port); packets forwarded or replied to a port are"
-                + " written to that port's out= file when it has one. Prints packets in and out per port, drops,"
-                + " malformed packets and counters. Runs the compiled kernel. Default bindings and rules files are"
-                + " relative to the working folder.");
+        out.println("Usage: java -jar " + jar + " [-hV] [--workers=N] [--param=" + PARAM_LABEL + "]... [--port="
+                + PORT_LABEL + "]...");
+        wrap("Runs the appliance " + appliance.appliance() + " on the ports it is bound to (its default bindings,"
+                + " or --port). Bound to pcap traces, it replays them: each packet port reads its trace and packets"
+                + " forwarded or replied to a port are written to that port's out= file when it has one. Bound to"
+                + " live traffic (afpacket, udp, tcp), it serves until Ctrl-C (SIGINT) or SIGTERM. Either way it"
+                + " then prints packets in and out per port, drops, malformed packets and counters. Runs the"
+                + " compiled kernel. Default bindings and rules files are relative to the working folder.");
         out.println("      --param=" + PARAM_LABEL + "   Sets a param, written as in a spec.");
-        out.println("      --port=" + PORT_LABEL);
-        out.println("                           Binds a port to a trace to read and, optionally, a");
-        out.println("                             trace to write.");
+        out.println("      --port=" + PORT_LABEL + "     Binds a port: a packet port to");
+        out.println("                             pcap:IN.pcap[,out=OUT.pcap] or afpacket:IFACE, a");
+        out.println("                             datagram port to udp:HOST:PORT, a stream port to");
+        out.println("                             tcp:HOST:PORT.");
+        out.println("      --workers=N          Workers serving live ports, one per core (default: one");
+        out.println("                             per CPU this process may use).");
         out.println("  -h, --help               Show this help message and exit.");
         out.println("  -V, --version            Print version information and exit.");
         out.println("Ports:");
@@ -245,7 +257,12 @@ public final class Main {
 
     private int run(Options options) throws UsageError, IOException, Replay.KernelFailure {
         Map<String, Object> paramValues = params(options.params());
-        Map<Integer, Replay.Binding> bindings = bindings(options.ports());
+        Map<Integer, PortBinding> bindings = bindings(options.ports());
+        boolean live = bindings.values().stream().anyMatch(PortBinding::live);
+        if (!live && options.workers() != null && options.workers() > 1) {
+            throw new UsageError("traces are replayed by one worker, in capture order: --workers "
+                    + options.workers() + " needs live ports (afpacket, udp or tcp)");
+        }
         Kernel kernel = kernel(paramValues);
         List<String> loaded;
         try {
@@ -271,14 +288,58 @@ public final class Main {
         for (int t = 0; t < periods.length; t++) {
             periods[t] = timers.get(t).periodNanos();
         }
+        Replay.Appliance what = new Replay.Appliance(appliance.appliance() + " (compiled kernel)",
+                appliance.ports().stream().map(Descriptor.Port::name).toList(),
+                timers.stream().map(Descriptor.Timer::name).toList(), periods, appliance.counters());
+        if (live) {
+            return serve(what, bindings, kernel, paramValues, options.workers());
+        }
+        Map<Integer, Replay.Binding> traces = new LinkedHashMap<>();
+        bindings.forEach((port, binding) -> traces.put(port, (Replay.Binding) binding));
         try {
-            Replay.run(kernel, new Replay.Appliance(appliance.appliance() + " (compiled kernel)",
-                    appliance.ports().stream().map(Descriptor.Port::name).toList(),
-                    timers.stream().map(Descriptor.Timer::name).toList(), periods, appliance.counters()), bindings, out);
+            Replay.run(kernel, what, traces, out);
         } catch (Replay.BadInput e) {
             throw new UsageError(e.getMessage());
         }
         return 0;
+    }
+
+    /** Serves live ports with a worker per core until a signal; the summary is printed on the way out. */
+    private int serve(Replay.Appliance what, Map<Integer, PortBinding> bindings, Kernel first,
+            Map<String, Object> paramValues, Integer workers) throws UsageError, IOException, Replay.KernelFailure {
+        for (var e : bindings.entrySet()) {
+            if (!e.getValue().live()) {
+                throw new UsageError("port `" + what.ports().get(e.getKey()) + "` is bound to a trace ("
+                        + e.getValue() + ") while others are live; bind every port live, or every port to a trace");
+            }
+        }
+        int count = workers != null ? workers : Math.max(1, dev.appl.runtime.sys.Libc.allowedCpus().length);
+        List<Kernel> kernels = new ArrayList<>(List.of(first));
+        for (int w = 1; w < count; w++) {
+            Kernel more = kernel(paramValues);
+            try {
+                loadRules(more, paramValues);
+            } catch (RulesFileException e) {
+                throw new IOException("a rules file read once failed the second time: " + e.getMessage());
+            }
+            kernels.add(more);
+        }
+        Live live;
+        try {
+            live = Live.start(kernels, what, bindings, true);
+        } catch (dev.appl.runtime.io.PortException e) {
+            throw new UsageError(e.getMessage());
+        }
+        List<String> where = new ArrayList<>();
+        bindings.forEach((port, binding) -> where.add(what.ports().get(port) + " on " + switch (binding) {
+            case PortBinding.Udp u -> new PortBinding.Udp(live.address(port));
+            case PortBinding.Tcp t -> new PortBinding.Tcp(live.address(port));
+            default -> binding;
+        }));
+        err.println(program + ": " + appliance.appliance() + " serving " + String.join(", ", where) + " with " + count
+                + (count == 1 ? " worker" : " workers") + "; Ctrl-C stops it");
+        err.flush();
+        return live.serveUntilSignalled(out, err, program) == 0 ? 0 : EXIT_FAILED;
     }
 
     /** --param values by name, as {@code applc run} reads them. */
@@ -321,21 +382,21 @@ public final class Main {
         return null;
     }
 
-    /** Port bindings: the defaults (relative to the working folder), overridden by --port. */
-    private Map<Integer, Replay.Binding> bindings(List<String> options) throws UsageError {
-        Map<Integer, Replay.Binding> bindings = new LinkedHashMap<>();
+    /** Port bindings: the defaults (traces relative to the working folder), overridden by --port. */
+    private Map<Integer, PortBinding> bindings(List<String> options) throws UsageError {
+        Map<Integer, PortBinding> bindings = new LinkedHashMap<>();
         Path base = Path.of("").toAbsolutePath();
         List<Descriptor.Port> ports = appliance.ports();
         for (int i = 0; i < ports.size(); i++) {
             Descriptor.Port p = ports.get(i);
-            if (p.binding() != null && p.kind().equals("packet") && p.binding().startsWith("pcap:")) {
-                bindings.put(i, binding(p.name(), p.binding(), base));
+            if (p.binding() != null) {
+                bindings.put(i, binding(p, p.binding(), base));
             }
         }
         for (String option : options) {
             int eq = option.indexOf('=');
             if (eq <= 0) {
-                throw new UsageError("--port takes NAME=pcap:FILE[,out=FILE], not `" + option + "`");
+                throw new UsageError("--port takes NAME=BINDING, not `" + option + "`");
             }
             String name = option.substring(0, eq);
             int port = -1;
@@ -347,25 +408,20 @@ public final class Main {
             if (port < 0) {
                 throw new UsageError("appliance `" + appliance.appliance() + "` has no port `" + name + "`");
             }
-            if (!ports.get(port).kind().equals("packet")) {
-                throw new UsageError("port `" + name + "` is a " + ports.get(port).kind()
-                        + " port; only packet ports read traces");
-            }
-            bindings.put(port, binding(name, option.substring(eq + 1), Path.of("")));
+            bindings.put(port, binding(ports.get(port), option.substring(eq + 1), Path.of("")));
         }
         return bindings;
     }
 
-
-    /** A fresh kernel with every param's value: given, else the default (null when there is none). */
-    private static Replay.Binding binding(String port, String text, Path base) throws UsageError {
+    private static PortBinding binding(Descriptor.Port port, String text, Path base) throws UsageError {
         try {
-            return Replay.binding(port, text, base);
+            return PortBinding.parse(port.name(), port.kind(), text, base);
         } catch (Replay.BadInput e) {
             throw new UsageError(e.getMessage());
         }
     }
 
+    /** A fresh kernel with every param's value: given, else the default (null when there is none). */
     private Kernel kernel(Map<String, Object> given) throws Replay.KernelFailure, IOException {
         List<Descriptor.Param> params = appliance.params();
         Object[] values = new Object[params.size()];
@@ -509,7 +565,5 @@ public final class Main {
             case KeyMatch.Range(long low, long high) -> List.of(TableEntry.Match.range(low, high));
         };
     }
-
-    /** The kernel threw: the message says where, the cause is what it threw. */
 
 }

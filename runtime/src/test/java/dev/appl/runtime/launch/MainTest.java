@@ -244,10 +244,23 @@ class MainTest {
             {"--port", "a=pcap:" + dir.resolve("missing.pcap")},
             {"fake: port `a`: no trace at " + dir.resolve("missing.pcap")},
             {"--port", "d=pcap:x.pcap"}, {"fake: appliance `Fake` has no port `d`"},
-            {"--port", "c=pcap:x.pcap"}, {"fake: port `c` is a stream port; only packet ports read traces"},
-            {"--port", "a=x.pcap"}, {"fake: port `a`: `x.pcap` is not a trace binding (pcap:FILE[,out=FILE])"},
-            {"--port", "a"}, {"fake: --port takes NAME=pcap:FILE[,out=FILE], not `a`"},
-            {"--port"}, {"fake: Missing required parameter for option '--port' (NAME=pcap:IN.pcap[,out=OUT.pcap])"},
+            {"--port", "c=pcap:x.pcap"}, {"fake: port `c` is a stream port: it takes tcp:HOST:PORT, not `pcap:x.pcap`"},
+            {"--port", "a=x.pcap"}, {"fake: port `a`: `x.pcap` is not a binding; a packet port takes "
+                    + "pcap:IN.pcap[,out=OUT.pcap] or afpacket:IFACE"},
+            {"--port", "a=udp:127.0.0.1:53"}, {"fake: port `a` is a packet port: it takes pcap:IN.pcap[,out=OUT.pcap]"
+                    + " or afpacket:IFACE, not `udp:127.0.0.1:53`"},
+            {"--port", "c=tcp:127.0.0.1"}, {"fake: port `c`: `tcp:127.0.0.1` is not HOST:PORT with a port from 0 to "
+                    + "65535 (an IPv6 host goes in brackets: [::1]:5353)"},
+            {"--port", "c=tcp:no-such-host.invalid:53"}, {"fake: port `c`: `tcp:no-such-host.invalid:53`: unknown host "
+                    + "no-such-host.invalid"},
+            {"--port", "a=afpacket:nosuch0"}, {"fake: port `a`: afpacket:nosuch0: no such network interface"},
+            {"--port", "a=afpacket:nosuch0", "--port", "b=pcap:x.pcap"}, {"fake: port `b` is bound to a trace (pcap:x.pcap) while others are live; bind every port live, or every port "
+                    + "to a trace"},
+            {"--port", "a=pcap:" + a, "--workers", "2"}, {"fake: traces are replayed by one worker, in capture order: "
+                    + "--workers 2 needs live ports (afpacket, udp or tcp)"},
+            {"--workers", "0"}, {"fake: --workers takes a number from 1, not `0`"},
+            {"--port", "a"}, {"fake: --port takes NAME=BINDING, not `a`"},
+            {"--port"}, {"fake: Missing required parameter for option '--port' (NAME=BINDING)"},
             {"--ports", "x"}, {"fake: Unknown option: '--ports' (--help lists the options)"},
             {"run"}, {"fake: Unmatched argument at index 0: 'run' (--help lists the options)"},
             {"--port", "a=pcap:" + a + ",out=" + dir.resolve("no/such/folder.pcap")},
@@ -270,7 +283,8 @@ class MainTest {
     void helpListsPortsAndParams() {
         Run run = run("--help");
         assertEquals(0, run.exit());
-        assertTrue(run.out().startsWith("Usage: java -jar fake.jar [-hV] [--param=NAME=VALUE]..."), run.out());
+        assertTrue(run.out().startsWith("Usage: java -jar fake.jar [-hV] [--workers=N] [--param=NAME=VALUE]..."),
+                run.out());
         assertTrue(run.out().contains("\n  a      packet    (no default binding)\n"), run.out());
         assertTrue(run.out().contains("\n  x      u16       = 7\n"), run.out());
         assertTrue(run.out().contains("\n  fixed  bool      = true  (build param: fixed in this image)\n"), run.out());
