@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = Applc.ManifestVersion.class,
         description = "Checks and compiles .appl appliance specs.",
         subcommands = {CheckCommand.class, FmtCommand.class, TestCommand.class, RunCommand.class,
-            ExplainCommand.class, BuildCommand.class, BenchCommand.class})
+            ExplainCommand.class, BuildCommand.class, InspectCommand.class, BenchCommand.class})
 public final class Applc implements Runnable {
     /** Exit code when the specs have errors. */
     static final int EXIT_ERRORS = 1;

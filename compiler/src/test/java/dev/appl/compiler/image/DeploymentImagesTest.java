@@ -214,6 +214,50 @@ class DeploymentImagesTest {
                 service);
     }
 
+    // ---- applc inspect ----------------------------------------------------------------------------------
+
+    @Test
+    void inspectAttributesEveryByteOfEachKindOfImage() throws IOException {
+        byte[] spec = Files.readAllBytes(spec(SAMPLE));
+        for (Path image : List.of(build("jar", "first"), build("jlink", "first"), build("oci", "first"))) {
+            ImageReport report = ImageReport.of(image);
+            assertEquals("Firewall", report.appliance().appliance());
+            assertArrayEquals(spec, report.spec(), image.toString());
+            long parts = 0;
+            for (ImageReport.Part p : report.parts()) {
+                assertTrue(p.bytes() >= 0, image + ": " + p);
+                parts += p.bytes();
+            }
+            long size = Files.isDirectory(image) ? JlinkImage.size(image) : Files.size(image);
+            assertEquals(size, report.total(), image.toString());
+            assertEquals(size, parts, image + ": the parts add up to the image");
+            List<String> names = report.parts().stream().map(ImageReport.Part::name).toList();
+            assertTrue(names.contains(ImageReport.GENERATED) || report.parts().stream().anyMatch(
+                    p -> p.inside().stream().anyMatch(in -> in.name().equals(ImageReport.GENERATED))), names.toString());
+        }
+        Run inspect = applc("inspect", build("jlink", "first").toString());
+        assertEquals(0, inspect.exit(), inspect.err());
+        String sha = HexFormat.of().formatHex(sha256(spec));
+        assertTrue(inspect.out().startsWith("Firewall, runtime image\n  spec      firewall.appl (" + spec.length
+                + " bytes)\n  sha256    " + sha + "\n  compiler  applc "), inspect.out());
+        assertTrue(inspect.out().contains("\n  JDK modules (java.base) "), inspect.out());
+        assertTrue(inspect.out().endsWith("spec firewall.appl:\n" + new String(spec, UTF_8)), inspect.out());
+        Run specOnly = applc("inspect", "--spec", build("oci", "first").toString());
+        assertEquals(new String(spec, UTF_8), specOnly.out());
+    }
+
+    @Test
+    void inspectRefusesWhatIsNotAnImageInOneLine(@TempDir Path tmp) throws IOException {
+        Path text = Files.writeString(tmp.resolve("notes.txt"), "not an image", UTF_8);
+        Run run = applc("inspect", text.toString());
+        assertEquals(2, run.exit());
+        assertEquals("applc: " + text + " is not an image applc built: neither a jar, a runtime image nor an OCI archive\n",
+                run.err());
+        Run missing = applc("inspect", tmp.resolve("nothing.tar").toString());
+        assertEquals(2, missing.exit());
+        assertEquals("applc: no image at " + tmp.resolve("nothing.tar") + "\n", missing.err());
+    }
+
     // ---- Errors ---------------------------------------------------------------------------------------
 
     @Test
@@ -248,6 +292,11 @@ class DeploymentImagesTest {
         Path dir = builds.resolve(kind + "-" + tag);
         List<String> args = new ArrayList<>(List.of("build", spec(SAMPLE).toString(), "-o", dir.toString(), "--image",
                 kind));
+        Path expected = switch (kind) {
+            case "jar" -> dir.resolve("firewall.jar");
+            case "jlink" -> dir.resolve("firewall");
+            default -> dir.resolve("firewall.tar");
+        };
         if (kind.equals("oci")) {
             args.add("--k8s");
         }
@@ -257,7 +306,7 @@ class DeploymentImagesTest {
         Matcher m = Pattern.compile("(\\S+?)/? \\((\\d+) bytes\\)").matcher(build.out());
         assertTrue(m.find(), build.out());
         Path written = Path.of(m.group(1));
-        assertEquals(kind.equals("jlink") ? dir.resolve("firewall") : dir.resolve("firewall.tar"), written);
+        assertEquals(expected, written);
         return written;
     }
 
@@ -292,6 +341,14 @@ class DeploymentImagesTest {
             strings.add(s.group(1).replace("\\\"", "\"").replace("\\\\", "\\"));
         }
         return strings;
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static void assumeTool(String tool) {
