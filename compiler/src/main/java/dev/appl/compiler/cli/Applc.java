@@ -37,6 +37,11 @@ public final class Applc implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Applc());
+        // Subcommands of modules that build on the compiler (applc lsp), when they are on the class path.
+        java.util.ServiceLoader.load(ApplcSubcommand.class).stream()
+                .map(java.util.ServiceLoader.Provider::get)
+                .sorted(java.util.Comparator.comparing(c -> c.getClass().getName()))
+                .forEach(cl::addSubcommand);
         // A bug of ours reaching the top prints one line asking for a report, not a stack trace;
         // -Dappl.debug=true prints the trace for whoever debugs it.
         cl.setExecutionExceptionHandler((e, line, parsed) -> {

@@ -351,7 +351,7 @@ class CliTest {
     }
 
     /**
-     * The repository root, if compiler/target/applc.jar is newer than everything ./applc compares
+     * The repository root, if dist/target/applc.jar is newer than everything ./applc compares
      * it with; otherwise the script would rebuild it, which must not happen inside Maven's test
      * phase: the test is skipped. (Run `./mvnw install -DskipTests` first to have it run.)
      */
@@ -364,11 +364,11 @@ class CliTest {
             }
         }
         Assumptions.assumeTrue(root != null, "no ./applc script above the working folder");
-        Path jar = root.resolve("compiler/target/applc.jar");
+        Path jar = root.resolve("dist/target/applc.jar");
         Assumptions.assumeTrue(Files.isRegularFile(jar), "no " + jar + "; ./applc would build it");
         FileTime built = Files.getLastModifiedTime(jar);
         List<Path> compared = new ArrayList<>();
-        for (String d : List.of("language/src", "compiler/src", "runtime/src", "stdlib", ".mvn")) {
+        for (String d : List.of("language/src", "compiler/src", "runtime/src", "lsp-server/src", "stdlib", ".mvn")) {
             compared.add(root.resolve(d));
         }
         compared.add(root.resolve("pom.xml"));
