@@ -39,6 +39,9 @@ import java.util.concurrent.atomic.DoubleAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Writes an appliance's image as an OCI image archive, {@code DIR/NAME.tar}, built with jib-core
@@ -136,12 +139,62 @@ public final class OciImage {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted");
             }
-            Files.move(partial, archive, StandardCopyOption.REPLACE_EXISTING);
+            Path loadable = scratch.resolve(name + "-loadable.tar");
+            withDockerManifest(partial, loadable, "appl/" + name + ":latest");
+            Files.move(loadable, archive, StandardCopyOption.REPLACE_EXISTING);
             return archive;
         } finally {
             JlinkImage.deleteTree(scratch);
         }
     }
+
+    /**
+     * Copies jib's OCI layout archive and adds the {@code manifest.json} of {@code docker save}'s
+     * format, naming the same config and layer blobs, as {@code docker save} itself writes since
+     * Docker 25: Docker releases that read only their own format load it too, and everything that
+     * reads OCI layouts ignores the extra file.
+     */
+    static void withDockerManifest(Path oci, Path out, String tag) throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(oci))) {
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                if (e.isFile()) {
+                    entries.put(e.getName(), in.readAllBytes());
+                }
+            }
+        }
+        byte[] index = entries.get("index.json");
+        if (index == null) {
+            throw new IOException("jib wrote no index.json");
+        }
+        Matcher digest = DIGEST.matcher(new String(index, UTF_8));
+        if (!digest.find() || !entries.containsKey("blobs/sha256/" + digest.group(1))) {
+            throw new IOException("jib's index.json names no manifest in the archive");
+        }
+        Matcher blobs = DIGEST.matcher(new String(entries.get("blobs/sha256/" + digest.group(1)), UTF_8));
+        List<String> names = new ArrayList<>();
+        while (blobs.find()) {
+            names.add("\"blobs/sha256/" + blobs.group(1) + "\"");
+        }
+        String manifest = "[{\"Config\":" + names.getFirst() + ",\"RepoTags\":[\"" + tag + "\"],\"Layers\":["
+                + String.join(",", names.subList(1, names.size())) + "]}]";
+        entries.put("manifest.json", manifest.getBytes(UTF_8));
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(out))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
+                entry.setSize(e.getValue().length);
+                entry.setMode(0100644);
+                entry.setModTime(0);
+                tar.putArchiveEntry(entry);
+                tar.write(e.getValue());
+                tar.closeArchiveEntry();
+            }
+        }
+    }
+
+    private static final Pattern DIGEST = Pattern.compile("\"digest\"\\s*:\\s*\"sha256:([0-9a-f]{64})\"");
 
     // ---- Layers --------------------------------------------------------------------------------------
 

@@ -182,6 +182,13 @@ class DeploymentImagesTest {
         assertTrue(inspect.out().contains("\"dev.appl.params\": \"rules path = \\\"rules.txt\\\"\""), inspect.out());
         assertTrue(inspect.out().contains("\"Created\": \"2026-01-01T00:00:00Z\""), inspect.out());
         assertEquals(4, jsonStrings(inspect.out(), "Layers").size(), "libraries, jdk, appliance, aot-cache");
+        // docker load's own format, beside the OCI layout: the same config and layers.
+        Run untar = run(builds, Map.of(), List.of("tar", "-xOf", archive.toString(), "manifest.json"));
+        assertEquals(0, untar.exit(), untar.err());
+        List<String> layers = jsonStrings(inspect.out(), "Layers").stream().map(l -> "blobs/sha256/" + l.substring(7))
+                .toList();
+        assertEquals(layers, jsonStrings(untar.out(), "Layers"));
+        assertEquals(List.of("appl/firewall:latest"), jsonStrings(untar.out(), "RepoTags"));
         Run config = run(builds, Map.of(), List.of("skopeo", "inspect", "--config", "oci-archive:" + archive));
         assertEquals(0, config.exit(), config.err());
         assertTrue(config.out().contains("\"User\": \"65532:65532\""), config.out());
