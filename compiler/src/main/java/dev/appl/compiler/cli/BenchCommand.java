@@ -73,24 +73,9 @@ final class BenchCommand implements Callable<Integer> {
             if (prepared == null) {
                 return Applc.EXIT_ERRORS;
             }
-            int port = port(prepared.ir());
-            if (pcap.count() == 0) {
-                throw new UsageError(trace + " holds no packets");
+            try (RunCommand.Closing stores = prepared.engine()::closeStores) {
+                return bench(prepared, pcap, out);
             }
-            long nanos = (long) (seconds * 1e9);
-            Loop loop = prepared.engine() instanceof CompiledKernel k ? new KernelLoop(k.kernel(), pcap, port)
-                    : new EngineLoop(prepared.engine(), pcap, port);
-            loop.runFor(nanos); // warm-up: the JIT compiles the kernel and the loop
-            long start = System.nanoTime();
-            long packets = loop.runFor(nanos);
-            long elapsed = System.nanoTime() - start;
-            double pps = packets * 1e9 / elapsed;
-            out.printf("%s on %s (%s): %d packets of %d in %.1f s: %.3f Mpps, %.1f ns/packet%n",
-                    prepared.ir().name(), trace.getFileName(), engine == RunCommand.EngineKind.interp
-                            ? "reference interpreter" : "compiled kernel", packets, pcap.count(), elapsed / 1e9,
-                    pps / 1e6, 1e9 / pps);
-            out.flush();
-            return 0;
         } catch (UsageError e) {
             err.println("applc: " + e.getMessage());
             err.flush();
@@ -100,6 +85,28 @@ final class BenchCommand implements Callable<Integer> {
             err.flush();
             return Applc.EXIT_USAGE;
         }
+    }
+
+    /** Runs the loop for the warm-up and then for the measured time, and prints the rate. */
+    private int bench(RunCommand.Prepared prepared, PcapFile pcap, PrintWriter out) throws UsageError {
+        int port = port(prepared.ir());
+        if (pcap.count() == 0) {
+            throw new UsageError(trace + " holds no packets");
+        }
+        long nanos = (long) (seconds * 1e9);
+        Loop loop = prepared.engine() instanceof CompiledKernel k ? new KernelLoop(k.kernel(), pcap, port)
+                : new EngineLoop(prepared.engine(), pcap, port);
+        loop.runFor(nanos); // warm-up: the JIT compiles the kernel and the loop
+        long start = System.nanoTime();
+        long packets = loop.runFor(nanos);
+        long elapsed = System.nanoTime() - start;
+        double pps = packets * 1e9 / elapsed;
+        out.printf("%s on %s (%s): %d packets of %d in %.1f s: %.3f Mpps, %.1f ns/packet%n",
+                prepared.ir().name(), trace.getFileName(), engine == RunCommand.EngineKind.interp
+                        ? "reference interpreter" : "compiled kernel", packets, pcap.count(), elapsed / 1e9,
+                pps / 1e6, 1e9 / pps);
+        out.flush();
+        return 0;
     }
 
     private int port(IrAppliance ir) throws UsageError {

@@ -6,6 +6,7 @@ import dev.appl.compiler.interp.EngineKernel;
 import dev.appl.runtime.kernel.Kernel;
 import dev.appl.runtime.launch.Live;
 import dev.appl.runtime.launch.PortBinding;
+import dev.appl.runtime.store.StoreException;
 import dev.appl.runtime.launch.Replay;
 import dev.appl.runtime.io.PortException;
 import dev.appl.runtime.sys.Libc;
@@ -115,7 +116,9 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageError("--workers takes a number from 1, not " + workers);
         }
         if (live) {
-            return serve(p, appliance, out, err);
+            try (Closing stores = p.engine()::closeStores) {
+                return serve(p, appliance, out, err);
+            }
         }
         if (workers != null && workers > 1) {
             throw new UsageError("traces are replayed by one worker, in capture order: --workers " + workers
@@ -123,7 +126,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Map<Integer, Replay.Binding> traces = new LinkedHashMap<>();
         p.bindings().forEach((port, binding) -> traces.put(port, (Replay.Binding) binding));
-        try {
+        try (Closing stores = p.engine()::closeStores) {
             Replay.run(kernel(p.engine()), appliance, traces, out);
         } catch (Replay.BadInput e) {
             throw new UsageError(e.getMessage());
@@ -135,6 +138,12 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Closes the stores of a prepared appliance when it is done. */
+    interface Closing extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Serves live ports with a worker per core until a signal; the summary is printed on the way out. */
     private int serve(Prepared p, Replay.Appliance appliance, PrintWriter out, PrintWriter err)
             throws UsageError, IOException {
@@ -144,7 +153,11 @@ final class RunCommand implements Callable<Integer> {
                         + e.getValue() + ") while others are live; bind every port live, or every port to a trace");
             }
         }
-        int count = workers != null ? workers : Math.max(1, Libc.allowedCpus().length);
+        if (!p.ir().stores.isEmpty() && workers != null && workers > 1) {
+            throw new UsageError("appliance `" + p.ir().name() + "` has stores, which belong to one worker: it runs"
+                    + " with --workers 1");
+        }
+        int count = workers != null ? workers : p.ir().stores.isEmpty() ? Math.max(1, Libc.allowedCpus().length) : 1;
         List<Kernel> kernels = new ArrayList<>();
         kernels.add(kernel(p.engine()));
         for (int w = 1; w < count; w++) {
@@ -183,7 +196,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * An appliance ready to run: its IR, the engine holding its state, its port bindings, and how to
+     * An appliance ready to run: its IR, the engine holding its state (its stores open), its port bindings, and how to
      * make more engines (one per worker).
      */
     record Prepared(IrAppliance ir, Engine engine, Map<Integer, PortBinding> bindings, EngineMaker another) {}
@@ -259,6 +272,11 @@ final class RunCommand implements Callable<Integer> {
             err.println("applc: " + line);
         }
         err.flush();
+        try {
+            engine.openStores(Path.of("")); // store files are relative to the working folder
+        } catch (StoreException e) {
+            throw new UsageError(e.getMessage());
+        }
         EngineMaker another = () -> {
             Engine more = newEngine.make();
             try {

@@ -19,6 +19,7 @@ import static org.objectweb.asm.Opcodes.GOTO;
 import static org.objectweb.asm.Opcodes.ICONST_0;
 import static org.objectweb.asm.Opcodes.ICONST_1;
 import static org.objectweb.asm.Opcodes.IFNONNULL;
+import static org.objectweb.asm.Opcodes.IFNULL;
 import static org.objectweb.asm.Opcodes.ILOAD;
 import static org.objectweb.asm.Opcodes.INVOKEINTERFACE;
 import static org.objectweb.asm.Opcodes.INVOKESPECIAL;
@@ -77,8 +78,10 @@ import org.objectweb.asm.MethodVisitor;
  *   <li>{@code c$i} counters, {@code p$i} params, {@code m$i} maps ({@code FlowMap}), {@code t$i}
  *       run-time table entries ({@code EntryTable}) with {@code k$i}/{@code d$i} scratch arrays for
  *       their keys and data, {@code mk$i}/{@code mv$i} scratch arrays for map i's struct keys and
- *       values, {@code r$f$j} part j of the scalar-replaced result of function f, {@code now} the
- *       clock, {@code scratch} a byte buffer for push and reply;
+ *       values, {@code r$f$j} part j of the scalar-replaced result of function f, {@code s$i}
+ *       stores ({@code BlockStore}, {@code LogStore}, {@code KvStore}, opened by
+ *       {@code openStores} and closed by {@code closeStores}), {@code now} the clock,
+ *       {@code scratch} a byte buffer for push and reply;
  *   <li>{@code h$i(PacketView)int} handler i of {@code ir.handlers} ({@code h$i()V} for a timer);
  *       {@code f$i$name} function i of {@code ir.functions}, a private instance method because
  *       functions may read params; {@code te$i} test expression i (with tests only);
@@ -102,6 +105,10 @@ public final class Codegen {
     static final String BITS = "dev/appl/runtime/kernel/Bits";
     static final String AGGREGATES = "dev/appl/runtime/kernel/Aggregates";
     static final String SEGMENT = "java/lang/foreign/MemorySegment";
+    static final String STORE_OPS = "dev/appl/runtime/kernel/StoreOps";
+    static final String BLOCK_STORE = "dev/appl/runtime/store/BlockStore";
+    static final String LOG_STORE = "dev/appl/runtime/store/LogStore";
+    static final String KV_STORE = "dev/appl/runtime/store/KvStore";
     static final String TEST_EVALUATOR = "dev/appl/compiler/codegen/TestEvaluator";
 
     /** A generated class: its binary name, its bytes, and (with tests) the test expressions it evaluates. */
@@ -174,6 +181,7 @@ public final class Codegen {
         cw.visitSource(ir.name() + ".appl", null);
         fields();
         constructor();
+        storeMethods();
         kernelMethods();
         for (int i = 0; i < ir.handlers.size(); i++) {
             IrAppliance.Handler h = ir.handlers.get(i);
@@ -229,6 +237,9 @@ public final class Codegen {
                 cw.visitField(ACC_PRIVATE | ACC_FINAL, mapValueField(i), "[J", null, null).visitEnd();
             }
         }
+        for (int i = 0; i < ir.stores.size(); i++) {
+            cw.visitField(ACC_PRIVATE, "s$" + i, "L" + storeClass(ir.stores.get(i).kind()) + ";", null, null).visitEnd();
+        }
         cw.visitField(ACC_PRIVATE, "now", "J", null, null).visitEnd();
         cw.visitField(ACC_PRIVATE | ACC_FINAL, "scratch", "L" + SCRATCH + ";", null, null).visitEnd();
         for (String[] layout : LAYOUTS) {
@@ -245,6 +256,83 @@ public final class Codegen {
         {"L32", "Ljava/lang/foreign/ValueLayout$OfInt;", "JAVA_INT_UNALIGNED", "LITTLE_ENDIAN"},
         {"L64", "Ljava/lang/foreign/ValueLayout$OfLong;", "JAVA_LONG_UNALIGNED", "LITTLE_ENDIAN"},
     };
+
+    static String storeClass(String kind) {
+        return switch (kind) {
+            case "blocks" -> BLOCK_STORE;
+            case "log" -> LOG_STORE;
+            default -> KV_STORE;
+        };
+    }
+
+    /**
+     * {@code openStores(Path)}: opens each store with its settings (constants, or params read from
+     * their fields) through {@code StoreOps}; {@code closeStores()}: closes those open. Only for
+     * appliances with stores: the others keep the Kernel's defaults, which do nothing.
+     */
+    private void storeMethods() {
+        if (ir.stores.isEmpty()) {
+            return;
+        }
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "openStores", "(Ljava/nio/file/Path;)V", null,
+                new String[] {"java/io/IOException"});
+        mv.visitCode();
+        for (int i = 0; i < ir.stores.size(); i++) {
+            IrAppliance.StoreState s = ir.stores.get(i);
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitVarInsn(ALOAD, 1);
+            StringBuilder descriptor = new StringBuilder("(Ljava/nio/file/Path;Ljava/lang/Object;");
+            for (int k = 0; k < s.settings().size(); k++) {
+                IrExpr setting = s.settings().get(k);
+                switch (setting) {
+                    case IrExpr.Const c when c.value() instanceof String file -> mv.visitLdcInsn(file);
+                    case IrExpr.Const c -> MethodGen.pushLong(mv, (Long) c.value());
+                    case IrExpr.ParamValue p -> {
+                        mv.visitVarInsn(ALOAD, 0);
+                        mv.visitFieldInsn(GETFIELD, owner, "p$" + p.param(), paramRepr(p.param()).descriptor);
+                    }
+                    default -> throw new IllegalStateException("a store setting is a constant or a param");
+                }
+                if (k > 0) {
+                    descriptor.append('J');
+                }
+            }
+            String kind = s.kind();
+            String method = "open" + Character.toUpperCase(kind.charAt(0)) + kind.substring(1);
+            mv.visitMethodInsn(INVOKESTATIC, STORE_OPS, method, descriptor + ")L" + storeClass(kind) + ";", false);
+            mv.visitFieldInsn(PUTFIELD, owner, "s$" + i, "L" + storeClass(kind) + ";");
+        }
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+
+        mv = cw.visitMethod(ACC_PUBLIC, "storeCount", "()I", null, null);
+        mv.visitCode();
+        MethodGen.pushInt(mv, ir.stores.size());
+        mv.visitInsn(IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+
+        mv = cw.visitMethod(ACC_PUBLIC, "closeStores", "()V", null, null);
+        mv.visitCode();
+        for (int i = 0; i < ir.stores.size(); i++) {
+            String type = storeClass(ir.stores.get(i).kind());
+            Label closed = new Label();
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitFieldInsn(GETFIELD, owner, "s$" + i, "L" + type + ";");
+            mv.visitJumpInsn(IFNULL, closed);
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitFieldInsn(GETFIELD, owner, "s$" + i, "L" + type + ";");
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitInsn(ACONST_NULL);
+            mv.visitFieldInsn(PUTFIELD, owner, "s$" + i, "L" + type + ";");
+            mv.visitMethodInsn(INVOKEVIRTUAL, type, "close", "()V", false);
+            mv.visitLabel(closed);
+        }
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
 
     Repr paramRepr(int i) {
         return shapes.repr(ir.params.get(i).type());

@@ -59,6 +59,21 @@ public final class CompiledKernel implements Engine {
     }
 
     @Override
+    public void openStores(java.nio.file.Path folder) throws java.io.IOException {
+        try {
+            kernel.openStores(folder);
+        } catch (java.io.IOException | RuntimeException e) {
+            kernel.closeStores();
+            throw e;
+        }
+    }
+
+    @Override
+    public void closeStores() {
+        kernel.closeStores();
+    }
+
+    @Override
     public void tick(int timer) {
         kernel.tick(timer);
     }

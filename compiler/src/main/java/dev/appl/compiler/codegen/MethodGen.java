@@ -22,6 +22,7 @@ import static org.objectweb.asm.Opcodes.ATHROW;
 import static org.objectweb.asm.Opcodes.BIPUSH;
 import static org.objectweb.asm.Opcodes.CHECKCAST;
 import static org.objectweb.asm.Opcodes.DUP;
+import static org.objectweb.asm.Opcodes.IFNONNULL;
 import static org.objectweb.asm.Opcodes.GETFIELD;
 import static org.objectweb.asm.Opcodes.GETSTATIC;
 import static org.objectweb.asm.Opcodes.GOTO;
@@ -146,8 +147,11 @@ final class MethodGen {
             case TIMER, FUNCTION -> 1;
             case TEST -> 2;
         };
-        this.copyStoredBytes = mode == Mode.HANDLER && Codegen.anyStatement(fn.body(),
-                s -> s instanceof IrStmt.Store || s instanceof IrStmt.Insert || s instanceof IrStmt.Remove);
+        // A blocks read is a view of the store's mapping, so a handler that also writes a blocks
+        // store copies what it keeps, as it does for views of a packet it changes.
+        this.copyStoredBytes = (mode == Mode.HANDLER && Codegen.anyStatement(fn.body(),
+                s -> s instanceof IrStmt.Store || s instanceof IrStmt.Insert || s instanceof IrStmt.Remove))
+                || ((mode == Mode.HANDLER || mode == Mode.TIMER) && writesBlocks(cg.ir, fn.body()));
         if (mode != Mode.TEST) {
             java.util.Arrays.fill(slots, -1);
             // Params first, in the order of the descriptor: each part of a scalar-replaced one in turn.
@@ -490,6 +494,7 @@ final class MethodGen {
                 pop(repr(e.expr().type()));
             }
             case IrStmt.MapGet g -> mapGet(g);
+            case IrStmt.StoreGet g -> storeGet(g);
             case IrStmt.Apply a -> apply(a);
             case IrStmt.Insert ins -> insert(ins);
             case IrStmt.Remove rm -> remove(rm);
@@ -1490,6 +1495,118 @@ final class MethodGen {
         adapt(Repr.LONG, repr(m.type()));
     }
 
+    // ---- Stores ---------------------------------------------------------------------------------
+
+    /** Whether {@code body} changes the bytes of a blocks store (write, zero, trim). */
+    private static boolean writesBlocks(dev.appl.compiler.ir.IrAppliance ir, IrStmt.Block body) {
+        boolean[] found = {false};
+        dev.appl.compiler.ir.IrWalk.block(body, e -> found[0] |= e instanceof IrExpr.StoreOp s
+                && ir.stores.get(s.store()).kind().equals("blocks")
+                && (s.op().equals("write") || s.op().equals("zero") || s.op().equals("trim")), s -> {});
+        return found[0];
+    }
+
+    private String storeClass(int store) {
+        return Codegen.storeClass(cg.ir.stores.get(store).kind());
+    }
+
+    private void loadStore(int store) {
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitFieldInsn(GETFIELD, cg.owner, "s$" + store, "L" + storeClass(store) + ";");
+    }
+
+    /** Pushes a store operation's argument: an offset or length as a long, bytes as a segment. */
+    private void storeArg(IrExpr e, Repr as) {
+        expr(e);
+        adapt(repr(e.type()), as);
+    }
+
+    /** kv get and log read: the value, a view of the store's mapping (which no write changes), or the else block. */
+    private void storeGet(IrStmt.StoreGet g) {
+        String type = storeClass(g.store());
+        loadStore(g.store());
+        if (type.equals(Codegen.KV_STORE)) {
+            storeArg(g.key(), Repr.SEG);
+            mv.visitMethodInsn(INVOKEVIRTUAL, type, "get", "(L" + SEGMENT + ";)L" + SEGMENT + ";", false);
+        } else {
+            storeArg(g.key(), Repr.LONG);
+            mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, "read", "(L" + type + ";J)L" + SEGMENT + ";", false);
+        }
+        Label hit = new Label();
+        Label end = new Label();
+        mv.visitInsn(DUP);
+        mv.visitJumpInsn(IFNONNULL, hit);
+        mv.visitInsn(POP);
+        block(g.missing());
+        mv.visitJumpInsn(GOTO, end);
+        mv.visitLabel(hit);
+        adapt(Repr.SEG, repr(g.target().type()));
+        storeLocal(g.target(), repr(g.target().type()));
+        mv.visitLabel(end);
+    }
+
+    private void storeOp(IrExpr.StoreOp s) {
+        String type = storeClass(s.store());
+        String store = "L" + type + ";";
+        String seg = "L" + SEGMENT + ";";
+        loadStore(s.store());
+        Repr result = Repr.VOID;
+        switch (s.op()) {
+            case "read" -> {
+                storeArg(s.args().get(0), Repr.LONG);
+                storeArg(s.args().get(1), Repr.LONG);
+                mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, "read", "(" + store + "JJ)" + seg, false);
+                result = Repr.SEG;
+            }
+            case "write" -> {
+                storeArg(s.args().get(0), Repr.LONG);
+                storeArg(s.args().get(1), Repr.SEG);
+                mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, "write", "(" + store + "J" + seg + ")V", false);
+            }
+            case "zero", "trim" -> {
+                storeArg(s.args().get(0), Repr.LONG);
+                storeArg(s.args().get(1), Repr.LONG);
+                mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, s.op(), "(" + store + "JJ)V", false);
+            }
+            case "flush" -> {
+                if (s.args().isEmpty()) {
+                    mv.visitMethodInsn(INVOKEVIRTUAL, type, "flush", "()V", false);
+                } else {
+                    storeArg(s.args().get(0), Repr.LONG);
+                    storeArg(s.args().get(1), Repr.LONG);
+                    mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, "flush", "(" + store + "JJ)V", false);
+                }
+            }
+            case "size" -> {
+                mv.visitMethodInsn(INVOKEVIRTUAL, type, type.equals(Codegen.LOG_STORE) ? "end" : "size", "()J", false);
+                result = Repr.LONG;
+            }
+            case "append" -> {
+                storeArg(s.args().get(0), Repr.SEG);
+                mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, "append", "(" + store + seg + ")J", false);
+                result = Repr.LONG;
+            }
+            case "next" -> {
+                storeArg(s.args().get(0), Repr.LONG);
+                mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, "next", "(" + store + "J)J", false);
+                result = Repr.LONG;
+            }
+            case "put" -> {
+                storeArg(s.args().get(0), Repr.SEG);
+                storeArg(s.args().get(1), Repr.SEG);
+                mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, "put", "(" + store + seg + seg + ")V", false);
+            }
+            case "remove", "contains" -> {
+                storeArg(s.args().get(0), Repr.SEG);
+                mv.visitMethodInsn(INVOKEVIRTUAL, type, s.op(), "(" + seg + ")Z", false);
+                mv.visitInsn(I2L);
+                result = Repr.LONG;
+            }
+            default -> throw new Unsupported(null, "store method `" + s.op() + "`");
+        }
+        adapt(result, repr(s.type()));
+    }
+
     // ---- Tables ---------------------------------------------------------------------------------
 
     private void apply(IrStmt.Apply a) {
@@ -1774,6 +1891,7 @@ final class MethodGen {
                 adapt(Repr.LONG, repr(c.type()));
             }
             case IrExpr.MapOp m -> mapOp(m);
+            case IrExpr.StoreOp s -> storeOp(s);
             case IrExpr.ParamValue p -> {
                 Repr field = cg.paramRepr(p.param());
                 mv.visitVarInsn(ALOAD, 0);

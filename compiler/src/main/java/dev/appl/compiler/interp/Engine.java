@@ -17,6 +17,15 @@ public interface Engine {
 
     void tick(int timer);
 
+    /**
+     * Opens the appliance's stores, file names relative to {@code folder}; before the first
+     * packet. On failure none stays open.
+     */
+    void openStores(java.nio.file.Path folder) throws java.io.IOException;
+
+    /** Flushes and closes the stores. */
+    void closeStores();
+
     void setTime(long nanos);
 
     long counter(int index);
@@ -52,6 +61,16 @@ public interface Engine {
             @Override
             public void setTime(long nanos) {
                 interpreter.setTime(nanos);
+            }
+
+            @Override
+            public void openStores(java.nio.file.Path folder) throws java.io.IOException {
+                interpreter.openStores(folder);
+            }
+
+            @Override
+            public void closeStores() {
+                interpreter.closeStores();
             }
 
             @Override

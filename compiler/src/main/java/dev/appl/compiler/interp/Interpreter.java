@@ -1,5 +1,14 @@
 package dev.appl.compiler.interp;
 
+import dev.appl.runtime.kernel.MalformedPacket;
+import dev.appl.runtime.kernel.StoreOps;
+import dev.appl.runtime.store.BlockStore;
+import dev.appl.runtime.store.KvStore;
+import dev.appl.runtime.store.LogStore;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import dev.appl.compiler.ir.Arithmetic;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrExpr;
@@ -35,6 +44,8 @@ public final class Interpreter {
     private final List<Map<Object, MapEntry>> maps = new ArrayList<>();
     private final List<List<IrAppliance.Entry>> loadedEntries = new ArrayList<>();
     private long now;
+    /** The open stores (BlockStore, LogStore, KvStore), by index; null until {@link #openStores}. */
+    private final Object[] stores;
 
     private record MapEntry(Object value, long touched) {}
 
@@ -66,11 +77,47 @@ public final class Interpreter {
             params[i] = paramValues.getOrDefault(p.name(), p.value());
         }
         this.counters = new long[ir.counters.size()];
+        this.stores = new Object[ir.stores.size()];
         for (IrAppliance.MapState m : ir.maps) {
             maps.add(m.lru() ? new LinkedHashMap<>(16, 0.75f, true) : new LinkedHashMap<>());
         }
         for (int i = 0; i < ir.tables.size(); i++) {
             loadedEntries.add(new ArrayList<>());
+        }
+    }
+
+    /**
+     * Opens the stores, file names relative to {@code folder}, settings from constants and params;
+     * on failure closes those already open.
+     */
+    public void openStores(Path folder) throws IOException {
+        try {
+            for (int i = 0; i < stores.length; i++) {
+                IrAppliance.StoreState s = ir.stores.get(i);
+                Object[] v = s.settings().stream().map(e -> eval(e, new Frame(new Object[0], null, -1))).toArray();
+                stores[i] = switch (s.kind()) {
+                    case "blocks" -> StoreOps.openBlocks(folder, v[0], (Long) v[1], (Long) v[2]);
+                    case "log" -> StoreOps.openLog(folder, v[0], (Long) v[1]);
+                    default -> StoreOps.openKv(folder, v[0], (Long) v[1], (Long) v[2]);
+                };
+            }
+        } catch (IOException | RuntimeException e) {
+            closeStores();
+            throw e;
+        }
+    }
+
+    /** Flushes and closes the stores that are open. */
+    public void closeStores() {
+        for (int i = 0; i < stores.length; i++) {
+            if (stores[i] instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            stores[i] = null;
         }
     }
 
@@ -243,6 +290,18 @@ public final class Interpreter {
             }
             case IrStmt.CounterAdd c -> counters[c.counter()] += (Long) eval(c.delta(), f);
             case IrStmt.Eval e -> eval(e.expr(), f);
+            case IrStmt.StoreGet g -> {
+                Object key = eval(g.key(), f);
+                MemorySegment found = switch (stores[g.store()]) {
+                    case KvStore kv -> kv.get(MemorySegment.ofArray((byte[]) key));
+                    case LogStore log -> StoreOps.read(log, (Long) key);
+                    default -> throw new IllegalStateException("no lookup in store " + g.store());
+                };
+                if (found == null) {
+                    return block(g.missing(), f);
+                }
+                f.locals[g.target().slot()] = found.toArray(ValueLayout.JAVA_BYTE);
+            }
             case IrStmt.MapGet g -> {
                 Object key = eval(g.key(), f);
                 expire(g.map());
@@ -410,6 +469,7 @@ public final class Interpreter {
             }
             case IrExpr.CounterValue c -> counters[c.counter()];
             case IrExpr.MapOp m -> mapOp(m, f, locals);
+            case IrExpr.StoreOp s -> storeOp(s, f, locals);
             case IrExpr.ParamValue p -> params[p.param()];
             case IrExpr.Length l -> (long) ((byte[]) eval(l.bytes(), f, locals)).length;
             case IrExpr.TableOp t -> tableOp(t, f, locals);
@@ -495,6 +555,70 @@ public final class Interpreter {
             }
             default -> throw new IllegalStateException("map method " + m.op());
         };
+    }
+
+    /** A store operation, through the runtime's {@link StoreOps} as compiled kernels call them. */
+    private Object storeOp(IrExpr.StoreOp s, Frame f, Object[] locals) {
+        List<Object> args = new ArrayList<>();
+        for (IrExpr a : s.args()) {
+            args.add(eval(a, f, locals));
+        }
+        try {
+            return switch (stores[s.store()]) {
+                case BlockStore b -> switch (s.op()) {
+                    case "read" -> StoreOps.read(b, (Long) args.get(0), (Long) args.get(1)).toArray(ValueLayout.JAVA_BYTE);
+                    case "write" -> {
+                        StoreOps.write(b, (Long) args.get(0), MemorySegment.ofArray((byte[]) args.get(1)));
+                        yield null;
+                    }
+                    case "zero" -> {
+                        StoreOps.zero(b, (Long) args.get(0), (Long) args.get(1));
+                        yield null;
+                    }
+                    case "trim" -> {
+                        StoreOps.trim(b, (Long) args.get(0), (Long) args.get(1));
+                        yield null;
+                    }
+                    case "flush" -> {
+                        if (args.isEmpty()) {
+                            b.flush();
+                        } else {
+                            StoreOps.flush(b, (Long) args.get(0), (Long) args.get(1));
+                        }
+                        yield null;
+                    }
+                    case "size" -> b.size();
+                    default -> throw new IllegalStateException("blocks method " + s.op());
+                };
+                case LogStore log -> switch (s.op()) {
+                    case "append" -> StoreOps.append(log, MemorySegment.ofArray((byte[]) args.get(0)));
+                    case "next" -> StoreOps.next(log, (Long) args.get(0));
+                    case "flush" -> {
+                        log.flush();
+                        yield null;
+                    }
+                    case "size" -> log.end();
+                    default -> throw new IllegalStateException("log method " + s.op());
+                };
+                case KvStore kv -> switch (s.op()) {
+                    case "put" -> {
+                        StoreOps.put(kv, MemorySegment.ofArray((byte[]) args.get(0)), MemorySegment.ofArray((byte[]) args.get(1)));
+                        yield null;
+                    }
+                    case "remove" -> Values.bool(kv.remove(MemorySegment.ofArray((byte[]) args.get(0))));
+                    case "contains" -> Values.bool(kv.contains(MemorySegment.ofArray((byte[]) args.get(0))));
+                    case "flush" -> {
+                        kv.flush();
+                        yield null;
+                    }
+                    case "size" -> kv.size();
+                    default -> throw new IllegalStateException("kv method " + s.op());
+                };
+                default -> throw new IllegalStateException("store " + s.store() + " is not open");
+            };
+        } catch (MalformedPacket e) {
+            throw new Malformed();
+        }
     }
 
     private Object tableOp(IrExpr.TableOp t, Frame f, Object[] locals) {

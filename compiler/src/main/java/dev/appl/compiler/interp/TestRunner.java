@@ -32,9 +32,44 @@ public final class TestRunner {
     public static List<Result> run(IrAppliance ir, Supplier<? extends Engine> fresh) {
         List<Result> results = new ArrayList<>();
         for (IrTest test : ir.tests) {
-            results.add(new Result(ir.name(), test.name(), run(ir, test, fresh.get())));
+            results.add(new Result(ir.name(), test.name(), withStores(ir, test, fresh.get())));
         }
         return results;
+    }
+
+    /** Runs a test with the appliance's stores (if any) in a fresh temporary folder, deleted after. */
+    private static String withStores(IrAppliance ir, IrTest test, Engine engine) {
+        if (ir.stores.isEmpty()) {
+            return run(ir, test, engine);
+        }
+        java.nio.file.Path folder = null;
+        try {
+            folder = java.nio.file.Files.createTempDirectory("appl-test-stores");
+            engine.openStores(folder);
+            try {
+                return run(ir, test, engine);
+            } finally {
+                engine.closeStores();
+            }
+        } catch (java.io.IOException e) {
+            return "the stores could not be opened: " + e.getMessage();
+        } finally {
+            deleteFolder(folder);
+        }
+    }
+
+    private static void deleteFolder(java.nio.file.Path folder) {
+        if (folder == null) {
+            return;
+        }
+        try (var files = java.nio.file.Files.list(folder)) {
+            for (java.nio.file.Path f : files.toList()) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+            java.nio.file.Files.deleteIfExists(folder);
+        } catch (java.io.IOException e) {
+            // A temporary folder left behind costs nothing but space; the test's result stands.
+        }
     }
 
     /** Null when the test passes, else the first expectation that failed. */

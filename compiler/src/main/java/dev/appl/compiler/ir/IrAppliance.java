@@ -20,6 +20,19 @@ public final class IrAppliance {
 
     public record Timer(String name, long periodNanos) {}
 
+    /**
+     * A store: its kind ({@code blocks}, {@code log}, {@code kv}) and its settings in the order
+     * {@link #SETTINGS} gives for the kind, each a {@link IrExpr.Const} or a start-time
+     * {@link IrExpr.ParamValue}.
+     */
+    public record StoreState(String name, String kind, List<IrExpr> settings) {}
+
+    /** The settings of each store kind, in the order {@link StoreState#settings} holds them. */
+    public static final java.util.Map<String, List<String>> SETTINGS = java.util.Map.of(
+            "blocks", List.of("file", "size", "block"),
+            "log", List.of("file", "segment"),
+            "kv", List.of("file", "key", "value"));
+
     /** A table key: its match kind and the key's type. */
     public record Key(String matchKind, Type type) {}
 
@@ -44,6 +57,7 @@ public final class IrAppliance {
     public final List<MapState> maps = new ArrayList<>();
     public final List<Table> tables = new ArrayList<>();
     public final List<Timer> timers = new ArrayList<>();
+    public final List<StoreState> stores = new ArrayList<>();
     public final List<Handler> handlers = new ArrayList<>();
     public final List<IrFunction> functions = new ArrayList<>();
     public final List<IrTest> tests = new ArrayList<>();

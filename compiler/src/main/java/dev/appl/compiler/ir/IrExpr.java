@@ -82,6 +82,13 @@ public sealed interface IrExpr {
     /** The length of a bytes value. */
     record Length(IrExpr bytes, Type type) implements IrExpr {}
 
+    /**
+     * A store operation (language.md §10.6) other than the lookups of {@link IrStmt.StoreGet}:
+     * blocks read, write, zero, trim, flush, size; log append, next, flush, size; kv put, remove,
+     * contains, flush, size.
+     */
+    record StoreOp(int store, String op, List<IrExpr> args, Type type) implements IrExpr {}
+
     /** A table write: insert (keys..., action index, data...), remove (keys...), clear. */
     record TableOp(int table, String op, List<IrExpr> args, Type type) implements IrExpr {}
 }

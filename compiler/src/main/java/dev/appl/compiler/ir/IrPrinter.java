@@ -136,6 +136,13 @@ public final class IrPrinter {
             case IrStmt.Require r -> line(d, "require length >= " + expr(r.end()));
             case IrStmt.CounterAdd c -> line(d, "counter " + ir.counters.get(c.counter()) + " += " + expr(c.delta()));
             case IrStmt.Eval e -> line(d, "eval " + expr(e.expr()));
+            case IrStmt.StoreGet g -> {
+                IrAppliance.StoreState st = ir.stores.get(g.store());
+                line(d, g.target() + " = store " + st.name() + (st.kind().equals("kv") ? ".get(" : ".read(")
+                        + expr(g.key()) + ") else {");
+                block(g.missing(), d + 1);
+                line(d, "}");
+            }
             case IrStmt.MapGet g -> {
                 line(d, g.target() + " = map " + ir.maps.get(g.map()).name() + ".get(" + expr(g.key()) + ") else {");
                 block(g.missing(), d + 1);
@@ -188,6 +195,8 @@ public final class IrPrinter {
                     + expr(h.length());
             case IrExpr.Stack s -> s.parts().stream().map(this::expr).collect(Collectors.joining(" / "));
             case IrExpr.CounterValue c -> "counter " + ir.counters.get(c.counter());
+            case IrExpr.StoreOp s -> "store " + ir.stores.get(s.store()).name() + "." + s.op() + "("
+                    + s.args().stream().map(this::expr).collect(Collectors.joining(", ")) + ")";
             case IrExpr.MapOp m -> "map " + ir.maps.get(m.map()).name() + "." + m.op() + "("
                     + m.args().stream().map(this::expr).collect(Collectors.joining(", ")) + ")";
             case IrExpr.ParamValue p -> "param " + ir.params.get(p.param()).name();

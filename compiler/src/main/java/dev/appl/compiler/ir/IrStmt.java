@@ -51,6 +51,12 @@ public sealed interface IrStmt {
     record MapGet(int map, IrExpr key, IrLocal target, Block missing) implements IrStmt {}
 
     /**
+     * {@code target = store.get(key)} for a kv store, {@code store.read(key)} for a log (the key
+     * is an offset), or run {@code missing} (which does not fall through) if there is none.
+     */
+    record StoreGet(int store, IrExpr key, IrLocal target, Block missing) implements IrStmt {}
+
+    /**
      * Looks {@code keys} up in a table and runs the matching entry's action (or the default) with its
      * data; {@code result} (if not null) receives the index of the action that ran.
      */

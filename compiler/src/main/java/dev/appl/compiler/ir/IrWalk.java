@@ -73,6 +73,10 @@ public final class IrWalk {
             case IrStmt.Require r -> expr(r.end());
             case IrStmt.CounterAdd c -> expr(c.delta());
             case IrStmt.Eval e -> expr(e.expr());
+            case IrStmt.StoreGet g -> {
+                expr(g.key());
+                block(g.missing());
+            }
             case IrStmt.MapGet g -> {
                 expr(g.key());
                 block(g.missing());
@@ -124,6 +128,7 @@ public final class IrWalk {
             case IrExpr.HeaderValue h -> expr(h.length());
             case IrExpr.Stack s -> s.parts().forEach(this::expr);
             case IrExpr.MapOp m -> m.args().forEach(this::expr);
+            case IrExpr.StoreOp s -> s.args().forEach(this::expr);
             case IrExpr.Length l -> expr(l.bytes());
             case IrExpr.TableOp t -> t.args().forEach(this::expr);
             case IrExpr.Const c -> {}

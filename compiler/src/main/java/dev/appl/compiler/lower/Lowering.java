@@ -121,9 +121,13 @@ public final class Lowering {
                     index.put(t, ir.timers.size());
                     ir.timers.add(new IrAppliance.Timer(t.name().text(), longValue(t.every())));
                 }
-                case Decl.Store s -> throw new Unsupported(s.span(),
-                        "store `" + s.name().text() + "`: storage appliances are not compiled yet");
                 default -> {}
+            }
+        }
+        for (Decl m : appliance.members()) {
+            if (m instanceof Decl.Store s) {
+                index.put(s, ir.stores.size());
+                ir.stores.add(store(s));
             }
         }
         for (Decl m : appliance.members()) {
@@ -146,6 +150,23 @@ public final class Lowering {
     }
 
     // ---- State ----------------------------------------------------------------------------------
+
+    /** A store's settings, in the order of {@link IrAppliance#SETTINGS}: constants, or params read at start. */
+    private IrAppliance.StoreState store(Decl.Store s) {
+        List<IrExpr> settings = new ArrayList<>();
+        for (String name : IrAppliance.SETTINGS.get(s.kind().text())) {
+            Expr value = s.args().stream().filter(a -> a.name().text().equals(name)).findFirst().orElseThrow().value();
+            Type type = name.equals("file") ? new Type.Text("path") : Type.SIZE;
+            if (sem.referenceOf(value) instanceof Symbol.DeclSymbol(Decl.ParamDecl p, var m)) {
+                settings.add(new IrExpr.ParamValue(index.get(p), type));
+            } else if (value instanceof Expr.StringLit || consts.value(value) != null) {
+                settings.add(new IrExpr.Const(constant(value), type));
+            } else {
+                throw new Unsupported(value.span(), "a store's " + name + " is compiled when it is a constant or a param");
+            }
+        }
+        return new IrAppliance.StoreState(s.name().text(), s.kind().text(), settings);
+    }
 
     private IrAppliance.Table table(Decl.Table t) {
         List<IrAppliance.Key> keys = new ArrayList<>();
@@ -323,9 +344,14 @@ public final class Lowering {
             Expr.Call call = (Expr.Call) l.value();
             Expr.Field method = (Expr.Field) call.callee();
             Decl owner = ((Symbol.DeclSymbol) sem.referenceOf(method.target())).decl();
-            if (!(owner instanceof Decl.MapDecl map)) {
-                throw new Unsupported(l.span(), "stores are not compiled yet");
+            if (owner instanceof Decl.Store store) { // kv.get, log.read
+                IrLocal target = fn.local(l.name().text(), Type.BYTES);
+                IrExpr key = expr(call.args().getFirst());
+                emit(new IrStmt.StoreGet(index.get(store), key, target, irBlock(l.orElse())));
+                bind(l.name(), target);
+                return;
             }
+            Decl.MapDecl map = (Decl.MapDecl) owner;
             IrLocal target = fn.local(l.name().text(), sem.typeOf(map.value()));
             IrExpr key = expr(call.args().getFirst());
             emit(new IrStmt.MapGet(index.get(map), key, target, irBlock(l.orElse())));
@@ -881,7 +907,11 @@ public final class Lowering {
                 }
                 return new IrExpr.TableOp(index.get(t), name, args, type);
             }
-            default -> throw new Unsupported(c.span(), "stores are not compiled yet");
+            case Decl.Store s -> {
+                c.args().forEach(a -> args.add(expr(a)));
+                return new IrExpr.StoreOp(index.get(s), name, args, type);
+            }
+            default -> throw new IllegalStateException("no methods on " + owner.name().text());
         }
     }
 

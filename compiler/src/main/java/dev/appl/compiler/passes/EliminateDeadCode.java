@@ -76,6 +76,7 @@ public final class EliminateDeadCode implements Pass {
                 case IrStmt.Switch sw -> sw.cases().stream().anyMatch(c -> leaves(c.body())) || leaves(sw.otherwise());
                 case IrStmt.Loop l -> leaves(l.body());
                 case IrStmt.MapGet g -> leaves(g.missing());
+                case IrStmt.StoreGet g -> leaves(g.missing());
                 case IrStmt.Apply a -> a.actions().stream().anyMatch(c -> leaves(c.body()));
                 default -> false; // a nested Scoped catches its own leaves
             };

@@ -60,6 +60,7 @@ public final class InlineFunctions implements Pass {
                 case IrStmt.Loop l -> count(l.body());
                 case IrStmt.Scoped sc -> count(sc.body());
                 case IrStmt.MapGet g -> count(g.missing());
+                case IrStmt.StoreGet g -> count(g.missing());
                 case IrStmt.Apply a -> a.actions().stream().mapToInt(x -> count(x.body())).sum();
                 default -> 0;
             };
@@ -140,6 +141,8 @@ public final class InlineFunctions implements Pass {
                 case IrStmt.CounterAdd c -> List.of(new IrStmt.CounterAdd(c.counter(), expr(c.delta())));
                 case IrStmt.Eval e -> List.of(new IrStmt.Eval(expr(e.expr())));
                 case IrStmt.MapGet g -> List.of(new IrStmt.MapGet(g.map(), expr(g.key()), local(g.target()),
+                        block(g.missing())));
+                case IrStmt.StoreGet g -> List.of(new IrStmt.StoreGet(g.store(), expr(g.key()), local(g.target()),
                         block(g.missing())));
                 case IrStmt.Apply a -> {
                     List<IrStmt.ActionCase> cases = new ArrayList<>();

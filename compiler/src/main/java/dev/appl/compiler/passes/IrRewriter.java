@@ -58,6 +58,7 @@ abstract class IrRewriter {
             case IrExpr.HeaderValue h -> new IrExpr.HeaderValue(h.header(), expr(h.length()), h.type());
             case IrExpr.Stack s -> new IrExpr.Stack(exprs(s.parts()));
             case IrExpr.MapOp m -> new IrExpr.MapOp(m.map(), m.op(), exprs(m.args()), m.type());
+            case IrExpr.StoreOp s -> new IrExpr.StoreOp(s.store(), s.op(), exprs(s.args()), s.type());
             case IrExpr.Length l -> new IrExpr.Length(expr(l.bytes()), l.type());
             case IrExpr.TableOp t -> new IrExpr.TableOp(t.table(), t.op(), exprs(t.args()), t.type());
             default -> e; // leaves: constants, reads, loads, params, counters, the packet's length
@@ -86,6 +87,7 @@ abstract class IrRewriter {
             case IrStmt.CounterAdd c -> new IrStmt.CounterAdd(c.counter(), expr(c.delta()));
             case IrStmt.Eval e -> new IrStmt.Eval(expr(e.expr()));
             case IrStmt.MapGet g -> new IrStmt.MapGet(g.map(), expr(g.key()), g.target(), block(g.missing()));
+            case IrStmt.StoreGet g -> new IrStmt.StoreGet(g.store(), expr(g.key()), g.target(), block(g.missing()));
             case IrStmt.Apply a -> {
                 List<IrStmt.ActionCase> cases = new ArrayList<>();
                 for (IrStmt.ActionCase c : a.actions()) {

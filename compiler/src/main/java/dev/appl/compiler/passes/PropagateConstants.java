@@ -55,6 +55,7 @@ public final class PropagateConstants implements Pass {
                 }
                 case IrStmt.Loop l -> collect(l.body(), uses, out);
                 case IrStmt.MapGet g -> collect(g.missing(), uses, out);
+                case IrStmt.StoreGet g -> collect(g.missing(), uses, out);
                 case IrStmt.Apply a -> a.actions().forEach(c -> collect(c.body(), uses, out));
                 case IrStmt.Scoped sc -> collect(sc.body(), uses, out);
                 default -> {}

@@ -85,6 +85,11 @@ final class Uses {
             case IrStmt.Require r -> expr(r.end());
             case IrStmt.CounterAdd c -> expr(c.delta());
             case IrStmt.Eval e -> expr(e.expr());
+            case IrStmt.StoreGet g -> {
+                write(g.target());
+                expr(g.key());
+                block(g.missing());
+            }
             case IrStmt.MapGet g -> {
                 write(g.target());
                 expr(g.key());

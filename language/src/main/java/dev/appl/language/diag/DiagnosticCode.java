@@ -93,7 +93,8 @@ public enum DiagnosticCode {
     UNKNOWN_METHOD(99, ERROR, "{0} has no method {1}", TEXT, NAME),
     INVALID_ENUM(101, ERROR, "{0}", TEXT),
     INVALID_DECLARATION(102, ERROR, "{0}", TEXT),
-    INVALID_TEST(103, ERROR, "{0}", TEXT);
+    INVALID_TEST(103, ERROR, "{0}", TEXT),
+    STORE_NEVER_FLUSHED(104, WARNING, "store {0} is written but never flushed: its writes are never made durable", NAME);
 
     /** The kind of a template argument; names and types are shown in backticks. */
     public enum Arg {

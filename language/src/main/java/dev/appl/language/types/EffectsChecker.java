@@ -45,6 +45,52 @@ public final class EffectsChecker {
 
     public void check(Module module) {
         module.allDeclarations().forEach(this::member);
+        for (Decl d : module.decls()) {
+            if (d instanceof Decl.Appliance a) {
+                flushes(a);
+            }
+        }
+    }
+
+    /** The store methods that change what a store holds; {@code flush} makes the changes durable. */
+    private static final java.util.Set<String> STORE_WRITES =
+            java.util.Set.of("write", "zero", "trim", "append", "put", "remove");
+
+    /**
+     * A write to a store is durable only after a flush: a store that handlers and actions write
+     * but never flush would hold writes that are never made durable, and nothing could acknowledge
+     * them honestly.
+     */
+    private void flushes(Decl.Appliance appliance) {
+        java.util.Map<Decl.Store, Expr> firstWrite = new java.util.LinkedHashMap<>();
+        java.util.Set<Decl.Store> flushed = new java.util.HashSet<>();
+        for (Decl m : appliance.members()) {
+            Stmt.Block body = switch (m) {
+                case Decl.Handler h -> h.body();
+                case Decl.Action a -> a.body();
+                default -> null;
+            };
+            if (body == null) {
+                continue;
+            }
+            Walk.expressions(body, e -> {
+                if (e instanceof Expr.Call c && c.callee() instanceof Expr.Field f
+                        && sem.referenceOf(f.target()) instanceof Symbol.DeclSymbol(Decl.Store st, var ignored)) {
+                    String method = f.field().text();
+                    if (method.equals("flush")) {
+                        flushed.add(st);
+                    } else if (STORE_WRITES.contains(method)) {
+                        firstWrite.putIfAbsent(st, c);
+                    }
+                }
+            });
+        }
+        firstWrite.forEach((store, write) -> {
+            if (!flushed.contains(store)) {
+                diags.report(DiagnosticCode.STORE_NEVER_FLUSHED, store.name().span(), store.name().text());
+                diags.noteLast(Note.at(write.span(), "written here"));
+            }
+        });
     }
 
     private void member(Decl d) {

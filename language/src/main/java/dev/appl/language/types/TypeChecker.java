@@ -1884,6 +1884,7 @@ public final class TypeChecker {
             case "blocks.size", "log.size", "kv.size" -> new Method(List.of(), U64, false);
             case "log.append" -> new Method(List.of(Type.BYTES), U64, false);
             case "log.read" -> new Method(java.util.Arrays.asList((Type) null), Type.BYTES, true);
+            case "log.next" -> new Method(java.util.Arrays.asList((Type) null), U64, false);
             case "log.flush", "kv.flush" -> new Method(List.of(), Type.VOID, false);
             case "kv.get" -> new Method(List.of(Type.BYTES), Type.BYTES, true);
             case "kv.put" -> new Method(List.of(Type.BYTES, Type.BYTES), Type.VOID, false);

@@ -83,6 +83,24 @@ public interface Kernel {
         return 0;
     }
 
+    /**
+     * Opens the appliance's stores (language.md §10.6), their file names resolved against
+     * {@code folder}; called once before the first handler runs. Throws
+     * {@link dev.appl.runtime.store.StoreException} for a store file it refuses.
+     */
+    default void openStores(java.nio.file.Path folder) throws java.io.IOException {}
+
+    /** Flushes and closes the stores; called once the kernel has handled its last packet. */
+    default void closeStores() {}
+
+    /**
+     * How many stores the appliance has. Stores are not thread-safe and their files are opened
+     * once: an appliance with stores runs on one worker.
+     */
+    default int storeCount() {
+        return 0;
+    }
+
     /** The value of counter {@code index} (declaration order). */
     long counter(int index);
 

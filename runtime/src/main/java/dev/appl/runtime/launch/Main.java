@@ -291,15 +291,23 @@ public final class Main {
         Replay.Appliance what = new Replay.Appliance(appliance.appliance() + " (compiled kernel)",
                 appliance.ports().stream().map(Descriptor.Port::name).toList(),
                 timers.stream().map(Descriptor.Timer::name).toList(), periods, appliance.counters());
-        if (live) {
-            return serve(what, bindings, kernel, paramValues, options.workers());
-        }
-        Map<Integer, Replay.Binding> traces = new LinkedHashMap<>();
-        bindings.forEach((port, binding) -> traces.put(port, (Replay.Binding) binding));
         try {
+            kernel.openStores(Path.of("")); // store files are relative to the working folder
+        } catch (IOException | RuntimeException e) {
+            kernel.closeStores();
+            throw e; // a StoreException names the file it refuses
+        }
+        try {
+            if (live) {
+                return serve(what, bindings, kernel, paramValues, options.workers());
+            }
+            Map<Integer, Replay.Binding> traces = new LinkedHashMap<>();
+            bindings.forEach((port, binding) -> traces.put(port, (Replay.Binding) binding));
             Replay.run(kernel, what, traces, out);
         } catch (Replay.BadInput e) {
             throw new UsageError(e.getMessage());
+        } finally {
+            kernel.closeStores();
         }
         return 0;
     }
@@ -313,7 +321,13 @@ public final class Main {
                         + e.getValue() + ") while others are live; bind every port live, or every port to a trace");
             }
         }
-        int count = workers != null ? workers : Math.max(1, dev.appl.runtime.sys.Libc.allowedCpus().length);
+        boolean stores = first.storeCount() > 0;
+        if (stores && workers != null && workers > 1) {
+            throw new UsageError("appliance `" + appliance.appliance() + "` has stores, which belong to one worker: it"
+                    + " runs with --workers 1");
+        }
+        int count = workers != null ? workers
+                : stores ? 1 : Math.max(1, dev.appl.runtime.sys.Libc.allowedCpus().length);
         List<Kernel> kernels = new ArrayList<>(List.of(first));
         for (int w = 1; w < count; w++) {
             Kernel more = kernel(paramValues);
