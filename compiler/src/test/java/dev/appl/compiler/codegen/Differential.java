@@ -7,6 +7,7 @@ import dev.appl.compiler.interp.Engine;
 import dev.appl.compiler.interp.Interpreter;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrTest;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -37,6 +38,44 @@ final class Differential {
         this.reference = Engine.interpreter(reference, params);
         this.compiled = compiled.newKernel(params);
         this.timerDue = new long[reference.timers.size()];
+        if (!reference.stores.isEmpty()) {
+            try {
+                referenceFolder = storeFolder();
+                compiledFolder = storeFolder();
+                this.reference.openStores(referenceFolder);
+                this.compiled.openStores(compiledFolder);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Where each engine's stores are, when the appliance has stores: folders of their own. */
+    Path referenceFolder;
+    Path compiledFolder;
+
+    private static final List<Path> STORE_FOLDERS = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    static {
+        // The stores stay open as long as their engines live; the folders go when the tests are done.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path folder : STORE_FOLDERS) {
+                try (var files = java.nio.file.Files.list(folder)) {
+                    for (Path f : files.toList()) {
+                        java.nio.file.Files.deleteIfExists(f);
+                    }
+                    java.nio.file.Files.deleteIfExists(folder);
+                } catch (java.io.IOException e) {
+                    // a temporary folder left behind
+                }
+            }
+        }));
+    }
+
+    private static Path storeFolder() throws java.io.IOException {
+        Path folder = java.nio.file.Files.createTempDirectory("appl-differential-stores");
+        STORE_FOLDERS.add(folder);
+        return folder;
     }
 
     Differential(IrAppliance ir, CompiledAppliance compiled) {

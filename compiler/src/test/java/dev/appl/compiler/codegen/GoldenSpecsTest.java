@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The language's golden {@code ok/} specs: every appliance that lowers (stores do not yet) compiles
+ * The language's golden {@code ok/} specs: every appliance that lowers compiles
  * to a class that verifies, deterministically, and agrees with the interpreter on its tests, their
  * broken copies and random traffic.
  */

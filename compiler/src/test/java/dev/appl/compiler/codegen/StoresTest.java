@@ -68,10 +68,8 @@ class StoresTest {
         Pipeline.run(optimized);
         for (IrAppliance kernelIr : List.of(ir, optimized)) {
             Differential d = new Differential(ir, CompiledAppliance.compile(kernelIr));
-            Path a = Files.createDirectories(dir.resolve("interpreted-" + (kernelIr == ir ? "same" : "optimized")));
-            Path b = Files.createDirectories(dir.resolve("compiled-" + (kernelIr == ir ? "same" : "optimized")));
-            d.reference.openStores(a);
-            d.compiled.openStores(b);
+            Path a = d.referenceFolder;
+            Path b = d.compiledFolder;
             try {
                 Random r = new Random(kernelIr == ir ? 5 : 6);
                 for (int i = 0; i < 3000; i++) {
