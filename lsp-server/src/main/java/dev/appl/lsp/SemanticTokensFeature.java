@@ -6,6 +6,7 @@ import dev.appl.language.diag.Source;
 import dev.appl.language.resolve.Module;
 import dev.appl.language.resolve.Symbol;
 import dev.appl.language.syntax.ApplLexer;
+import dev.appl.language.syntax.ApplParser;
 import dev.appl.language.types.BuiltinTypes;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,8 +42,10 @@ final class SemanticTokensFeature {
             return new SemanticTokens(List.of());
         }
         Map<Integer, Token5> byStart = new HashMap<>();
+        java.util.Set<Integer> names = namePositions(module.parse().tree());
         for (Token t : module.parse().tokens().getTokens()) {
-            String type = lexical(t);
+            // A word that is a keyword only at the start of a clause, used as a name (`m.size()`, `Endpoint{port: p}`).
+            String type = names.contains(t.getStartIndex()) ? null : lexical(t);
             if (type != null) {
                 byStart.put(t.getStartIndex(), new Token5(t.getStartIndex(), t.getStopIndex() + 1, TYPES.indexOf(type), 0));
             }
@@ -65,6 +68,25 @@ final class SemanticTokensFeature {
         List<Token5> sorted = new ArrayList<>(byStart.values());
         sorted.sort(java.util.Comparator.comparingInt(Token5::start));
         return new SemanticTokens(encode(module.source(), sorted));
+    }
+
+    /** Where the parser read a keyword token as a name: the tokens directly under a {@code name} rule. */
+    private static java.util.Set<Integer> namePositions(org.antlr.v4.runtime.tree.ParseTree tree) {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        java.util.ArrayDeque<org.antlr.v4.runtime.tree.ParseTree> pending = new java.util.ArrayDeque<>();
+        if (tree != null) {
+            pending.push(tree);
+        }
+        while (!pending.isEmpty()) {
+            var node = pending.pop();
+            if (node instanceof org.antlr.v4.runtime.tree.TerminalNode t && node.getParent() instanceof ApplParser.NameContext) {
+                out.add(t.getSymbol().getStartIndex());
+            }
+            for (int i = 0; i < node.getChildCount(); i++) {
+                pending.push(node.getChild(i));
+            }
+        }
+        return out;
     }
 
     private static String lexical(Token t) {
