@@ -7,6 +7,7 @@ import dev.appl.compiler.image.JlinkImage;
 import dev.appl.compiler.image.Kubernetes;
 import dev.appl.compiler.image.OciImage;
 import dev.appl.compiler.image.Progress;
+import dev.appl.compiler.image.TestTraces;
 import dev.appl.compiler.interp.LoadedRules;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
@@ -133,8 +134,11 @@ final class BuildCommand implements Callable<Integer> {
                 ir.params.set(i, new IrAppliance.Param(p.name(), p.type(), buildValues.get(p.name()), true));
             }
         }
+        // The tests run on the appliance as lowered, as applc test runs them, for the AOT cache's training.
+        IrAppliance testIr;
         Codegen.Generated kernel;
         try {
+            testIr = Lowering.lower(appliance, semantics);
             Pipeline.run(ir);
             kernel = Codegen.generate(ir);
         } catch (Unsupported e) {
@@ -152,10 +156,16 @@ final class BuildCommand implements Callable<Integer> {
                 specFile.getFileName().toString(), specBytes, version);
         byte[] jar = JarImage.bytes(kernel, descriptor, specBytes, version);
         String name = JarImage.baseName(descriptor.appliance());
-        JlinkImage.Training training = noAotCache ? null
-                : JlinkImage.Training.of(descriptor, specFile.toAbsolutePath().getParent());
         Progress progress = Progress.onTerminal(err);
+        Path testTraces = null;
         try {
+            JlinkImage.Training training = null;
+            if (!image.equals("jar") && !noAotCache) {
+                Files.createDirectories(output);
+                testTraces = Files.createTempDirectory(output, ".applc-tests-");
+                training = JlinkImage.Training.of(descriptor, specFile.toAbsolutePath().getParent(),
+                        TestTraces.write(testIr, buildValues, testTraces));
+            }
             switch (image) {
                 case "jar" -> {
                     Path written = JarImage.write(output, descriptor.appliance(), jar);
@@ -177,6 +187,10 @@ final class BuildCommand implements Callable<Integer> {
             }
         } catch (IOException e) {
             throw new IOException("cannot build the " + image + " image in " + output + ": " + e.getMessage(), e);
+        } finally {
+            if (testTraces != null) {
+                JlinkImage.deleteTree(testTraces);
+            }
         }
         out.flush();
         return 0;

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -50,26 +51,32 @@ public final class JlinkImage {
         /**
          * The training run of an appliance whose spec is in {@code specFolder}: it replays the
          * traces of its ports' default bindings that are there, writing nothing (no {@code out=}),
-         * with the spec's folder as working folder so that default rules files are found; with no
-         * trace there, it trains on the launcher's start alone ({@code --help}).
+         * with the spec's folder as working folder so that default rules files are found. With no
+         * trace there, it replays {@code testTraces}, the packets the spec's tests send ({@link
+         * TestTraces}); with neither, it trains on the launcher's start alone ({@code --help}).
          */
-        public static Training of(Descriptor appliance, Path specFolder) {
-            List<String> args = new ArrayList<>();
-            boolean traces = false;
+        public static Training of(Descriptor appliance, Path specFolder, Map<String, Path> testTraces) {
+            List<String> traces = new ArrayList<>();
+            List<String> tests = new ArrayList<>();
             for (Descriptor.Port p : appliance.ports()) {
-                if (p.binding() == null || !p.kind().equals("packet") || !p.binding().startsWith("pcap:")) {
+                if (!p.kind().equals("packet")) {
                     continue;
                 }
                 String in = "";
-                for (String part : p.binding().substring(5).split(",")) {
-                    if (!part.isEmpty() && !part.startsWith("out=") && Files.isRegularFile(specFolder.resolve(part))) {
-                        in = specFolder.resolve(part).toAbsolutePath().toString();
-                        traces = true;
+                if (p.binding() != null && p.binding().startsWith("pcap:")) {
+                    for (String part : p.binding().substring(5).split(",")) {
+                        if (!part.isEmpty() && !part.startsWith("out=") && Files.isRegularFile(specFolder.resolve(part))) {
+                            in = specFolder.resolve(part).toAbsolutePath().toString();
+                        }
                     }
                 }
-                args.addAll(List.of("--port", p.name() + "=pcap:" + in));
+                Path test = testTraces.get(p.name());
+                traces.addAll(List.of("--port", p.name() + "=pcap:" + in));
+                tests.addAll(List.of("--port", p.name() + "=pcap:" + (test == null ? "" : test.toAbsolutePath())));
             }
-            return new Training(specFolder.toAbsolutePath(), traces ? args : List.of("--help"));
+            boolean hasTraces = traces.stream().anyMatch(a -> a.contains("=pcap:") && !a.endsWith("=pcap:"));
+            return new Training(specFolder.toAbsolutePath(), hasTraces ? traces
+                    : !testTraces.isEmpty() ? tests : List.of("--help"));
         }
     }
 
@@ -339,7 +346,8 @@ public final class JlinkImage {
         }
     }
 
-    static void deleteTree(Path root) throws IOException {
+    /** Deletes a folder and what it holds. */
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
