@@ -355,6 +355,63 @@ class JarImageTest {
         assertFalse(Files.exists(tmp.resolve("six.jar")));
     }
 
+    @Test
+    void anApplianceWithStoresKeepsWhatItWroteAcrossRunsAndRefusesAForeignFile(@TempDir Path tmp) throws IOException {
+        Path spec = tmp.resolve("stores.appl");
+        try (var in = JarImageTest.class.getResourceAsStream("/codegen/stores.appl")) {
+            Files.write(spec, in.readAllBytes());
+        }
+        Run build = applc("build", spec.toString(), "-o", tmp.toString());
+        assertEquals(0, build.exit(), build.err());
+        Path jar = tmp.resolve("stores.jar");
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        byte[] data = "persist".getBytes(UTF_8);
+        trace(work.resolve("writes.pcap"), command(1, 1, 0, 100, data), command(5, 0, 7, 100, "k".getBytes(UTF_8)),
+                command(8, 0, 0, 0, new byte[0]));
+        Run first = java(work, jar, "--port", "wire=pcap:writes.pcap,out=" + work.resolve("first.pcap"));
+        assertEquals(0, first.exit(), first.err());
+        assertEquals(4096 + 65536, Files.size(work.resolve("disk.img")));
+
+        trace(work.resolve("reads.pcap"), command(0, 0, 7, 100, new byte[0]), command(6, 0, 0, 0, "k".getBytes(UTF_8)));
+        Run second = java(work, jar, "--port", "wire=pcap:reads.pcap,out=" + work.resolve("second.pcap"));
+        assertEquals(0, second.exit(), second.err());
+        try (PcapFile replies = PcapFile.open(work.resolve("second.pcap"))) {
+            assertEquals(2, replies.count());
+            for (int i = 0; i < 2; i++) {
+                byte[] reply = replies.packet(i).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                String text = new String(reply, 9, reply.length - 9, UTF_8);
+                assertEquals("persist", text, "reply " + i + ": " + HexFormat.of().formatHex(reply));
+            }
+        }
+
+        byte[] junk = "a file of somebody else's, not a store".getBytes(UTF_8);
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Files.write(other.resolve("index.db"), junk);
+        Files.copy(work.resolve("reads.pcap"), other.resolve("reads.pcap"));
+        Run refused = java(other, jar, "--port", "wire=pcap:reads.pcap");
+        assertEquals(2, refused.exit());
+        assertEquals("stores: index.db: not an appl kv store (its first bytes are not \"appl-kvs\"); refusing to use"
+                + " or overwrite it\n", refused.err());
+        assertArrayEquals(junk, Files.readAllBytes(other.resolve("index.db")));
+    }
+
+    /** A frame of the stores spec's commands: type 0x88b5, the command, its payload. */
+    private static byte[] command(int op, int flags, int length, long offset, byte[] payload) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(14 + 12 + payload.length);
+        b.position(12);
+        b.putShort((short) 0x88b5).put((byte) op).put((byte) flags).putShort((short) length).putLong(offset).put(payload);
+        return b.array();
+    }
+
+    private static void trace(Path file, byte[]... frames) throws IOException {
+        try (dev.appl.runtime.io.PcapWriter w = new dev.appl.runtime.io.PcapWriter(file)) {
+            long t = 1_000_000_000L;
+            for (byte[] f : frames) {
+                w.write(t += 1000, java.lang.foreign.MemorySegment.ofArray(f), 0, f.length);
+            }
+        }
+    }
+
     // ---- Helpers -------------------------------------------------------------------------------------------
 
     /** The sample's jar, built once; fails with applc's message when the sample cannot be built. */
