@@ -1079,17 +1079,28 @@ final class MethodGen {
         int fixed = layout.fixedBytes();
         int trailing = trailingField(layout);
         int n = newLocal(Repr.LONG);
-        pushLong(fixed);
+        // Trailing bytes (most often none: a header without options) cost a copy only when there are some.
+        int trailingLength = newLocal(Repr.LONG);
+        Label noTrailing = new Label();
+        mv.visitInsn(LCONST_0);
+        mv.visitVarInsn(LSTORE, trailingLength);
         if (trailing >= 0) {
+            mv.visitVarInsn(ALOAD, parts[trailing]);
+            mv.visitMethodInsn(INVOKEINTERFACE, SEGMENT, "byteSize", "()J", true);
+            mv.visitVarInsn(LSTORE, trailingLength);
+            mv.visitVarInsn(LLOAD, trailingLength);
+            mv.visitInsn(LCONST_0);
+            mv.visitInsn(LCMP);
+            mv.visitJumpInsn(IFEQ, noTrailing);
             scratch();
             mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "reset", "()L" + SCRATCH + ";", false);
             mv.visitVarInsn(ALOAD, parts[trailing]);
             mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "append", "(L" + SEGMENT + ";)V", false);
-            scratch();
-            mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "size", "()I", false);
-            mv.visitInsn(I2L);
-            mv.visitInsn(LADD);
+            mv.visitLabel(noTrailing);
         }
+        pushLong(fixed);
+        mv.visitVarInsn(LLOAD, trailingLength);
+        mv.visitInsn(LADD);
         mv.visitVarInsn(LSTORE, n);
         mv.visitVarInsn(ALOAD, VIEW_SLOT);
         mv.visitVarInsn(LLOAD, at);
@@ -1104,6 +1115,11 @@ final class MethodGen {
         mv.visitVarInsn(LSTORE, address);
         writeHeader(SEG_SLOT, address, h, parts);
         if (trailing >= 0) {
+            Label done = new Label();
+            mv.visitVarInsn(LLOAD, trailingLength);
+            mv.visitInsn(LCONST_0);
+            mv.visitInsn(LCMP);
+            mv.visitJumpInsn(IFEQ, done);
             scratch();
             mv.visitMethodInsn(INVOKEVIRTUAL, SCRATCH, "segment", "()L" + SEGMENT + ";", false);
             mv.visitInsn(LCONST_0);
@@ -1111,10 +1127,9 @@ final class MethodGen {
             mv.visitVarInsn(LLOAD, address);
             pushLong(fixed);
             mv.visitInsn(LADD);
-            mv.visitVarInsn(LLOAD, n);
-            pushLong(fixed);
-            mv.visitInsn(LSUB);
+            mv.visitVarInsn(LLOAD, trailingLength);
             mv.visitMethodInsn(INVOKESTATIC, SEGMENT, "copy", "(L" + SEGMENT + ";JL" + SEGMENT + ";JJ)V", true);
+            mv.visitLabel(done);
         }
         return n;
     }

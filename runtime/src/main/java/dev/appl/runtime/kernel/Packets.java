@@ -1,6 +1,7 @@
 package dev.appl.runtime.kernel;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Push, pop and reply on a packet in its buffer. Each returns 0, or the fate the handler must
@@ -37,10 +38,10 @@ public final class Packets {
         long tailroom = seg.byteSize() - base - length;
         boolean frontShorter = at <= length - at;
         if (headroom >= n && (frontShorter || tailroom < n)) {
-            MemorySegment.copy(seg, base, seg, base - n, at);
+            move(seg, base, base - n, at);
             base -= n;
         } else if (tailroom >= n) {
-            MemorySegment.copy(seg, base + at, seg, base + at + n, length - at);
+            move(seg, base + at, base + at + n, length - at);
         } else {
             return Kernel.NO_ROOM;
         }
@@ -48,6 +49,30 @@ public final class Packets {
         p.length = (int) (length + n);
         return 0;
     }
+
+    /**
+     * Moves {@code count} bytes of {@code seg} from {@code from} to {@code to}, which may overlap.
+     * What moves is most often an Ethernet header in front of a pushed or popped one: up to 16
+     * bytes move as two words read before either is written, cheaper than a general copy.
+     */
+    static void move(MemorySegment seg, long from, long to, long count) {
+        if (count >= 8 && count <= 16) {
+            long first = seg.get(WORD, from);
+            long last = seg.get(WORD, from + count - 8);
+            seg.set(WORD, to, first);
+            seg.set(WORD, to + count - 8, last);
+        } else if (count >= 4 && count < 8) {
+            int first = seg.get(INT, from);
+            int last = seg.get(INT, from + count - 4);
+            seg.set(INT, to, first);
+            seg.set(INT, to + count - 4, last);
+        } else if (count > 0) {
+            MemorySegment.copy(seg, from, seg, to, count);
+        }
+    }
+
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
     /** Removes {@code count} bytes at {@code at}. */
     public static int remove(PacketView p, long at, long count) {
@@ -58,10 +83,10 @@ public final class Packets {
         MemorySegment seg = p.segment;
         long base = p.offset;
         if (at < length - at - count) {
-            MemorySegment.copy(seg, base, seg, base + count, at);
+            move(seg, base, base + count, at);
             base += count;
         } else {
-            MemorySegment.copy(seg, base + at + count, seg, base + at, length - at - count);
+            move(seg, base + at + count, base + at, length - at - count);
         }
         p.offset = base;
         p.length = (int) (length - count);
