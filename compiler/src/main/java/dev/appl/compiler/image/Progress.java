@@ -25,6 +25,11 @@ public final class Progress {
         return console != null && console.isTerminal() && !ci ? new Progress(out) : QUIET;
     }
 
+    /** Progress on {@code out} whatever it is (for tests). */
+    static Progress to(PrintWriter out) {
+        return new Progress(out);
+    }
+
     /** No progress at all (tests, and callers that print their own). */
     public static Progress quiet() {
         return QUIET;
