@@ -109,7 +109,7 @@ final class RunCommand implements Callable<Integer> {
         IrAppliance ir = p.ir();
         String title = ir.name() + (engine == EngineKind.interp ? " (reference interpreter)" : " (compiled kernel)");
         Replay.Appliance appliance = new Replay.Appliance(title, ir.ports.stream().map(IrAppliance.Port::name).toList(),
-                ir.timers.stream().map(IrAppliance.Timer::name).toList(),
+                ir.ports.stream().map(IrAppliance.Port::kind).toList(), ir.timers.stream().map(IrAppliance.Timer::name).toList(),
                 ir.timers.stream().mapToLong(IrAppliance.Timer::periodNanos).toArray(), ir.counters);
         boolean live = p.bindings().values().stream().anyMatch(PortBinding::live);
         if (workers != null && workers < 1) {
@@ -127,7 +127,7 @@ final class RunCommand implements Callable<Integer> {
         Map<Integer, Replay.Binding> traces = new LinkedHashMap<>();
         p.bindings().forEach((port, binding) -> traces.put(port, (Replay.Binding) binding));
         try (Closing stores = p.engine()::closeStores) {
-            Replay.run(kernel(p.engine()), appliance, traces, out);
+            Replay.run(kernel(p.engine(), p.ir()), appliance, traces, out);
         } catch (Replay.BadInput e) {
             throw new UsageError(e.getMessage());
         } catch (Replay.KernelFailure e) {
@@ -159,9 +159,9 @@ final class RunCommand implements Callable<Integer> {
         }
         int count = workers != null ? workers : p.ir().stores.isEmpty() ? Math.max(1, Libc.allowedCpus().length) : 1;
         List<Kernel> kernels = new ArrayList<>();
-        kernels.add(kernel(p.engine()));
+        kernels.add(kernel(p.engine(), p.ir()));
         for (int w = 1; w < count; w++) {
-            kernels.add(kernel(p.another().make()));
+            kernels.add(kernel(p.another().make(), p.ir()));
         }
         Live live;
         try {
@@ -186,8 +186,8 @@ final class RunCommand implements Callable<Integer> {
         };
     }
 
-    static Kernel kernel(Engine engine) {
-        return engine instanceof CompiledKernel compiled ? compiled.kernel() : new EngineKernel(engine);
+    static Kernel kernel(Engine engine, IrAppliance ir) {
+        return engine instanceof CompiledKernel compiled ? compiled.kernel() : new EngineKernel(engine, ir);
     }
 
     /** Makes one more engine of the appliance, with the same params and loaded entries. */

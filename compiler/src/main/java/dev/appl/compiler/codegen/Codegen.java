@@ -109,6 +109,7 @@ public final class Codegen {
     static final String BLOCK_STORE = "dev/appl/runtime/store/BlockStore";
     static final String LOG_STORE = "dev/appl/runtime/store/LogStore";
     static final String KV_STORE = "dev/appl/runtime/store/KvStore";
+    static final String FRAMING = "dev/appl/runtime/kernel/Framing";
     static final String TEST_EVALUATOR = "dev/appl/compiler/codegen/TestEvaluator";
 
     /** A generated class: its binary name, its bytes, and (with tests) the test expressions it evaluates. */
@@ -509,6 +510,8 @@ public final class Codegen {
         mv.visitMaxs(0, 0);
         mv.visitEnd();
 
+        framing();
+
         indexed("counter", "(I)J", ir.counters.size(), (m, i) -> {
             m.visitVarInsn(ALOAD, 0);
             m.visitFieldInsn(GETFIELD, owner, "c$" + i, "J");
@@ -529,6 +532,73 @@ public final class Codegen {
             m.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "add", "(L" + TABLE_ENTRY + ";)V", false);
             m.visitInsn(RETURN);
         });
+    }
+
+    /**
+     * {@code frameLength} and {@code framePrefix} of the stream ports: a length prefix is framed by
+     * {@code Framing.prefixed}; a framing header's size expression is not compiled yet, so such a
+     * port's frames are all malformed.
+     */
+    private void framing() {
+        int ports = ir.ports.size();
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "frameLength", "(IL" + SEGMENT + ";JI)I", null, null);
+        mv.visitCode();
+        Label malformed = new Label();
+        if (ports > 0) {
+            Label[] labels = new Label[ports];
+            for (int p = 0; p < ports; p++) {
+                labels[p] = new Label();
+            }
+            mv.visitVarInsn(ILOAD, 1);
+            mv.visitTableSwitchInsn(0, ports - 1, malformed, labels);
+            for (int p = 0; p < ports; p++) {
+                mv.visitLabel(labels[p]);
+                IrAppliance.Framing f = ir.ports.get(p).framing();
+                if (f == null || f.prefixBytes() == 0) {
+                    mv.visitJumpInsn(GOTO, malformed);
+                    continue;
+                }
+                if (f.prefixBytes() != 1 && f.prefixBytes() != 2 && f.prefixBytes() != 4) {
+                    throw new Unsupported(null, "port `" + ir.ports.get(p).name() + "`: a length prefix of "
+                            + f.prefixBytes() + " bytes (u8, u16 and u32 are compiled)");
+                }
+                mv.visitVarInsn(ALOAD, 2);
+                mv.visitVarInsn(LLOAD, 3);
+                mv.visitVarInsn(ILOAD, 5);
+                MethodGen.pushInt(mv, f.prefixBytes());
+                MethodGen.pushLong(mv, f.maxBytes());
+                mv.visitMethodInsn(INVOKESTATIC, FRAMING, "prefixed", "(L" + SEGMENT + ";JIIJ)I", false);
+                mv.visitInsn(IRETURN);
+            }
+        }
+        mv.visitLabel(malformed);
+        MethodGen.pushInt(mv, dev.appl.runtime.kernel.Kernel.MALFORMED);
+        mv.visitInsn(IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+
+        mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "framePrefix", "(I)I", null, null);
+        mv.visitCode();
+        Label none = new Label();
+        if (ports > 0) {
+            Label[] labels = new Label[ports];
+            for (int p = 0; p < ports; p++) {
+                labels[p] = new Label();
+            }
+            mv.visitVarInsn(ILOAD, 1);
+            mv.visitTableSwitchInsn(0, ports - 1, none, labels);
+            for (int p = 0; p < ports; p++) {
+                mv.visitLabel(labels[p]);
+                IrAppliance.Framing f = ir.ports.get(p).framing();
+                MethodGen.pushInt(mv, f == null ? 0 : f.prefixBytes());
+                mv.visitInsn(IRETURN);
+            }
+        }
+        mv.visitLabel(none);
+        mv.visitInsn(ICONST_0);
+        mv.visitInsn(IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
     }
 
     /** A method that switches on its int argument to one case per index, else throws. */

@@ -1,9 +1,12 @@
 package dev.appl.compiler.interp;
 
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.runtime.kernel.Framing;
 import dev.appl.runtime.kernel.Kernel;
 import dev.appl.runtime.kernel.PacketView;
 import dev.appl.runtime.kernel.TableEntry;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * An {@link Engine} seen as a runtime {@link Kernel}, so that the interpreter runs traces through
@@ -12,9 +15,27 @@ import java.lang.foreign.MemorySegment;
  */
 public final class EngineKernel implements Kernel {
     private final Engine engine;
+    private final List<IrAppliance.Port> ports;
 
-    public EngineKernel(Engine engine) {
+    public EngineKernel(Engine engine, IrAppliance ir) {
         this.engine = engine;
+        this.ports = List.copyOf(ir.ports);
+    }
+
+    /** As the compiled kernel frames: length prefixes only (a framing header is not compiled yet). */
+    @Override
+    public int frameLength(int port, MemorySegment buffer, long offset, int available) {
+        IrAppliance.Framing f = port >= 0 && port < ports.size() ? ports.get(port).framing() : null;
+        if (f == null || f.prefixBytes() == 0) {
+            return MALFORMED;
+        }
+        return Framing.prefixed(buffer, offset, available, f.prefixBytes(), f.maxBytes());
+    }
+
+    @Override
+    public int framePrefix(int port) {
+        IrAppliance.Framing f = port >= 0 && port < ports.size() ? ports.get(port).framing() : null;
+        return f == null ? 0 : f.prefixBytes();
     }
 
     @Override

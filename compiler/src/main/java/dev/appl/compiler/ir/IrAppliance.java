@@ -10,7 +10,33 @@ import java.util.List;
  * in the IR, which is also how the kernel lays it out.
  */
 public final class IrAppliance {
-    public record Port(String name, String kind, String binding) {}
+    /** {@code framing} says how a stream port cuts messages; null for packet and datagram ports. */
+    public record Port(String name, String kind, String binding, Framing framing) {}
+
+    /**
+     * A stream port's framing: a big-endian length prefix of {@code prefixBytes} bytes, or (when
+     * that is 0) a framing header; {@code maxBytes} is the longest message, the prefix not counted.
+     */
+    public record Framing(int prefixBytes, String header, long maxBytes) {
+        /** The longest message of a stream port whose spec gives no {@code max}. */
+        public static final long DEFAULT_MAX = 64 * 1024;
+
+        /** A length prefix of {@code bytes} bytes, with the spec's max (-1 for none). */
+        public static Framing lengthPrefix(int bytes, long max) {
+            long largest = bytes >= 8 ? Long.MAX_VALUE : (1L << (8 * bytes)) - 1;
+            return new Framing(bytes, null, Math.min(largest, max < 0 ? DEFAULT_MAX : max));
+        }
+
+        /** Frames that start with {@code header}, with the spec's max (-1 for none). */
+        public static Framing header(String header, long max) {
+            return new Framing(0, header, max < 0 ? DEFAULT_MAX : max);
+        }
+
+        /** As the IR prints it: {@code u16 max 65535}. */
+        public String text() {
+            return (header != null ? header : "u" + 8 * prefixBytes) + " max " + maxBytes;
+        }
+    }
 
     /** {@code value} is the default (or the value given at build time for a build param); null if none. */
     public record Param(String name, Type type, Object value, boolean buildTime) {}

@@ -28,7 +28,8 @@ public final class IrPrinter {
         line(0, "appliance " + ir.name());
         for (int i = 0; i < ir.ports.size(); i++) {
             IrAppliance.Port p = ir.ports.get(i);
-            line(1, "port " + i + " " + p.name() + ": " + p.kind() + (p.binding() == null ? "" : " = \"" + p.binding() + "\""));
+            line(1, "port " + i + " " + p.name() + ": " + p.kind()
+                    + (p.framing() == null ? "" : " framed " + p.framing().text()) + (p.binding() == null ? "" : " = \"" + p.binding() + "\""));
         }
         for (int i = 0; i < ir.params.size(); i++) {
             IrAppliance.Param p = ir.params.get(i);

@@ -100,7 +100,7 @@ public final class Lowering {
                 case Decl.Port p -> {
                     index.put(p, ir.ports.size());
                     ir.ports.add(new IrAppliance.Port(p.name().text(), p.kind().text(),
-                            p.binding() == null ? null : p.binding().value()));
+                            p.binding() == null ? null : p.binding().value(), framing(p.framing())));
                 }
                 case Decl.ParamDecl p -> {
                     index.put(p, ir.params.size());
@@ -166,6 +166,15 @@ public final class Lowering {
             }
         }
         return new IrAppliance.StoreState(s.name().text(), s.kind().text(), settings);
+    }
+
+    private IrAppliance.Framing framing(Decl.Framing f) {
+        if (f == null) {
+            return null;
+        }
+        long max = f.max() == null ? -1 : longValue(f.max());
+        return sem.typeOf(f.type()) instanceof Type.Header h ? IrAppliance.Framing.header(h.decl().name().text(), max)
+                : IrAppliance.Framing.lengthPrefix(sem.typeOf(f.type()).bits() / 8, max);
     }
 
     private IrAppliance.Table table(Decl.Table t) {

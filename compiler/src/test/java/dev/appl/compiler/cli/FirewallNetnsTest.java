@@ -104,7 +104,7 @@ class FirewallNetnsTest {
             run.engine = RunCommand.EngineKind.compiled;
             RunCommand.Prepared p = run.prepare(new PrintWriter(new StringWriter()));
             IrAppliance ir = p.ir();
-            List<Kernel> kernels = List.of(RunCommand.kernel(p.engine()), RunCommand.kernel(p.another().make()));
+            List<Kernel> kernels = List.of(RunCommand.kernel(p.engine(), p.ir()), RunCommand.kernel(p.another().make(), p.ir()));
             Replay.Appliance appliance = new Replay.Appliance("Firewall", List.of("outside", "inside"), List.of(),
                     new long[0], ir.counters);
             int allowed = ir.counters.indexOf("allowed");

@@ -41,8 +41,8 @@ class HandBuiltIrTest {
     @Test
     void handBuiltIr() {
         IrAppliance ir = new IrAppliance("Hand");
-        ir.ports.add(new IrAppliance.Port("input", "packet", null));
-        ir.ports.add(new IrAppliance.Port("output", "packet", null));
+        ir.ports.add(new IrAppliance.Port("input", "packet", null, null));
+        ir.ports.add(new IrAppliance.Port("output", "packet", null, null));
         ir.counters.add("a");
         ir.counters.add("b");
         ir.counters.add("c");

@@ -290,6 +290,7 @@ public final class Main {
         }
         Replay.Appliance what = new Replay.Appliance(appliance.appliance() + " (compiled kernel)",
                 appliance.ports().stream().map(Descriptor.Port::name).toList(),
+                appliance.ports().stream().map(Descriptor.Port::kind).toList(),
                 timers.stream().map(Descriptor.Timer::name).toList(), periods, appliance.counters());
         try {
             kernel.openStores(Path.of("")); // store files are relative to the working folder

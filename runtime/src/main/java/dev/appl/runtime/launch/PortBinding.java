@@ -45,7 +45,7 @@ public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket
     static String forms(String kind) {
         return switch (kind) {
             case "packet" -> "pcap:IN.pcap[,out=OUT.pcap] or afpacket:IFACE";
-            case "datagram" -> "udp:HOST:PORT";
+            case "datagram" -> "udp:HOST:PORT or pcap:IN.pcap[,out=OUT.pcap] (its UDP datagrams)";
             case "stream" -> "tcp:HOST:PORT";
             default -> "nothing (a " + kind + " port)";
         };
@@ -71,7 +71,7 @@ public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket
             throw new Replay.BadInput("port `" + port + "`: `" + text + "` is not a binding; a " + kind + " port takes "
                     + forms(kind));
         }
-        if (!expected.equals(kind)) {
+        if (!expected.equals(kind) && !(scheme.equals("pcap") && kind.equals("datagram"))) {
             throw new Replay.BadInput("port `" + port + "` is a " + kind + " port: it takes " + forms(kind) + ", not `"
                     + text + "`");
         }

@@ -2,6 +2,7 @@ package dev.appl.runtime.launch;
 
 import dev.appl.runtime.io.PcapFile;
 import dev.appl.runtime.io.PcapWriter;
+import dev.appl.runtime.io.UdpFrames;
 import dev.appl.runtime.kernel.Kernel;
 import dev.appl.runtime.kernel.PacketView;
 import java.io.IOException;
@@ -22,6 +23,11 @@ import java.util.Map;
  * trace's packets go to the kernel in capture-time order, timers fire as that time passes, packets
  * leaving a port go to its out= trace, and a summary is printed. Each packet is copied once into
  * one buffer with {@link Kernel#HEADROOM} on both sides and handled in place.
+ *
+ * <p>A datagram port reads the UDP datagrams of its trace's frames ({@link UdpFrames}): the handler
+ * gets the datagram alone, with room after it to grow to {@link #DATAGRAM_MAX} bytes, and a reply
+ * is written to the out= trace inside a frame going back to the sender. Frames that carry no
+ * whole UDP datagram are skipped and counted.
  */
 public final class Replay {
     private Replay() {}
@@ -34,9 +40,21 @@ public final class Replay {
         }
     }
 
-    /** What the replay needs to know of the appliance besides its kernel. */
-    public record Appliance(String title, List<String> ports, List<String> timers, long[] timerPeriods,
-            List<String> counters) {}
+    /** The largest datagram a reply may grow to: what a UDP length leaves over IPv6. */
+    public static final int DATAGRAM_MAX = 65_535 - 8 - 40;
+
+    /**
+     * What the replay needs to know of the appliance besides its kernel; {@code kinds} are the
+     * ports' kinds ({@code packet}, {@code datagram}, {@code stream}), in the order of {@code ports}.
+     */
+    public record Appliance(String title, List<String> ports, List<String> kinds, List<String> timers,
+            long[] timerPeriods, List<String> counters) {
+        /** An appliance whose ports are all packet ports. */
+        public Appliance(String title, List<String> ports, List<String> timers, long[] timerPeriods,
+                List<String> counters) {
+            this(title, ports, ports.stream().map(p -> "packet").toList(), timers, timerPeriods, counters);
+        }
+    }
 
     /** A trace that cannot be read or written, or a binding that makes no sense: the user's to fix. */
     public static final class BadInput extends Exception {
@@ -92,6 +110,9 @@ public final class Replay {
         long dropped = 0;
         long malformed = 0;
         long noRoom = 0;
+        long[] notUdp = new long[n];
+        long tooLong = 0;
+        boolean datagrams = appliance.kinds().contains("datagram");
         int port = -1;
         int index = -1;
         int firing = -1;
@@ -120,8 +141,14 @@ public final class Replay {
                     largest = Math.max(largest, t.packetLength(i));
                 }
             }
-            // One buffer for every packet, with room for pushes before and after it.
-            MemorySegment buffer = arena.allocate(Kernel.HEADROOM + (long) largest + Kernel.HEADROOM, 8);
+            // One buffer for every packet, with room for pushes before and after it (and for a
+            // datagram's reply to grow to the most a datagram holds).
+            MemorySegment buffer = arena.allocate(Kernel.HEADROOM + (long) largest
+                    + (datagrams ? DATAGRAM_MAX : Kernel.HEADROOM), 8);
+            // A datagram's frame headers, kept while its handler runs, and the frame of its reply.
+            MemorySegment queryFrame = datagrams ? arena.allocate(largest, 8) : null;
+            MemorySegment replyFrame = datagrams ? arena.allocate(UdpFrames.MAX_HEADERS + DATAGRAM_MAX, 8) : null;
+            int datagramAt = 0;
             PacketView view = new PacketView();
             long[] period = appliance.timerPeriods();
             int[] next = new int[n];
@@ -163,9 +190,34 @@ public final class Replay {
                 int length = trace.packetLength(index);
                 MemorySegment.copy(trace.mapping(), trace.packetOffset(index), buffer, Kernel.HEADROOM, length);
                 view.set(buffer, Kernel.HEADROOM, length);
+                boolean datagram = appliance.kinds().get(port).equals("datagram");
+                if (datagram) {
+                    long where = UdpFrames.datagram(buffer, Kernel.HEADROOM, length);
+                    if (where < 0) {
+                        notUdp[port]++;
+                        continue;
+                    }
+                    datagramAt = (int) (where >>> 32);
+                    MemorySegment.copy(buffer, Kernel.HEADROOM, queryFrame, 0, datagramAt);
+                    view.set(buffer, Kernel.HEADROOM + datagramAt, (int) where);
+                }
                 in[port]++;
                 int fate = kernel.handle(port, view);
-                if (fate >= 0 || fate == Kernel.REPLY) {
+                if (datagram && fate == Kernel.REPLY) {
+                    if (view.length > DATAGRAM_MAX) {
+                        dropped++;
+                        tooLong++;
+                        continue;
+                    }
+                    sent[port]++;
+                    PcapWriter w = writers[port];
+                    if (w != null) {
+                        MemorySegment.copy(view.segment, view.offset, replyFrame, UdpFrames.MAX_HEADERS, view.length);
+                        long start = UdpFrames.replyHeaders(queryFrame, 0, datagramAt, replyFrame,
+                                UdpFrames.MAX_HEADERS, view.length);
+                        w.write(when, replyFrame, start, (int) (UdpFrames.MAX_HEADERS - start) + view.length);
+                    }
+                } else if (fate >= 0 || fate == Kernel.REPLY) {
                     int to = fate == Kernel.REPLY ? port : fate;
                     if (to >= n) {
                         throw new IllegalStateException("the kernel forwarded a packet to port " + to + ", which the "
@@ -219,6 +271,17 @@ public final class Replay {
         if (noRoom > 0) {
             out.println("  note: " + noRoom + (noRoom == 1 ? " packet was" : " packets were") + " dropped because a push"
                     + " or reply needed more than " + Kernel.HEADROOM + " bytes of room around it");
+        }
+        if (tooLong > 0) {
+            out.println("  note: " + tooLong + (tooLong == 1 ? " reply was" : " replies were") + " dropped for being"
+                    + " longer than a datagram can be (" + DATAGRAM_MAX + " bytes)");
+        }
+        for (int i = 0; i < n; i++) {
+            if (notUdp[i] > 0) {
+                out.println("  note: " + notUdp[i] + (notUdp[i] == 1 ? " frame" : " frames") + " of " + traces[i].path()
+                        + (notUdp[i] == 1 ? " carries" : " carry") + " no UDP datagram for port `" + ports.get(i)
+                        + "` and " + (notUdp[i] == 1 ? "was" : "were") + " skipped");
+            }
         }
         for (PcapFile t : traces) {
             if (t != null && t.truncated()) {

@@ -1,0 +1,101 @@
+package dev.appl.compiler.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.appl.compiler.interp.Engine;
+import dev.appl.compiler.interp.EngineKernel;
+import dev.appl.compiler.interp.TestRunner;
+import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.runtime.kernel.Kernel;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Datagram and stream handlers, their replies and the stream ports' framing, on both engines. */
+class MessagePortsTest {
+    private static final String SPEC = """
+            header Head {
+                id: u16
+                flags: u16
+            }
+            header Request {
+                magic: u32
+                length: u32
+            }
+            appliance Echo {
+                port answers: datagram = "udp:127.0.0.1:5353"
+                port lines: stream framed u16 max 512B = "tcp:127.0.0.1:5353"
+                port blocks: stream framed Request size 8 + length = "tcp:127.0.0.1:10809"
+                port wide: stream framed u32 = "tcp:127.0.0.1:10810"
+                counter seen
+                parser Message(m: datagram) {
+                    extract head: Head
+                    accept
+                }
+                on datagram d from answers {
+                    let m = Message(d)
+                    m.head.flags = m.head.flags | 0x8000
+                    seen += 1
+                    reply
+                }
+                on message m from lines {
+                    if m.len == 0 {
+                        drop
+                    }
+                    reply x"6f6b" // ok
+                }
+                test "a datagram is answered in place" {
+                    send answers Head{id: 7, flags: 0x0100} / x"abcd"
+                    expect reply == Head{id: 7, flags: 0x8100} / x"abcd"
+                    expect seen == 1
+                }
+                test "a message is answered with a value" {
+                    send lines x"01020304"
+                    expect reply == x"6f6b"
+                    send lines x""
+                    expect drop
+                }
+                test "a short datagram is malformed" {
+                    send answers x"0102"
+                    expect drop
+                    expect seen == 0
+                }
+            }
+            """;
+
+    @Test
+    void testsPassOnBothEngines() {
+        IrAppliance ir = Specs.lowerOne(SPEC);
+        assertEquals(java.util.Collections.nCopies(3, null), TestRunner.run(ir).stream().map(TestRunner.Result::failure).toList());
+        Codegen.Generated g = Codegen.generate(ir, true);
+        assertEquals("", Specs.verify(g.bytes()));
+        CompiledAppliance compiled = CompiledAppliance.load(ir, g);
+        assertEquals(java.util.Collections.nCopies(3, null), TestRunner.run(ir, () -> compiled.newKernel(Map.of())).stream()
+                .map(TestRunner.Result::failure).toList());
+    }
+
+    @Test
+    void streamPortsFrameByTheirLengthPrefix() {
+        IrAppliance ir = Specs.lowerOne(SPEC);
+        assertEquals("u16 max 512", ir.ports.get(1).framing().text());
+        assertEquals("Request max 65536", ir.ports.get(2).framing().text());
+        assertEquals("u32 max 65536", ir.ports.get(3).framing().text());
+        Kernel compiled = ((CompiledKernel) CompiledAppliance.compile(ir).newKernel(Map.of())).kernel();
+        Kernel interpreted = new EngineKernel(Engine.interpreter(ir, Map.of()), ir);
+        for (Kernel k : List.of(compiled, interpreted)) {
+            MemorySegment bytes = MemorySegment.ofArray(new byte[] {9, 0, 3, 'a', 'b', 'c', 2, 1, 0, 0});
+            assertEquals(0, k.framePrefix(0));
+            assertEquals(2, k.framePrefix(1));
+            assertEquals(0, k.framePrefix(2));
+            assertEquals(4, k.framePrefix(3));
+            assertEquals(5, k.frameLength(1, bytes, 1, 9), "two bytes of length and three of message");
+            assertEquals(Kernel.NEED_MORE, k.frameLength(1, bytes, 1, 1));
+            assertEquals(Kernel.MALFORMED, k.frameLength(1, bytes, 6, 4), "513 bytes, over the max of 512");
+            assertEquals(Kernel.MALFORMED, k.frameLength(3, bytes, 6, 4), "over the 64 KiB a stream takes without max");
+            assertEquals(4 + 3, k.frameLength(3, MemorySegment.ofArray(new byte[] {0, 0, 0, 3}), 0, 4));
+            assertEquals(Kernel.MALFORMED, k.frameLength(2, bytes, 0, 10), "a framing header is not compiled yet");
+            assertEquals(Kernel.MALFORMED, k.frameLength(0, bytes, 0, 10), "not a stream port");
+        }
+    }
+}
