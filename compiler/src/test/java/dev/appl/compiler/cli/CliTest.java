@@ -85,6 +85,59 @@ class CliTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
+    /**
+     * `applc run` feeds a datagram port the UDP datagrams of its trace and writes each reply in a frame
+     * back to the sender; the frames were built independently (Python, RFC 768/791 checksums).
+     */
+    @Test
+    void runRepliesToTheDatagramsOfATrace() throws IOException {
+        Files.writeString(dir.resolve("echo.appl"), """
+                appliance Hello {
+                    port dns: datagram = "udp:127.0.0.1:5353"
+                    counter short
+                    on datagram d from dns {
+                        if d.len < 3 {
+                            short += 1
+                            drop
+                        }
+                        reply x"68656c6c6f"
+                    }
+                }
+                """);
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        byte[] query = hex.parseHex("02000000000102000000000208004500001f123400003211f263c0000201c00002359c40003500"
+                + "0b1ac9616263");
+        byte[] tooShort = hex.parseHex("02000000000102000000000208004500001e123400003211f264c0000201c00002359c410035"
+                + "000a7dca6162");
+        byte[] tcp = query.clone();
+        tcp[23] = 6;
+        byte[] reply = hex.parseHex("020000000002020000000001080045000021123440004011a461c0000235c000020100359c4000"
+                + "0d9b5568656c6c6f");
+        Path in = dir.resolve("in.pcap");
+        try (dev.appl.runtime.io.PcapWriter w = new dev.appl.runtime.io.PcapWriter(in)) {
+            long t = 1_000_000_000L;
+            for (byte[] frame : List.of(query, tcp, tooShort)) {
+                w.write(t += 1000, java.lang.foreign.MemorySegment.ofArray(frame), 0, frame.length);
+            }
+        }
+        for (String engine : List.of("compiled", "interp")) {
+            Path out = dir.resolve(engine + ".pcap");
+            Run r = applc("run", dir.resolve("echo.appl").toString(), "--engine", engine,
+                    "--port", "dns=pcap:" + in + ",out=" + out);
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().contains("port dns          in        2  out        1"), r.out());
+            assertTrue(r.out().contains("dropped 1, malformed 0"), r.out());
+            assertTrue(r.out().contains("counter short        1"), r.out());
+            assertTrue(r.out().contains("1 frame of " + in + " carries no UDP datagram for port `dns` and was skipped"),
+                    r.out());
+            try (dev.appl.runtime.io.PcapFile written = dev.appl.runtime.io.PcapFile.open(out)) {
+                assertEquals(1, written.count());
+                assertArrayEquals(reply, written.mapping().asSlice(written.packetOffset(0), written.packetLength(0))
+                        .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), engine);
+            }
+        }
+    }
+
     /** `applc explain --bytecode` prints the generated kernel class. */
     @Test
     void explainPrintsTheGeneratedClass() {
