@@ -9,6 +9,7 @@ import dev.appl.compiler.image.OciImage;
 import dev.appl.compiler.image.Progress;
 import dev.appl.compiler.image.TestTraces;
 import dev.appl.compiler.interp.LoadedRules;
+import dev.appl.compiler.interp.ZoneTables;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
 import dev.appl.compiler.lower.Unsupported;
@@ -125,6 +126,12 @@ final class BuildCommand implements Callable<Integer> {
         for (int i = 0; i < ir.tables.size(); i++) {
             IrAppliance.Table t = ir.tables.get(i);
             if (t.loadParam() != null) {
+                for (Decl m : appliance.members()) {
+                    if (m instanceof Decl.Table decl && decl.name().text().equals(t.name()) && ZoneTables.loadsZone(decl)) {
+                        throw new UsageError("table `" + t.name() + "` loads a DNS zone file, which images cannot"
+                                + " load yet; run the appliance with applc run");
+                    }
+                }
                 loaded.add(new Descriptor.LoadedTable(i, t.loadParam(), LoadedRules.schema(ir, i, appliance, semantics)));
             }
         }

@@ -13,6 +13,7 @@ import dev.appl.runtime.sys.Libc;
 import dev.appl.compiler.interp.Engine;
 import dev.appl.compiler.passes.Pipeline;
 import dev.appl.compiler.interp.LoadedRules;
+import dev.appl.compiler.interp.ZoneTables;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
 import dev.appl.compiler.lower.Unsupported;
@@ -334,10 +335,17 @@ final class RunCommand implements Callable<Integer> {
                 throw new UsageError((given ? "--param " + name + "=" + text : "param `" + name + "`") + ": " + file
                         + " is a folder, not a rules file");
             }
-            TableSchema schema = LoadedRules.schema(ir, i, appliance, semantics);
+            Decl.Table decl = appliance.members().stream().filter(m -> m instanceof Decl.Table t
+                    && t.name().text().equals(table.name())).map(Decl.Table.class::cast).findFirst().orElseThrow();
             int count;
             try {
-                count = LoadedRules.load(engine, i, schema, file);
+                if (ZoneTables.loadsZone(decl)) {
+                    count = ZoneTables.load(engine, i, table, file);
+                } else {
+                    count = LoadedRules.load(engine, i, LoadedRules.schema(ir, i, appliance, semantics), file);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(file + ": " + e.getMessage());
             } catch (RulesFileException e) {
                 throw e;
             } catch (NoSuchFileException e) {

@@ -77,7 +77,8 @@ import org.objectweb.asm.MethodVisitor;
  * <ul>
  *   <li>{@code c$i} counters, {@code p$i} params, {@code m$i} maps ({@code FlowMap}), {@code t$i}
  *       run-time table entries ({@code EntryTable}) with {@code k$i}/{@code d$i} scratch arrays for
- *       their keys and data, {@code mk$i}/{@code mv$i} scratch arrays for map i's struct keys and
+ *       their keys and data and {@code b$i} their bytes data ({@code BlobPool}),
+ *       {@code mk$i}/{@code mv$i} scratch arrays for map i's struct keys and
  *       values, {@code r$f$j} part j of the scalar-replaced result of function f, {@code s$i}
  *       stores ({@code BlockStore}, {@code LogStore}, {@code KvStore}, opened by
  *       {@code openStores} and closed by {@code closeStores}), {@code now} the clock,
@@ -110,6 +111,7 @@ public final class Codegen {
     static final String LOG_STORE = "dev/appl/runtime/store/LogStore";
     static final String KV_STORE = "dev/appl/runtime/store/KvStore";
     static final String FRAMING = "dev/appl/runtime/kernel/Framing";
+    static final String BLOB_POOL = "dev/appl/runtime/kernel/BlobPool";
     static final String TEST_EVALUATOR = "dev/appl/compiler/codegen/TestEvaluator";
 
     /** A generated class: its binary name, its bytes, and (with tests) the test expressions it evaluates. */
@@ -219,6 +221,7 @@ public final class Codegen {
             cw.visitField(ACC_PRIVATE | ACC_FINAL, "t$" + i, "L" + ENTRY_TABLE + ";", null, null).visitEnd();
             cw.visitField(ACC_PRIVATE | ACC_FINAL, "k$" + i, "[J", null, null).visitEnd();
             cw.visitField(ACC_PRIVATE | ACC_FINAL, "d$" + i, "[J", null, null).visitEnd();
+            cw.visitField(ACC_PRIVATE | ACC_FINAL, "b$" + i, "L" + BLOB_POOL + ";", null, null).visitEnd();
         }
         for (int i = 0; i < ir.functions.size(); i++) {
             IrFunction f = ir.functions.get(i);
@@ -421,6 +424,11 @@ public final class Codegen {
             MethodGen.pushInt(mv, data);
             mv.visitIntInsn(NEWARRAY, T_LONG);
             mv.visitFieldInsn(PUTFIELD, owner, "d$" + i, "[J");
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitTypeInsn(NEW, BLOB_POOL);
+            mv.visitInsn(DUP);
+            mv.visitMethodInsn(INVOKESPECIAL, BLOB_POOL, "<init>", "()V", false);
+            mv.visitFieldInsn(PUTFIELD, owner, "b$" + i, "L" + BLOB_POOL + ";");
         }
         mv.visitVarInsn(ALOAD, 0);
         mv.visitTypeInsn(NEW, SCRATCH);
@@ -528,7 +536,10 @@ public final class Codegen {
         indexed("addEntry", "(IL" + TABLE_ENTRY + ";)V", ir.tables.size(), (m, i) -> {
             m.visitVarInsn(ALOAD, 0);
             m.visitFieldInsn(GETFIELD, owner, "t$" + i, "L" + ENTRY_TABLE + ";");
+            m.visitVarInsn(ALOAD, 0);
+            m.visitFieldInsn(GETFIELD, owner, "b$" + i, "L" + BLOB_POOL + ";");
             m.visitVarInsn(ALOAD, 2);
+            m.visitMethodInsn(INVOKEVIRTUAL, BLOB_POOL, "intern", "(L" + TABLE_ENTRY + ";)L" + TABLE_ENTRY + ";", false);
             m.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "add", "(L" + TABLE_ENTRY + ";)V", false);
             m.visitInsn(RETURN);
         });

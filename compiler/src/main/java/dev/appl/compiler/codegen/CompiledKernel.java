@@ -98,7 +98,7 @@ public final class CompiledKernel implements Engine {
         kernel.addEntry(table, tableEntry(entry));
     }
 
-    /** An IR entry as a run-time one; its data must be scalars. */
+    /** An IR entry as a run-time one; its data must be scalars or bytes. */
     public static TableEntry tableEntry(IrAppliance.Entry entry) {
         List<TableEntry.Match> keys = new ArrayList<>();
         for (IrPattern p : entry.patterns()) {
@@ -110,14 +110,19 @@ public final class CompiledKernel implements Engine {
             });
         }
         long[] data = new long[entry.data().size()];
+        byte[][] blobs = null;
         for (int i = 0; i < data.length; i++) {
-            if (!(entry.data().get(i) instanceof Long v)) {
-                throw new IllegalArgumentException("a run-time entry's data must be numbers, not "
-                        + entry.data().get(i));
+            switch (entry.data().get(i)) {
+                case Long v -> data[i] = v;
+                case byte[] b -> {
+                    blobs = blobs == null ? new byte[data.length][] : blobs;
+                    blobs[i] = b;
+                }
+                default -> throw new IllegalArgumentException("a run-time entry's data must be numbers or bytes,"
+                        + " not " + entry.data().get(i));
             }
-            data[i] = v;
         }
-        return new TableEntry(keys, entry.action(), data);
+        return new TableEntry(keys, entry.action(), data, blobs);
     }
 
     @Override

@@ -1694,9 +1694,10 @@ final class MethodGen {
                     mv.visitJumpInsn(GOTO, end);
                     continue;
                 }
-                boolean scalars = c.data().stream().allMatch(d -> repr(d.type()) == Repr.LONG);
+                boolean scalars = c.data().stream().allMatch(d -> repr(d.type()) == Repr.LONG
+                        || d.type() instanceof Type.Bytes);
                 if (!scalars) {
-                    // Run-time entries hold scalar data only (rules files write nothing else).
+                    // Run-time entries hold scalar and bytes data only (what loaders write).
                     mv.visitTypeInsn(NEW, "java/lang/IllegalStateException");
                     mv.visitInsn(DUP);
                     mv.visitLdcInsn("a run-time entry for action `" + table.actions().get(i).name()
@@ -1706,11 +1707,22 @@ final class MethodGen {
                     continue;
                 }
                 for (int j = 0; j < c.data().size(); j++) {
+                    boolean bytes = c.data().get(j).type() instanceof Type.Bytes;
+                    if (bytes) {
+                        mv.visitVarInsn(ALOAD, 0);
+                        mv.visitFieldInsn(GETFIELD, cg.owner, "b$" + a.table(), "L" + Codegen.BLOB_POOL + ";");
+                    }
                     tableField(a.table());
                     mv.visitVarInsn(ILOAD, entry);
                     pushInt(j);
                     mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "data", "(II)J", false);
-                    storeLocal(c.data().get(j), Repr.LONG);
+                    if (bytes) {
+                        mv.visitInsn(L2I);
+                        mv.visitMethodInsn(INVOKEVIRTUAL, Codegen.BLOB_POOL, "get", "(I)L" + SEGMENT + ";", false);
+                        storeLocal(c.data().get(j), Repr.SEG);
+                    } else {
+                        storeLocal(c.data().get(j), Repr.LONG);
+                    }
                 }
                 mv.visitJumpInsn(GOTO, bodies[i]);
             }

@@ -38,6 +38,10 @@ public final class Lowering {
     private static final Type U64 = BuiltinTypes.u(64);
     private static final Type U32 = BuiltinTypes.u(32);
     private static final Type OFFSET = new Type.Int(64, true);
+    /** The largest UDP payload: 65,535 bytes of UDP length, less its header and an IPv6 header. */
+    public static final long DATAGRAM_MAX = 65_535 - 8 - 40;
+    /** The largest packet an append may make. */
+    public static final long PACKET_MAX = 65_535;
 
     /** A parsed value: where each extracted header starts (-1 if absent) and how long it is. */
     private record Parsed(Decl.Parser parser, Map<String, IrLocal> offsets, Map<String, IrLocal> lengths,
@@ -60,6 +64,12 @@ public final class Lowering {
     /** Where a `return` of inlined code stores its value; null while lowering a real function. */
     private final Deque<IrLocal> inlineResults = new ArrayDeque<>();
     private int inlineDepth;
+    /** The port of the handler being lowered, or -1. */
+    private int handlerPort = -1;
+    /** The {@code end} locals of the parsers expanded in the function being lowered. */
+    private final List<IrLocal> parsedEnds = new ArrayList<>();
+    /** Whether the function being lowered truncates its buffer. */
+    private boolean truncates;
 
     /** The values of calls in const values, computed at build time, by call. */
     private final Map<Expr.Call, Object> buildTimeValues = new IdentityHashMap<>();
@@ -204,7 +214,8 @@ public final class Lowering {
                     e.action().args().stream().map(this::constant).toList()));
         }
         String load = null;
-        if (t.load() != null && sem.referenceOf(t.load()) instanceof Symbol.DeclSymbol ds) {
+        Expr file = t.load() instanceof Expr.Call c && !c.args().isEmpty() ? c.args().getFirst() : t.load();
+        if (file != null && sem.referenceOf(file) instanceof Symbol.DeclSymbol ds) {
             load = ds.name();
         }
         return new IrAppliance.Table(t.name().text(), keys, actions,
@@ -227,7 +238,15 @@ public final class Lowering {
         int source = index.get(((Symbol.DeclSymbol) sem.referenceOf(h.source())).decl());
         start(new IrFunction(event + "_" + h.source().text(), IrFunction.Kind.HANDLER, Type.VOID));
         ir.handlers.add(new IrAppliance.Handler(event, source, fn));
+        handlerPort = event.equals("timer") ? -1 : source;
         List<IrStmt> body = block(h.body());
+        if (truncates && !parsedEnds.isEmpty()) {
+            // A truncation compares every parse's end, also of parses on paths not taken.
+            List<IrStmt> ends = new ArrayList<>();
+            parsedEnds.forEach(end -> ends.add(new IrStmt.Assign(end, new IrExpr.Const(0L, OFFSET))));
+            ends.addAll(body);
+            body = ends;
+        }
         // A handler that ends without deciding drops the packet.
         if (!event.equals("timer") && (body.isEmpty() || !(body.getLast() instanceof IrStmt.Fate))) {
             body = new ArrayList<>(body);
@@ -242,6 +261,8 @@ public final class Lowering {
         blocks.clear();
         inlineResults.clear();
         inlineDepth = 0;
+        parsedEnds.clear();
+        truncates = false;
     }
 
     private void test(Decl.Test t) {
@@ -475,6 +496,7 @@ public final class Lowering {
             }
         }
         IrLocal end = fn.local("end", OFFSET);
+        parsedEnds.add(end);
         emit(new IrStmt.Assign(end, new IrExpr.Const(0L, OFFSET)));
         Parsed parsed = new Parsed(parser, offsets, lengths, end);
         state(parsed, graph.states().get("start"), graph);
@@ -816,6 +838,9 @@ public final class Lowering {
                 && sem.referenceOf(n) instanceof Symbol.DeclSymbol ds && sem.referenceOf(f) == null) {
             return method(c, f, ds.decl(), type);
         }
+        if (c.callee() instanceof Expr.Field f && sem.typeOf(f.target()) instanceof Type.Buffer) {
+            return bufferMethod(c, f);
+        }
         Symbol callee = sem.referenceOf(c.callee());
         Decl decl = ((Symbol.DeclSymbol) callee).decl();
         return switch (decl) {
@@ -829,6 +854,71 @@ public final class Lowering {
             }
             case Decl.Parser p -> throw new Unsupported(c.span(), "a parser applied outside `let`");
             default -> throw new IllegalStateException("unexpected callee " + decl.name());
+        };
+    }
+
+    /**
+     * {@code d.append(v)} and {@code d.truncate(n)} on the handler's buffer, as the packet edits that
+     * push and pop make: an append inserts at the packet's end when the result stays within the
+     * port's largest message, a truncation removes the bytes after {@code n} once no parsed header
+     * reaches past it (else the buffer is malformed, so no header is ever read past the end).
+     */
+    private IrExpr bufferMethod(Expr.Call c, Expr.Field f) {
+        IrExpr length = new IrExpr.PacketLength(OFFSET);
+        if (f.field().text().equals("truncate")) {
+            truncates = true;
+            IrLocal keep = fn.local("keep", OFFSET);
+            emit(new IrStmt.Assign(keep, new IrExpr.Convert(expr(c.args().getFirst()), OFFSET)));
+            for (IrLocal end : parsedEnds) {
+                emit(new IrStmt.If(new IrExpr.Binary(Expr.BinaryOp.GT, new IrExpr.Read(end), new IrExpr.Read(keep),
+                        Type.BOOL), new IrStmt.Block(List.of(new IrStmt.Fate(IrStmt.Fate.Kind.MALFORMED, -1, null))),
+                        new IrStmt.Block(List.of())));
+            }
+            IrExpr cut = new IrExpr.Binary(Expr.BinaryOp.SUB, length, new IrExpr.Read(keep), OFFSET);
+            emit(new IrStmt.If(new IrExpr.Binary(Expr.BinaryOp.LT, new IrExpr.Read(keep), length, Type.BOOL),
+                    new IrStmt.Block(List.of(new IrStmt.Remove(keep, cut, List.of()))), new IrStmt.Block(List.of())));
+            return new IrExpr.Const(0L, Type.VOID);
+        }
+        Expr arg = c.args().getFirst();
+        Type type = sem.typeOf(arg);
+        IrLocal value = fn.local("appended", type);
+        emit(new IrStmt.Assign(value, expr(arg)));
+        IrExpr size;
+        if (type instanceof Type.Header h) {
+            HeaderLayout layout = sem.layoutOf(h.decl());
+            size = new IrExpr.Const((long) layout.fixedBytes(), OFFSET);
+            HeaderLayout.FieldLayout last = layout.fields().isEmpty() ? null : layout.fields().getLast();
+            if (last != null && last.isTrailingBytes()) {
+                IrExpr trailing = new IrExpr.Element(new IrExpr.Read(value), layout.fields().size() - 1, Type.BYTES);
+                size = new IrExpr.Binary(Expr.BinaryOp.ADD, size,
+                        new IrExpr.Convert(new IrExpr.Length(trailing, U32), OFFSET), OFFSET);
+            }
+        } else {
+            size = new IrExpr.Convert(new IrExpr.Length(new IrExpr.Read(value), U32), OFFSET);
+        }
+        IrLocal appended = fn.local("fits", Type.BOOL);
+        IrExpr fits = new IrExpr.Binary(Expr.BinaryOp.LE, new IrExpr.Binary(Expr.BinaryOp.ADD, length, size, OFFSET),
+                new IrExpr.Const(largestMessage(), OFFSET), Type.BOOL);
+        emit(new IrStmt.Assign(appended, fits));
+        emit(new IrStmt.If(new IrExpr.Read(appended), new IrStmt.Block(List.of(
+                new IrStmt.Insert(new IrExpr.PacketLength(OFFSET), new IrExpr.Read(value), List.of()))),
+                new IrStmt.Block(List.of())));
+        return new IrExpr.Read(appended);
+    }
+
+    /**
+     * The longest the buffer of the handler being lowered may grow: a UDP datagram's payload over
+     * IPv6, a stream port's largest message, an Ethernet frame of 64 KiB.
+     */
+    private long largestMessage() {
+        if (handlerPort < 0) {
+            return 0;
+        }
+        IrAppliance.Port port = ir.ports.get(handlerPort);
+        return switch (port.kind()) {
+            case "datagram" -> DATAGRAM_MAX;
+            case "stream" -> port.framing().maxBytes();
+            default -> PACKET_MAX;
         };
     }
 
@@ -849,6 +939,9 @@ public final class Lowering {
 
     private void bindArgument(Decl.Param param, Expr arg) {
         Symbol.Local local = (Symbol.Local) sem.referenceOf(param.name());
+        if (sem.typeOf(param.type()) instanceof Type.Buffer) {
+            return; // a handler has one buffer: what reads or edits a buffer parameter reads or edits it
+        }
         if (sem.typeOf(param.type()) instanceof Type.Parsed) {
             bindings.put(local, parsedOf(arg));
         } else {

@@ -45,6 +45,50 @@ class MessagePortsTest {
                     }
                     reply x"6f6b" // ok
                 }
+                port edits: stream framed u16 max 16B = "tcp:127.0.0.1:5354"
+                action stamp(buffer: datagram) {
+                    if buffer.append(x"5a") {
+                        seen += 100
+                    }
+                }
+                on message m from edits {
+                    let msg = Message(m)
+                    if msg.head.id == 1 {
+                        m.truncate(4)
+                        if not m.append(x"aabb") {
+                            drop
+                        }
+                        if not m.append(Head{id: 7, flags: msg.head.flags}) {
+                            drop
+                        }
+                        stamp(m)
+                        reply
+                    }
+                    if msg.head.id == 2 {
+                        m.truncate(3) // cuts into the parsed header: malformed
+                        reply
+                    }
+                    m.truncate(100) // longer than the message: nothing happens
+                    msg.head.flags = m.len as u16
+                    if m.append(x"0102030405060708090a0b0c") {
+                        reply
+                    }
+                    seen += 1 // the 16 bytes of the port's max were too few
+                    reply
+                }
+                test "truncate and append build a reply in place" {
+                    send edits Head{id: 1, flags: 0x0100} / x"ffffffff"
+                    expect reply == Head{id: 1, flags: 0x0100} / x"aabb" / Head{id: 7, flags: 0x0100} / x"5a"
+                    expect seen == 100
+                    send edits Head{id: 2} / x"ff"
+                    expect drop
+                    send edits Head{id: 3} / x"ff"
+                    expect reply == Head{id: 3, flags: 5} / x"ff"
+                    expect seen == 101
+                    send edits Head{id: 3}
+                    expect reply == Head{id: 3, flags: 4} / x"0102030405060708090a0b0c"
+                    expect seen == 101
+                }
                 test "a datagram is answered in place" {
                     send answers Head{id: 7, flags: 0x0100} / x"abcd"
                     expect reply == Head{id: 7, flags: 0x8100} / x"abcd"
@@ -67,11 +111,11 @@ class MessagePortsTest {
     @Test
     void testsPassOnBothEngines() {
         IrAppliance ir = Specs.lowerOne(SPEC);
-        assertEquals(java.util.Collections.nCopies(3, null), TestRunner.run(ir).stream().map(TestRunner.Result::failure).toList());
+        assertEquals(java.util.Collections.nCopies(4, null), TestRunner.run(ir).stream().map(TestRunner.Result::failure).toList());
         Codegen.Generated g = Codegen.generate(ir, true);
         assertEquals("", Specs.verify(g.bytes()));
         CompiledAppliance compiled = CompiledAppliance.load(ir, g);
-        assertEquals(java.util.Collections.nCopies(3, null), TestRunner.run(ir, () -> compiled.newKernel(Map.of())).stream()
+        assertEquals(java.util.Collections.nCopies(4, null), TestRunner.run(ir, () -> compiled.newKernel(Map.of())).stream()
                 .map(TestRunner.Result::failure).toList());
     }
 
@@ -89,6 +133,7 @@ class MessagePortsTest {
             assertEquals(2, k.framePrefix(1));
             assertEquals(0, k.framePrefix(2));
             assertEquals(4, k.framePrefix(3));
+            assertEquals(2, k.framePrefix(4));
             assertEquals(5, k.frameLength(1, bytes, 1, 9), "two bytes of length and three of message");
             assertEquals(Kernel.NEED_MORE, k.frameLength(1, bytes, 1, 1));
             assertEquals(Kernel.MALFORMED, k.frameLength(1, bytes, 6, 4), "513 bytes, over the max of 512");

@@ -63,6 +63,8 @@ public final class TypeChecker {
 
     private static final Type U64 = BuiltinTypes.u(64);
     private static final Type U32 = BuiltinTypes.u(32);
+    /** The loader of DNS zone files in a table's {@code load}: {@code load dns_zone(P)}. */
+    public static final String ZONE_LOADER = "dns_zone";
     private static final Type U8 = BuiltinTypes.u(8);
 
     private final Semantics sem;
@@ -661,9 +663,22 @@ public final class TypeChecker {
             actionCall(t, entry.action(), actions, ctx);
         }
         if (t.load() != null) {
-            Type lt = expr(t.load(), null, inTable, new Env(null));
+            // `load P` reads a rules file; `load dns_zone(P)` a DNS zone file (docs/rules-files.md).
+            Expr file = t.load();
+            if (file instanceof Expr.Call c && c.callee() instanceof Expr.NameRef n
+                    && n.name().text().equals(ZONE_LOADER)) {
+                sem.exprTypes.put(n, Type.VOID);
+                sem.exprTypes.put(c, Type.VOID);
+                if (c.args().size() != 1) {
+                    diags.report(DiagnosticCode.ARGUMENT_COUNT, c.span(), ZONE_LOADER, 1, c.args().size());
+                    c.args().forEach(a -> expr(a, null, inTable, new Env(null)));
+                    return;
+                }
+                file = c.args().getFirst();
+            }
+            Type lt = expr(file, null, inTable, new Env(null));
             if (!(lt instanceof Type.Text) && !(lt instanceof Type.Error)) {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, t.load().span(), "a param of type path", q(lt));
+                diags.report(DiagnosticCode.TYPE_MISMATCH, file.span(), "a param of type path", q(lt));
             }
         }
     }
@@ -1225,6 +1240,12 @@ public final class TypeChecker {
         if (actual instanceof Type.UntypedInt && expected instanceof Type.Int) {
             return expected;
         }
+        // A datagram and a stream's message are both one message of a protocol, without framing:
+        // one parser or action serves a protocol over UDP and TCP alike. A packet is a frame.
+        if (actual instanceof Type.Buffer a && expected instanceof Type.Buffer x && !a.kind().equals("packet")
+                && !x.kind().equals("packet")) {
+            return expected;
+        }
         if (actual instanceof Type.Int a && expected instanceof Type.Int x && a.signed() == x.signed()) {
             diags.report(DiagnosticCode.WIDTH_MISMATCH, e.span(), expected.display(), actual.display());
         } else if (isUnit(actual) != isUnit(expected) && (Type.isInteger(actual) || Type.isInteger(expected))) {
@@ -1706,6 +1727,13 @@ public final class TypeChecker {
 
     private Type call(Expr.Call c, Ctx ctx, Env env, boolean optionalAllowed) {
         if (c.callee() instanceof Expr.Field f && f.target() instanceof Expr.NameRef n
+                && env.lookup(n.name().text()) instanceof Symbol.Local l && l.type() instanceof Type.Buffer b
+                && (f.field().text().equals("append") || f.field().text().equals("truncate"))) {
+            expr(n, null, ctx, env);
+            sem.exprTypes.put(f, Type.VOID);
+            return bufferMethod(c, f, b, ctx, env);
+        }
+        if (c.callee() instanceof Expr.Field f && f.target() instanceof Expr.NameRef n
                 && env.lookup(n.name().text()) == null) {
             Symbol s = lookupValue(n.name().text(), ctx, env);
             if (s instanceof Symbol.DeclSymbol ds && hasMethods(ds.decl())) {
@@ -1791,6 +1819,34 @@ public final class TypeChecker {
                 yield Type.ERROR;
             }
         };
+    }
+
+    /**
+     * {@code d.append(value)}: a bytes or header value written after the end of the handler's
+     * buffer, true if it fit; {@code d.truncate(n)}: the buffer cut to its first n bytes.
+     */
+    private Type bufferMethod(Expr.Call c, Expr.Field f, Type.Buffer buffer, Ctx ctx, Env env) {
+        String name = f.field().text();
+        switch (name) {
+            case "append" -> {
+                if (c.args().size() != 1) {
+                    diags.report(DiagnosticCode.ARGUMENT_COUNT, c.span(), name, 1, c.args().size());
+                    c.args().forEach(a -> expr(a, null, ctx, env));
+                    return Type.BOOL;
+                }
+                Type t = expr(c.args().getFirst(), null, ctx, env);
+                if (!(t instanceof Type.Bytes || t instanceof Type.Header || t instanceof Type.Error)) {
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, c.args().getFirst().span(), "bytes or a header value",
+                            q(t));
+                }
+                return Type.BOOL;
+            }
+            case "truncate" -> {
+                arguments(c, name, List.of(U32), ctx, env);
+                return Type.VOID;
+            }
+            default -> throw new IllegalStateException("buffer method " + name);
+        }
     }
 
     private void arguments(Expr.Call c, String name, List<Type> params, Ctx ctx, Env env) {

@@ -5,12 +5,20 @@ import java.util.List;
 /**
  * A table entry added at run time ({@link Kernel#addEntry}): one match per key, in the table's key
  * order, the index of the action it runs, and that action's data (scalars, as the numbers they
- * denote: unsigned types zero-extended, signed ones sign-extended).
+ * denote: unsigned types zero-extended, signed ones sign-extended). A datum of type {@code bytes}
+ * is in {@code blobs} at its index (null elsewhere, and {@code blobs} null when there is none);
+ * the kernel keeps it in the table's {@link BlobPool}.
  */
-public record TableEntry(List<Match> keys, int action, long[] data) {
+public record TableEntry(List<Match> keys, int action, long[] data, byte[][] blobs) {
     public TableEntry {
         keys = List.copyOf(keys);
         data = data.clone();
+        blobs = blobs == null ? null : blobs.clone();
+    }
+
+    /** An entry whose data are all scalars. */
+    public TableEntry(List<Match> keys, int action, long[] data) {
+        this(keys, action, data, null);
     }
 
     /** How one key matches: any value, one value, a closed unsigned range, or a value under a mask. */
