@@ -362,6 +362,7 @@ final class RunCommand implements Callable<Integer> {
     /** Port bindings: the spec's defaults (traces relative to its folder), overridden by --port. */
     private Map<Integer, PortBinding> bindings(IrAppliance ir) throws UsageError {
         Map<Integer, PortBinding> bindings = new LinkedHashMap<>();
+        java.util.Set<Integer> given = new java.util.HashSet<>();
         Path base = specFile.toAbsolutePath().getParent();
         for (int i = 0; i < ir.ports.size(); i++) {
             IrAppliance.Port p = ir.ports.get(i);
@@ -378,7 +379,9 @@ final class RunCommand implements Callable<Integer> {
             IrAppliance.Port port = ir.ports.stream().filter(p -> p.name().equals(name)).findFirst()
                     .orElseThrow(() -> new UsageError("appliance `" + ir.name() + "` has no port `" + name + "`"));
             bindings.put(ir.ports.indexOf(port), parseBinding(port, option.substring(eq + 1), Path.of("")));
+            given.add(ir.ports.indexOf(port));
         }
+        PortBinding.tracesOverLiveDefaults(bindings, given);
         return bindings;
     }
 

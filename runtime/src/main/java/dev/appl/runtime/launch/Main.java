@@ -400,6 +400,7 @@ public final class Main {
     /** Port bindings: the defaults (traces relative to the working folder), overridden by --port. */
     private Map<Integer, PortBinding> bindings(List<String> options) throws UsageError {
         Map<Integer, PortBinding> bindings = new LinkedHashMap<>();
+        java.util.Set<Integer> given = new java.util.HashSet<>();
         Path base = Path.of("").toAbsolutePath();
         List<Descriptor.Port> ports = appliance.ports();
         for (int i = 0; i < ports.size(); i++) {
@@ -424,7 +425,9 @@ public final class Main {
                 throw new UsageError("appliance `" + appliance.appliance() + "` has no port `" + name + "`");
             }
             bindings.put(port, binding(ports.get(port), option.substring(eq + 1), Path.of("")));
+            given.add(port);
         }
+        PortBinding.tracesOverLiveDefaults(bindings, given);
         return bindings;
     }
 

@@ -41,6 +41,17 @@ public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket
         return !(this instanceof Replay.Binding);
     }
 
+    /**
+     * A run replays traces or serves live ports, not both: when {@code --port} binds a trace, the
+     * ports that kept a live default binding (those not in {@code given}) are left unbound, so that
+     * an appliance with a stream port can replay a trace into its datagram port.
+     */
+    public static void tracesOverLiveDefaults(java.util.Map<Integer, PortBinding> bindings, java.util.Set<Integer> given) {
+        if (given.stream().anyMatch(p -> !bindings.get(p).live())) {
+            bindings.entrySet().removeIf(e -> !given.contains(e.getKey()) && e.getValue().live());
+        }
+    }
+
     /** The bindings a port of {@code kind} (packet, datagram or stream) takes, for messages. */
     static String forms(String kind) {
         return switch (kind) {
