@@ -7,8 +7,11 @@ import dev.appl.runtime.launch.Descriptor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Writes {@code DIR/NAME.k8s.yaml} for an OCI image: a Deployment that runs the image as its
@@ -26,6 +29,26 @@ public final class Kubernetes {
         Path file = dir.resolve(name + ".k8s.yaml");
         Files.writeString(file, yaml(name, appliance), UTF_8);
         return file;
+    }
+
+    /** A default {@code udp:} or {@code tcp:} binding to a loopback address. */
+    private static final Pattern LOOPBACK = Pattern.compile("^(udp|tcp):(127\\.[0-9.]+|localhost|\\[::1\\]):(\\d{1,5})$");
+
+    /**
+     * {@code --port} options that bind the ports the spec binds to loopback by default to every
+     * address instead: in a pod, loopback is not what a Service reaches.
+     */
+    static List<String> reboundToAllAddresses(Descriptor appliance) {
+        List<String> args = new ArrayList<>();
+        for (Descriptor.Port p : appliance.ports()) {
+            Matcher m = p.binding() == null ? null : LOOPBACK.matcher(p.binding());
+            if (m != null && m.matches()) {
+                args.add("--port");
+                args.add(p.name() + "=" + m.group(1) + ":" + (m.group(2).startsWith("[") ? "[::]" : "0.0.0.0") + ":"
+                        + m.group(3));
+            }
+        }
+        return args;
     }
 
     static String yaml(String name, Descriptor appliance) {
@@ -60,8 +83,17 @@ public final class Kubernetes {
                 .append("        - name: ").append(name).append('\n')
                 .append("          image: appl/").append(name).append(":latest\n")
                 .append("          imagePullPolicy: IfNotPresent\n")
-                .append("          # The appliance's options go here, e.g. [\"--param\", \"NAME=VALUE\"].\n")
-                .append("          args: []\n");
+                .append("          # The appliance's options go here, e.g. \"--param\", \"NAME=VALUE\".\n");
+        List<String> args = reboundToAllAddresses(appliance);
+        if (args.isEmpty()) {
+            y.append("          args: []\n");
+        } else {
+            y.append("          # Ports bound to loopback by default listen on every address of the pod, for the Service.\n")
+                    .append("          args:\n");
+            for (String a : args) {
+                y.append("            - \"").append(a).append("\"\n");
+            }
+        }
         if (!ports.isEmpty()) {
             y.append("          ports:\n");
             for (Port p : ports) {

@@ -217,6 +217,10 @@ class DeploymentImagesTest {
         String service = Kubernetes.yaml("dns", dns);
         assertTrue(service.contains("            - containerPort: 5353\n              protocol: UDP\n"), service);
         assertTrue(service.contains("kind: Service\n"), service);
+        // Loopback is not what a Service reaches: the port listens on every address of the pod.
+        assertTrue(service.contains("          args:\n            - \"--port\"\n            - \"queries=udp:0.0.0.0:5353\"\n"),
+                service);
+        assertTrue(yaml.contains("          args: []\n"), yaml);
         assertTrue(service.contains("    - name: udp-5353\n      port: 5353\n      targetPort: 5353\n      protocol: UDP\n"),
                 service);
     }
