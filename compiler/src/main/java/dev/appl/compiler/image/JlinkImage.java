@@ -275,11 +275,15 @@ public final class JlinkImage {
      * the image must not depend on what applc happened to load.
      */
     private static Path tool(String name) throws IOException {
-        Path tool = Path.of(System.getProperty("java.home"), "bin", name);
+        return tool(Path.of(System.getProperty("java.home")), name);
+    }
+
+    /** The tool {@code name} of the Java runtime at {@code javaHome}. */
+    static Path tool(Path javaHome, String name) throws IOException {
+        Path tool = javaHome.resolve("bin").resolve(name);
         if (!Files.isExecutable(tool)) {
-            throw new IOException("this image needs " + name + ", which the Java runtime running applc ("
-                    + System.getProperty("java.home") + ") does not have: run applc on a full JDK "
-                    + Runtime.version().feature() + " (JAVA_HOME)");
+            throw new IOException("this image needs " + name + ", which the Java runtime running applc (" + javaHome
+                    + ") does not have: run applc on a full JDK " + Runtime.version().feature() + " (JAVA_HOME)");
         }
         return tool;
     }

@@ -10,6 +10,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -279,6 +280,16 @@ class DeploymentImagesTest {
         Run kind = applc("build", spec(SAMPLE).toString(), "-o", tmp.toString(), "--image", "war");
         assertEquals(2, kind.exit());
         assertEquals("applc: --image takes jar, jlink or oci, not `war`\n", kind.err());
+    }
+
+    @Test
+    void aJavaRuntimeWithoutJlinkIsOneClearLine(@TempDir Path jre) throws IOException {
+        Files.createDirectories(jre.resolve("bin"));
+        IOException e = assertThrows(IOException.class, () -> JlinkImage.tool(jre, "jlink"));
+        assertEquals("this image needs jlink, which the Java runtime running applc (" + jre + ") does not have: run"
+                + " applc on a full JDK " + Runtime.version().feature() + " (JAVA_HOME)", e.getMessage());
+        assertEquals(Path.of(System.getProperty("java.home"), "bin", "jlink"),
+                JlinkImage.tool(Path.of(System.getProperty("java.home")), "jlink"));
     }
 
     @Test
