@@ -7,8 +7,8 @@ import java.util.Arrays;
  * the order they were added; the first that matches wins. The spec's own entries are compiled into
  * the kernel and tried before these.
  *
- * <p>Entries live in flat arrays: per entry and key a kind and two words. Those arrays are the
- * truth; {@link #match} answers from them directly (a linear first-match scan) while the table is
+ * <p>Entries live in flat arrays: per entry and key one branch-free test of three words (see
+ * {@code tests}). Those arrays are the truth; {@link #match} answers from them directly (a linear first-match scan) while the table is
  * small, and otherwise from a bit-vector classifier (Lakshman and Stiliadis, "Lucent bit vector")
  * that it builds lazily from them:
  *
@@ -25,9 +25,15 @@ import java.util.Arrays;
  *   <li>The intervals' endpoints cut the key's values into elementary intervals; for each, a row
  *       of {@code ceil(entries / 64)} words holds a bit per entry whose intervals cover it. Equal
  *       neighbouring rows are merged, and a key whose single row covers every entry is left out.
- *   <li>A lookup finds each key's row (a jump table on the value's high bits, for values below a
- *       power of two under which no row is approximate, then a branch-free binary search among
- *       the few rows left), ANDs the rows' aggregates (a bit per non-zero word) to pick the words
+ *   <li>The key whose rows hold the fewest entries on average leads: its rows are also kept as
+ *       lists of entries. A lookup first finds the lead key's row (a jump table on the value's high
+ *       bits, for values below a power of two under which no row is approximate, then a
+ *       branch-free binary search among the few rows left). When it holds at most {@link #SPARSE}
+ *       entries (a source or destination address among prefixes usually holds one to three),
+ *       those are the only candidates: each is checked in full, in order, and the first that
+ *       matches is the answer. That costs one search and a few compares instead of a search per
+ *       key and cache misses in every key's rows.
+ *   <li>Otherwise the lookup finds every key's row the same way, ANDs the rows' aggregates (a bit per non-zero word) to pick the words
  *       worth ANDing, ANDs those word by word, most-rows key first, and takes the lowest set bit:
  *       the first entry that matches. A candidate is checked against its entry's full
  *       match (as the linear scan does) when it is marked to verify or a row was approximate, and
@@ -52,17 +58,22 @@ public final class EntryTable {
     /** The most bitmap words (longs) a table's classifier may take, over all its keys. */
     public static final long MAX_WORDS = 1L << 22;
 
-    private static final byte ANY = 0;
-    private static final byte EXACT = 1;
-    private static final byte RANGE = 2;
-    private static final byte MASKED = 3;
+    /**
+     * A lead row with at most this many entries is answered by checking them in turn; a longer one
+     * by the AND of every key's row.
+     */
+    static final int SPARSE = 8;
 
     private final int keys;
     private final long size;
     private int count;
-    private byte[] kinds;
-    private long[] a;
-    private long[] b;
+    /**
+     * Per entry and key three words {@code mask, low, span}: the key {@code v} matches when
+     * {@code (v & mask) - low}, unsigned, is at most {@code span}. One test for every kind, without
+     * branches: any is {@code 0, 0, 0}; exact {@code -1, v, 0}; a range {@code -1, low, high - low}
+     * (an empty one {@code 0, 1, 0}, which nothing matches); a mask {@code mask, value & mask, 0}.
+     */
+    private long[] tests;
     private int[] actions;
     private long[][] data;
 
@@ -89,6 +100,11 @@ public final class EntryTable {
     private boolean[] cVerify;
     /** Scratch: per classified key, the index of the looked-up row. */
     private int[] cOffsets;
+    /** The key whose rows hold the fewest entries on average, looked up first. */
+    private Field cLead;
+    /** The entries of each row of the lead key, ascending: row r's are {@code cLeadList[cLeadStart[r] ..]}. */
+    private int[] cLeadStart;
+    private int[] cLeadList;
 
     /** One key's part of the classifier. */
     private static final class Field {
@@ -133,9 +149,7 @@ public final class EntryTable {
         this.keys = keys;
         this.size = size;
         int initial = 8;
-        kinds = new byte[initial * keys];
-        a = new long[initial * keys];
-        b = new long[initial * keys];
+        tests = new long[initial * keys * 3];
         actions = new int[initial];
         data = new long[initial][];
     }
@@ -178,17 +192,23 @@ public final class EntryTable {
         }
         changed();
         grow();
-        int base = count * keys;
-        for (int i = 0; i < keys; i++) {
+        int at = count * keys * 3;
+        for (int i = 0; i < keys; i++, at += 3) {
             TableEntry.Match m = entry.keys().get(i);
-            kinds[base + i] = switch (m.kind()) {
-                case ANY -> ANY;
-                case EXACT -> EXACT;
-                case RANGE -> RANGE;
-                case MASKED -> MASKED;
-            };
-            a[base + i] = m.a();
-            b[base + i] = m.b();
+            long x = m.a();
+            long y = m.b();
+            switch (m.kind()) {
+                case ANY -> setTest(at, 0, 0, 0);
+                case EXACT -> setTest(at, -1L, x, 0);
+                case RANGE -> {
+                    if (Long.compareUnsigned(x, y) <= 0) {
+                        setTest(at, -1L, x, y - x);
+                    } else {
+                        setTest(at, 0, 1, 0);
+                    }
+                }
+                case MASKED -> setTest(at, y, x & y, 0);
+            }
         }
         actions[count] = entry.action();
         data[count] = entry.data().clone();
@@ -204,11 +224,9 @@ public final class EntryTable {
         if (count < size) {
             changed();
             grow();
-            int base = count * keys;
-            for (int i = 0; i < keys; i++) {
-                kinds[base + i] = EXACT;
-                a[base + i] = key[i];
-                b[base + i] = 0;
+            int at = count * keys * 3;
+            for (int i = 0; i < keys; i++, at += 3) {
+                setTest(at, -1L, key[i], 0);
             }
             actions[count] = action;
             data[count] = values.clone();
@@ -222,9 +240,7 @@ public final class EntryTable {
         for (int e = 0; e < count; e++) {
             if (!sameKeys(e, key)) {
                 if (kept != e) {
-                    System.arraycopy(kinds, e * keys, kinds, kept * keys, keys);
-                    System.arraycopy(a, e * keys, a, kept * keys, keys);
-                    System.arraycopy(b, e * keys, b, kept * keys, keys);
+                    System.arraycopy(tests, e * keys * 3, tests, kept * keys * 3, keys * 3);
                     actions[kept] = actions[e];
                     data[kept] = data[e];
                 }
@@ -253,15 +269,25 @@ public final class EntryTable {
             cFields = null;
             cVerify = null;
             cOffsets = null;
+            cLead = null;
+            cLeadStart = null;
+            cLeadList = null;
         }
         tooBig = false;
         lookupsSinceChange = 0;
     }
 
+    private void setTest(int at, long mask, long low, long span) {
+        tests[at] = mask;
+        tests[at + 1] = low;
+        tests[at + 2] = span;
+    }
+
+    /** Whether the entry matches exactly these keys, and nothing else. */
     private boolean sameKeys(int entry, long[] key) {
-        int base = entry * keys;
-        for (int i = 0; i < keys; i++) {
-            if (kinds[base + i] != EXACT || a[base + i] != key[i]) {
+        int at = entry * keys * 3;
+        for (int i = 0; i < keys; i++, at += 3) {
+            if (tests[at] != -1L || tests[at + 1] != key[i] || tests[at + 2] != 0) {
                 return false;
             }
         }
@@ -273,9 +299,7 @@ public final class EntryTable {
             return;
         }
         int n = actions.length * 2;
-        kinds = Arrays.copyOf(kinds, n * keys);
-        a = Arrays.copyOf(a, n * keys);
-        b = Arrays.copyOf(b, n * keys);
+        tests = Arrays.copyOf(tests, n * keys * 3);
         actions = Arrays.copyOf(actions, n);
         data = Arrays.copyOf(data, n);
     }
@@ -291,27 +315,62 @@ public final class EntryTable {
         return -1;
     }
 
+    /** Whether the entry matches: every key's test, without a branch per key (they mispredict). */
     private boolean matches(int entry, long[] key) {
+        long[] t = tests;
         int k = keys;
-        int base = entry * k;
-        for (int i = 0; i < k; i++) {
-            long v = key[i];
-            int at = base + i;
-            boolean ok = switch (kinds[at]) {
-                case EXACT -> v == a[at];
-                case RANGE -> Long.compareUnsigned(v, a[at]) >= 0 && Long.compareUnsigned(v, b[at]) <= 0;
-                case MASKED -> (v & b[at]) == (a[at] & b[at]);
-                default -> true;
-            };
-            if (!ok) {
-                return false;
-            }
+        int at = entry * k * 3;
+        boolean all = true;
+        for (int i = 0; i < k; i++, at += 3) {
+            all &= (key[i] & t[at]) - t[at + 1] + Long.MIN_VALUE <= t[at + 2] + Long.MIN_VALUE;
         }
-        return true;
+        return all;
+    }
+
+    /**
+     * The index of the row of {@code f} that holds {@code key}'s value: the last row whose start is
+     * at or below it (row 0 starts at the lowest value, so there is one). The jump table narrows
+     * the search to the rows of the value's bucket; then a branch-free search, a conditional move
+     * per step, as a search's branches would mispredict.
+     */
+    private static int row(Field f, long[] key) {
+        long[] starts = f.starts;
+        long v = key[f.key] ^ Long.MIN_VALUE;
+        int lo;
+        int len;
+        if (v < f.jumpLimit) {
+            int bucket = (int) ((v ^ Long.MIN_VALUE) >>> f.jumpShift);
+            lo = f.jump[bucket];
+            len = f.jump[bucket + 1] - lo + 1;
+        } else {
+            lo = 0;
+            len = starts.length;
+        }
+        while (len > 1) {
+            int half = len >>> 1;
+            lo = starts[lo + half] <= v ? lo + half : lo;
+            len -= half;
+        }
+        return lo;
     }
 
     /** The first match, from the classifier. */
     private int classify(long[] key) {
+        // The lead key's row alone, when it holds few entries: they are the only candidates (in
+        // order), and each is checked in full.
+        int leadRow = row(cLead, key);
+        int from = cLeadStart[leadRow];
+        int to = cLeadStart[leadRow + 1];
+        if (to - from <= SPARSE) {
+            int[] list = cLeadList;
+            for (int i = from; i < to; i++) {
+                int e = list[i];
+                if (matches(e, key)) {
+                    return e;
+                }
+            }
+            return -1;
+        }
         Field[] fields = cFields;
         int nk = fields.length;
         int w = words;
@@ -319,31 +378,9 @@ public final class EntryTable {
         boolean approx = false;
         for (int j = 0; j < nk; j++) {
             Field f = fields[j];
-            long[] starts = f.starts;
-            long v = key[f.key] ^ Long.MIN_VALUE;
-            // The last row whose start is <= v; starts[0] is the lowest value, so there is one.
-            // The jump table narrows the search to the rows of v's bucket; then a branch-free
-            // search (a conditional move per step: a search's branches would mispredict).
-            int lo;
-            int len;
-            boolean exact = v < f.jumpLimit;
-            if (exact) {
-                int bucket = (int) ((v ^ Long.MIN_VALUE) >>> f.jumpShift);
-                lo = f.jump[bucket];
-                len = f.jump[bucket + 1] - lo + 1;
-            } else {
-                lo = 0;
-                len = starts.length;
-            }
-            while (len > 1) {
-                int half = len >>> 1;
-                lo = starts[lo + half] <= v ? lo + half : lo;
-                len -= half;
-            }
-            offsets[j] = lo;
-            if (!exact) {
-                approx |= f.approx[lo];
-            }
+            int r = f == cLead ? leadRow : row(f, key);
+            offsets[j] = r;
+            approx |= f.approx[r];
         }
         boolean[] verify = cVerify;
         int aw = aggWords;
@@ -396,44 +433,33 @@ public final class EntryTable {
         for (int i = 0; i < k; i++) {
             int m = 0;
             for (int e = 0; e < n; e++) {
-                int at = e * k + i;
-                long x = a[at];
-                long y = b[at];
-                switch (kinds[at]) {
-                    case EXACT -> {
-                        lo[m] = x; hi[m] = x; owner[m] = e; loose[m] = false; m++;
-                    }
-                    case RANGE -> {
-                        if (Long.compareUnsigned(x, y) <= 0) {
-                            lo[m] = x; hi[m] = y; owner[m] = e; loose[m] = false; m++;
-                        }
-                    }
-                    case MASKED -> {
-                        if (y == 0) {
-                            lo[m] = 0; hi[m] = -1L; owner[m] = e; loose[m] = false; m++;
-                            break;
-                        }
-                        int top = 63 - Long.numberOfLeadingZeros(y);
-                        int run = Long.numberOfLeadingZeros(~(y << (63 - top)));
-                        int p = top - run + 1; // the top run of set bits is bits p..top
-                        long low = p == 0 ? 0 : -1L >>> (64 - p);
-                        if ((y & low) != 0) {
-                            verify[e] = true; // set bits below the run: a ternary mask
-                        }
-                        long c = x & y & ~low;
-                        if (top == 63) {
-                            lo[m] = c; hi[m] = c | low; owner[m] = e; loose[m] = false; m++;
-                        } else {
-                            long ones = -1L << (top + 1);
-                            lo[m] = c; hi[m] = c | low; owner[m] = e; loose[m] = false; m++;
-                            lo[m] = ones | c; hi[m] = ones | c | low; owner[m] = e; loose[m] = false; m++;
-                            if (top <= 61) {
-                                lo[m] = 1L << (top + 1); hi[m] = ones - 1; owner[m] = e; loose[m] = true; m++;
-                            }
-                        }
-                    }
-                    default -> {
+                int at = (e * k + i) * 3;
+                long y = tests[at];
+                long x = tests[at + 1];
+                if (y == -1L) { // exact or a range
+                    lo[m] = x; hi[m] = x + tests[at + 2]; owner[m] = e; loose[m] = false; m++;
+                } else if (y == 0) { // any, or an empty range (low 1), which has no interval
+                    if (x == 0) {
                         lo[m] = 0; hi[m] = -1L; owner[m] = e; loose[m] = false; m++;
+                    }
+                } else {
+                    int top = 63 - Long.numberOfLeadingZeros(y);
+                    int run = Long.numberOfLeadingZeros(~(y << (63 - top)));
+                    int p = top - run + 1; // the top run of set bits is bits p..top
+                    long low = p == 0 ? 0 : -1L >>> (64 - p);
+                    if ((y & low) != 0) {
+                        verify[e] = true; // set bits below the run: a ternary mask
+                    }
+                    long c = x & ~low;
+                    if (top == 63) {
+                        lo[m] = c; hi[m] = c | low; owner[m] = e; loose[m] = false; m++;
+                    } else {
+                        long ones = -1L << (top + 1);
+                        lo[m] = c; hi[m] = c | low; owner[m] = e; loose[m] = false; m++;
+                        lo[m] = ones | c; hi[m] = ones | c | low; owner[m] = e; loose[m] = false; m++;
+                        if (top <= 61) {
+                            lo[m] = 1L << (top + 1); hi[m] = ones - 1; owner[m] = e; loose[m] = true; m++;
+                        }
                     }
                 }
             }
@@ -547,6 +573,37 @@ public final class EntryTable {
             }
             fields[j] = field(ks[o], starts[o], rows[o], g, approxRows[o]);
         }
+        // The lead: the key with the fewest entries per row, listed row by row.
+        Field lead = null;
+        long leadEntries = 0;
+        for (Field f : fields) {
+            long entries = 0;
+            for (long x : f.rows) {
+                entries += Long.bitCount(x);
+            }
+            if (lead == null || entries * lead.starts.length < leadEntries * f.starts.length) {
+                lead = f;
+                leadEntries = entries;
+            }
+        }
+        budget -= (leadEntries + lead.starts.length + 1 + 1) / 2;
+        if (budget < 0) {
+            return false;
+        }
+        int[] leadStart = new int[lead.starts.length + 1];
+        int[] leadList = new int[(int) leadEntries];
+        int listed = 0;
+        for (int r = 0; r < lead.starts.length; r++) {
+            for (int i = 0; i < w; i++) {
+                for (long x = lead.rows[r * w + i]; x != 0; x &= x - 1) {
+                    leadList[listed++] = (i << 6) + Long.numberOfTrailingZeros(x);
+                }
+            }
+            leadStart[r + 1] = listed;
+        }
+        cLead = lead;
+        cLeadStart = leadStart;
+        cLeadList = leadList;
         cFields = fields;
         aggWords = aw;
         cVerify = verify;
