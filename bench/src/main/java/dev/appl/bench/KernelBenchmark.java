@@ -1,7 +1,9 @@
 package dev.appl.bench;
 
 import dev.appl.compiler.codegen.CompiledAppliance;
+import dev.appl.compiler.codegen.CompiledKernel;
 import dev.appl.compiler.interp.Engine;
+import dev.appl.compiler.interp.LoadedRules;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
 import dev.appl.compiler.passes.Pipeline;
@@ -11,6 +13,7 @@ import dev.appl.language.resolve.Module;
 import dev.appl.runtime.io.PcapFile;
 import dev.appl.runtime.kernel.Kernel;
 import dev.appl.runtime.kernel.PacketView;
+import dev.appl.runtime.table.TableSchema;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -36,7 +39,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * One packet through a sample's compiled kernel, or through the reference interpreter, taking the
  * packets of the sample's default input trace in turn. Each packet is copied into one reused buffer
  * with headroom, as an image does. With {@code -prof gc}, {@code gc.alloc.rate.norm} is the bytes
- * allocated per packet. (The firewall runs without its rules file: its const entries only.)
+ * allocated per packet. ({@code firewall} runs without its rules file: its const entries only;
+ * {@code firewall-1000} is the issue's benchmark: the same spec with the 1,000 rules of
+ * {@code bench/firewall/rules-1000.txt} loaded into both engines, on the 64-byte frames of
+ * {@code bench/firewall/trace-64.pcap}, both written by {@code bench/firewall/make_bench.py}.)
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,7 +51,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgs = "--enable-native-access=ALL-UNNAMED")
 public class KernelBenchmark {
-    @Param({"firewall", "l4lb", "nat"})
+    @Param({"firewall", "l4lb", "nat", "firewall-1000"})
     String sample;
 
     private Kernel kernel;
@@ -60,7 +66,14 @@ public class KernelBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         Path root = Path.of(System.getProperty("appl.root", "."));
-        Path spec = root.resolve("samples").resolve(sample).resolve(sample + ".appl");
+        boolean rules = sample.equals("firewall-1000");
+        String name = rules ? "firewall" : sample;
+        Path spec = root.resolve("samples").resolve(name).resolve(name + ".appl");
+        Path inputs = root.resolve("bench").resolve("firewall");
+        if (rules && !Files.exists(inputs.resolve("trace-64.pcap"))) {
+            throw new IllegalStateException("no " + inputs.resolve("trace-64.pcap")
+                    + ": run python3 bench/firewall/make_bench.py first");
+        }
         Compilation c = new Compilation(root.resolve("stdlib"), Files::readAllBytes, false);
         Module m = c.add(spec);
         Compilation.Result r = c.check();
@@ -69,15 +82,33 @@ public class KernelBenchmark {
         IrAppliance ir = Lowering.lower(appliance, r.semantics());
         interpreter = Engine.interpreter(Lowering.lower(appliance, r.semantics()), Map.of());
         Pipeline.run(ir);
-        kernel = CompiledAppliance.compile(ir).newKernel(Map.of()).kernel();
+        CompiledKernel compiled = CompiledAppliance.compile(ir).newKernel(Map.of());
+        kernel = compiled.kernel();
         IrAppliance.Port input = ir.ports.stream().filter(p -> p.binding() != null).findFirst().orElseThrow();
         port = ir.ports.indexOf(input);
-        trace = PcapFile.open(spec.getParent().resolve(input.binding().substring("pcap:".length())));
+        if (rules) {
+            int acl = tableIndex(ir, "acl");
+            TableSchema schema = LoadedRules.schema(ir, acl, appliance, r.semantics());
+            LoadedRules.load(interpreter, acl, schema, inputs.resolve("rules-1000.txt"));
+            LoadedRules.load(compiled, acl, schema, inputs.resolve("rules-1000.txt"));
+            trace = PcapFile.open(inputs.resolve("trace-64.pcap"));
+        } else {
+            trace = PcapFile.open(spec.getParent().resolve(input.binding().substring("pcap:".length())));
+        }
         copies = new byte[trace.count()][];
         for (int i = 0; i < copies.length; i++) {
             copies[i] = trace.packet(i).toArray(ValueLayout.JAVA_BYTE);
         }
         buffer = MemorySegment.ofArray(new byte[Kernel.HEADROOM + 65536 + Kernel.HEADROOM]);
+    }
+
+    private static int tableIndex(IrAppliance ir, String name) {
+        for (int i = 0; i < ir.tables.size(); i++) {
+            if (ir.tables.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no table " + name);
     }
 
     @TearDown(Level.Trial)

@@ -408,9 +408,9 @@ public final class Codegen {
             mv.visitVarInsn(ALOAD, 0);
             mv.visitTypeInsn(NEW, ENTRY_TABLE);
             mv.visitInsn(DUP);
-            MethodGen.pushInt(mv, t.keys().size());
             MethodGen.pushLong(mv, t.size());
-            mv.visitMethodInsn(INVOKESPECIAL, ENTRY_TABLE, "<init>", "(IJ)V", false);
+            mv.visitLdcInsn(keyDescription(t));
+            mv.visitMethodInsn(INVOKESPECIAL, ENTRY_TABLE, "<init>", "(JLjava/lang/String;)V", false);
             mv.visitFieldInsn(PUTFIELD, owner, "t$" + i, "L" + ENTRY_TABLE + ";");
             mv.visitVarInsn(ALOAD, 0);
             MethodGen.pushInt(mv, t.keys().size());
@@ -870,5 +870,21 @@ public final class Codegen {
         boolean[] found = {false};
         IrWalk.block(b, e -> {}, s -> found[0] |= p.test(s));
         return found[0];
+    }
+
+    /**
+     * How the run-time table learns its keys' match kinds and types, to choose its layout
+     * ({@code EntryTable(long, String)}): {@code "lpm u32, exact u8, range u16"}.
+     */
+    static String keyDescription(IrAppliance.Table t) {
+        StringBuilder out = new StringBuilder();
+        for (IrAppliance.Key k : t.keys()) {
+            if (!out.isEmpty()) {
+                out.append(", ");
+            }
+            out.append(k.matchKind()).append(' ').append(dev.appl.compiler.ir.Arithmetic.signed(k.type()) ? 'i' : 'u')
+                    .append(dev.appl.compiler.ir.Arithmetic.width(k.type()));
+        }
+        return out.toString();
     }
 }

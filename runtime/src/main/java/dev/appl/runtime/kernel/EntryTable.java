@@ -8,47 +8,21 @@ import java.util.Arrays;
  * the kernel and tried before these.
  *
  * <p>Entries live in flat arrays: per entry and key one branch-free test of three words (see
- * {@code tests}). Those arrays are the truth; {@link #match} answers from them directly (a linear first-match scan) while the table is
- * small, and otherwise from a bit-vector classifier (Lakshman and Stiliadis, "Lucent bit vector")
- * that it builds lazily from them:
+ * {@code tests}). Those arrays are the truth; {@link #match} answers from them directly (a linear
+ * first-match scan) while the table is small, and otherwise from an index it builds lazily from
+ * them, in the layout the table's key kinds call for ({@link Layout}, chosen when the table is
+ * made): a hash table per mask tuple for exact and ternary keys ({@link TupleSpace}), sorted
+ * bounds for one prefix or range key ({@link IntervalMap}), a bit-vector classifier for several
+ * fields ({@link Classifier}). Every layout answers what the scan answers.
  *
- * <ul>
- *   <li>Per key, every entry's match is turned into closed intervals of the key's 64-bit values
- *       (ordered unsigned, as the entry kinds compare): any is everything, exact one value, a
- *       range itself (empty when low > high). A mask whose set bits are one run from bit 63 down
- *       is one interval. A mask whose highest set bit {@code t} is lower matches one interval
- *       among the values whose bits above {@code t} are all zero (zero-extended keys) and one
- *       among those whose bits above {@code t} are all ones (sign-extended keys); the values in
- *       between are covered whole, as a superset, and rows holding them are marked approximate.
- *       Mask bits below the top run of set bits (a non-prefix, ternary mask) are ignored for the
- *       intervals, again a superset, and such entries are marked to verify.
- *   <li>The intervals' endpoints cut the key's values into elementary intervals; for each, a row
- *       of {@code ceil(entries / 64)} words holds a bit per entry whose intervals cover it. Equal
- *       neighbouring rows are merged, and a key whose single row covers every entry is left out.
- *   <li>The key whose rows hold the fewest entries on average leads: its rows are also kept as
- *       lists of entries. A lookup first finds the lead key's row (a jump table on the value's high
- *       bits, for values below a power of two under which no row is approximate, then a
- *       branch-free binary search among the few rows left). When it holds at most {@link #SPARSE}
- *       entries (a source or destination address among prefixes usually holds one to three),
- *       those are the only candidates: each is checked in full, in order, and the first that
- *       matches is the answer. That costs one search and a few compares instead of a search per
- *       key and cache misses in every key's rows.
- *   <li>Otherwise the lookup finds every key's row the same way, ANDs the rows' aggregates (a bit per non-zero word) to pick the words
- *       worth ANDing, ANDs those word by word, most-rows key first, and takes the lowest set bit:
- *       the first entry that matches. A candidate is checked against its entry's full
- *       match (as the linear scan does) when it is marked to verify or a row was approximate, and
- *       the next candidate is tried when that fails, so the answer is always the linear one.
- * </ul>
- *
- * <p>Cost: building is O(keys x (entries log entries + rows x entries / 64)) time and keys x rows x
- * entries / 64 words of memory, with rows at most about three per entry per key: about 2.5 MB and a
- * few milliseconds for 1,000 entries of 5 keys. Any change ({@link #add}, {@link #insert}, {@link
- * #remove}, {@link #clear}) drops the classifier; the table then scans linearly until it has seen
- * {@code entries / 8} lookups since the change, and rebuilds. So a table changed on every packet
- * (a learning table) stays linear, and one changed rarely pays a rebuild per change, amortised
- * over those lookups. Tables of at most {@link #LINEAR_MAX} entries always scan; a classifier that
- * would need more than {@link #MAX_WORDS} words (32 MiB; about 3,500 entries of 5 keys) is not
- * built, and the table scans linearly until its next change.
+ * <p>Any change ({@link #add}, {@link #insert}, {@link #remove}, {@link #clear}) drops the index;
+ * the table then scans linearly until it has seen {@code entries / 8} lookups since the change,
+ * and rebuilds. So a table changed on every packet (a learning table) stays linear, and one
+ * changed rarely pays a rebuild per change, amortised over those lookups. Tables of at most
+ * {@link #LINEAR_MAX} entries always scan; an index the entries do not fit (a range in a table
+ * laid out for masks, which the checker and rules files rule out) falls back to the classifier,
+ * and a classifier that would need more than {@link #MAX_WORDS} words (32 MiB; about 3,500 entries
+ * of 5 keys) is not built: the table scans linearly until its next change.
  *
  * <p>A lookup allocates nothing. Like the kernel that owns it, a table is not thread-safe.
  */
@@ -58,14 +32,21 @@ public final class EntryTable {
     /** The most bitmap words (longs) a table's classifier may take, over all its keys. */
     public static final long MAX_WORDS = 1L << 22;
 
-    /**
-     * A lead row with at most this many entries is answered by checking them in turn; a longer one
-     * by the AND of every key's row.
-     */
-    static final int SPARSE = 8;
+    /** How a table's entries are laid out for lookups, from the match kinds of its keys. */
+    public enum Layout {
+        /** Every key exact, or at most one key ternary or lpm beside exact ones: {@link TupleSpace}. */
+        TUPLES,
+        /** One lpm or range key of an unsigned type: {@link IntervalMap}. */
+        INTERVALS,
+        /** Anything else (several prefix, range or ternary keys): {@link Classifier}. */
+        CLASSIFIER
+    }
 
     private final int keys;
     private final long size;
+    private final Layout layout;
+    /** For {@link Layout#INTERVALS}: the width of the key. */
+    private final int bits;
     private int count;
     /**
      * Per entry and key three words {@code mask, low, span}: the key {@code v} matches when
@@ -77,81 +58,84 @@ public final class EntryTable {
     private int[] actions;
     private long[][] data;
 
-    // Tuning, package-private so that tests can force or forbid the classifier.
+    // Tuning, package-private so that tests can force or forbid the index.
     int linearMax = LINEAR_MAX;
     long maxWords = MAX_WORDS;
     /** A rebuild waits for {@code count >>> lookupsShift} lookups after a change. */
     int lookupsShift = 3;
 
-    // The classifier, valid while built is true.
-    private boolean built;
-    /** Building was tried since the last change and went over {@link #maxWords}. */
+    /** The index, or null while the table scans. */
+    private EntryIndex index;
+    /** Building was tried since the last change and failed (over {@link #maxWords}). */
     private boolean tooBig;
     private int lookupsSinceChange;
-    /** Words per row. */
-    private int words;
-    /** What the classifier knows of each key it looks at (the others cover every entry). */
-    private Field[] cFields;
-    /** Words of the aggregate of a row: {@code ceil(words / 64)}. */
-    private int aggWords;
-    /** Jump tables have at most 2^JUMP_BITS buckets. */
-    private static final int JUMP_BITS = 12;
-    /** Per entry: its intervals on some key are a superset of its match. */
-    private boolean[] cVerify;
-    /** Scratch: per classified key, the index of the looked-up row. */
-    private int[] cOffsets;
-    /** The key whose rows hold the fewest entries on average, looked up first. */
-    private Field cLead;
-    /** The entries of each row of the lead key, ascending: row r's are {@code cLeadList[cLeadStart[r] ..]}. */
-    private int[] cLeadStart;
-    private int[] cLeadList;
 
-    /** One key's part of the classifier. */
-    private static final class Field {
-        /** Which key of the table. */
-        final int key;
-        /** The first value of each row, as {@code value ^ Long.MIN_VALUE}, ascending. */
-        final long[] starts;
-        /** The rows, {@code words} words each: a bit per entry that covers the row's values. */
-        final long[] rows;
-        /**
-         * Per row {@code aggWords} words: bit {@code i} says word {@code i} of the row is not zero
-         * (an aggregated bit vector), so that a lookup skips words that are.
-         */
-        final long[] agg;
-        /** Per row: some entry covers it as a superset, so candidates must be verified. */
-        final boolean[] approx;
-        /**
-         * Values below {@code jumpLimit} (a power of two; flipped as the starts are) are looked
-         * up through {@code jump}: for bucket {@code q} of the values shifted right by
-         * {@code jumpShift}, the last row starting at or before the bucket's first value, so that
-         * a lookup searches only the rows between two neighbouring buckets. No row below the
-         * limit is approximate.
-         */
-        final long jumpLimit;
-        final int jumpShift;
-        final int[] jump;
-
-        Field(int key, long[] starts, long[] rows, long[] agg, boolean[] approx, long jumpLimit, int jumpShift, int[] jump) {
-            this.key = key;
-            this.starts = starts;
-            this.rows = rows;
-            this.agg = agg;
-            this.approx = approx;
-            this.jumpLimit = jumpLimit;
-            this.jumpShift = jumpShift;
-            this.jump = jump;
-        }
+    /**
+     * A table laid out by the classifier, whatever its keys.
+     *
+     * @param size the most entries {@link #insert} keeps (the table's declared size)
+     */
+    public EntryTable(int keys, long size) {
+        this(keys, size, Layout.CLASSIFIER, 64);
     }
 
-    /** @param size the most entries {@link #insert} keeps (the table's declared size) */
-    public EntryTable(int keys, long size) {
+    /**
+     * A table whose keys are described by {@code keys}, one {@code KIND TYPE} per key separated by
+     * commas, as the compiler writes them: {@code "lpm u32, lpm u32, exact u8, range u16"}. KIND is
+     * {@code exact}, {@code lpm}, {@code ternary} or {@code range}; TYPE {@code uN} for a key whose
+     * values are N-bit unsigned numbers, {@code iN} for signed ones.
+     *
+     * @param size the most entries {@link #insert} keeps (the table's declared size)
+     */
+    public EntryTable(long size, String keys) {
+        this(keys.isBlank() ? 0 : keys.split(",").length, size, layout(keys), width(keys));
+    }
+
+    private EntryTable(int keys, long size, Layout layout, int bits) {
         this.keys = keys;
         this.size = size;
+        this.layout = layout;
+        this.bits = bits;
         int initial = 8;
         tests = new long[initial * keys * 3];
         actions = new int[initial];
         data = new long[initial][];
+    }
+
+    /** The layout for keys described as {@link #EntryTable(long, String)} takes them. */
+    static Layout layout(String keys) {
+        if (keys.isBlank()) {
+            return Layout.CLASSIFIER;
+        }
+        String[] all = keys.split(",");
+        int masked = 0;
+        int ranges = 0;
+        for (String key : all) {
+            String[] parts = key.trim().split(" ");
+            if (parts.length != 2 || !parts[1].matches("[ui][0-9]+")) {
+                throw new IllegalArgumentException("a table key described as `" + key.trim() + "`");
+            }
+            switch (parts[0]) {
+                case "exact" -> {}
+                case "lpm", "ternary" -> masked++;
+                case "range" -> ranges++;
+                default -> throw new IllegalArgumentException("a table key of kind `" + parts[0] + "`");
+            }
+        }
+        if (all.length == 1 && all[0].trim().matches("(lpm|range) u[0-9]+")) {
+            return Layout.INTERVALS;
+        }
+        return ranges == 0 && masked <= 1 ? Layout.TUPLES : Layout.CLASSIFIER;
+    }
+
+    private static int width(String keys) {
+        String[] all = keys.split(",");
+        String type = all[all.length - 1].trim();
+        return Integer.parseInt(type.substring(type.lastIndexOf(' ') + 2));
+    }
+
+    public Layout layout() {
+        return layout;
     }
 
     public int count() {
@@ -160,21 +144,38 @@ public final class EntryTable {
 
     /** The index of the first entry that matches {@code key} (one value per key), or -1. */
     public int match(long[] key) {
-        if (built) {
-            return classify(key);
+        EntryIndex built = index;
+        if (built != null) {
+            return built.match(key);
         }
         if (count > linearMax && !tooBig && ++lookupsSinceChange > (count >>> lookupsShift)) {
-            if (build()) {
-                return classify(key);
+            index = build();
+            if (index != null) {
+                return index.match(key);
             }
             tooBig = true;
         }
         return scan(key);
     }
 
-    /** Whether the classifier is built now (for tests). */
+    /** Whether an index is built now (for tests). */
     boolean classified() {
-        return built;
+        return index != null;
+    }
+
+    /** The index built now, or null (for tests). */
+    EntryIndex index() {
+        return index;
+    }
+
+    /** The index in the table's layout, or the classifier when the entries do not fit it; null if too big. */
+    private EntryIndex build() {
+        EntryIndex built = switch (layout) {
+            case TUPLES -> TupleSpace.build(tests, keys, count);
+            case INTERVALS -> IntervalMap.build(tests, count, bits);
+            case CLASSIFIER -> null;
+        };
+        return built != null ? built : Classifier.build(tests, keys, count, maxWords);
     }
 
     public int action(int entry) {
@@ -264,15 +265,7 @@ public final class EntryTable {
     }
 
     private void changed() {
-        if (built) {
-            built = false;
-            cFields = null;
-            cVerify = null;
-            cOffsets = null;
-            cLead = null;
-            cLeadStart = null;
-            cLeadList = null;
-        }
+        index = null;
         tooBig = false;
         lookupsSinceChange = 0;
     }
@@ -308,356 +301,20 @@ public final class EntryTable {
     private int scan(long[] key) {
         int n = count;
         for (int e = 0; e < n; e++) {
-            if (matches(e, key)) {
+            if (matches(tests, keys, e, key)) {
                 return e;
             }
         }
         return -1;
     }
 
-    /** Whether the entry matches: every key's test, without a branch per key (they mispredict). */
-    private boolean matches(int entry, long[] key) {
-        long[] t = tests;
-        int k = keys;
-        int at = entry * k * 3;
+    /** Whether entry {@code entry} of {@code tests} matches: every key's test, without a branch per key (they mispredict). */
+    static boolean matches(long[] tests, int keys, int entry, long[] key) {
+        int at = entry * keys * 3;
         boolean all = true;
-        for (int i = 0; i < k; i++, at += 3) {
-            all &= (key[i] & t[at]) - t[at + 1] + Long.MIN_VALUE <= t[at + 2] + Long.MIN_VALUE;
+        for (int i = 0; i < keys; i++, at += 3) {
+            all &= (key[i] & tests[at]) - tests[at + 1] + Long.MIN_VALUE <= tests[at + 2] + Long.MIN_VALUE;
         }
         return all;
-    }
-
-    /**
-     * The index of the row of {@code f} that holds {@code key}'s value: the last row whose start is
-     * at or below it (row 0 starts at the lowest value, so there is one). The jump table narrows
-     * the search to the rows of the value's bucket; then a branch-free search, a conditional move
-     * per step, as a search's branches would mispredict.
-     */
-    private static int row(Field f, long[] key) {
-        long[] starts = f.starts;
-        long v = key[f.key] ^ Long.MIN_VALUE;
-        int lo;
-        int len;
-        if (v < f.jumpLimit) {
-            int bucket = (int) ((v ^ Long.MIN_VALUE) >>> f.jumpShift);
-            lo = f.jump[bucket];
-            len = f.jump[bucket + 1] - lo + 1;
-        } else {
-            lo = 0;
-            len = starts.length;
-        }
-        while (len > 1) {
-            int half = len >>> 1;
-            lo = starts[lo + half] <= v ? lo + half : lo;
-            len -= half;
-        }
-        return lo;
-    }
-
-    /** The first match, from the classifier. */
-    private int classify(long[] key) {
-        // The lead key's row alone, when it holds few entries: they are the only candidates (in
-        // order), and each is checked in full.
-        int leadRow = row(cLead, key);
-        int from = cLeadStart[leadRow];
-        int to = cLeadStart[leadRow + 1];
-        if (to - from <= SPARSE) {
-            int[] list = cLeadList;
-            for (int i = from; i < to; i++) {
-                int e = list[i];
-                if (matches(e, key)) {
-                    return e;
-                }
-            }
-            return -1;
-        }
-        Field[] fields = cFields;
-        int nk = fields.length;
-        int w = words;
-        int[] offsets = cOffsets;
-        boolean approx = false;
-        for (int j = 0; j < nk; j++) {
-            Field f = fields[j];
-            int r = f == cLead ? leadRow : row(f, key);
-            offsets[j] = r;
-            approx |= f.approx[r];
-        }
-        boolean[] verify = cVerify;
-        int aw = aggWords;
-        Field first = fields[0];
-        for (int g = 0; g < aw; g++) {
-            long words = first.agg[offsets[0] * aw + g];
-            for (int j = 1; j < nk && words != 0; j++) {
-                words &= fields[j].agg[offsets[j] * aw + g];
-            }
-            while (words != 0) {
-                int i = (g << 6) + Long.numberOfTrailingZeros(words);
-                long x = first.rows[offsets[0] * w + i];
-                for (int j = 1; j < nk && x != 0; j++) {
-                    x &= fields[j].rows[offsets[j] * w + i];
-                }
-                while (x != 0) {
-                    int e = (i << 6) + Long.numberOfTrailingZeros(x);
-                    if (!(approx || verify[e]) || matches(e, key)) {
-                        return e;
-                    }
-                    x &= x - 1;
-                }
-                words &= words - 1;
-            }
-        }
-        return -1;
-    }
-
-    /** Builds the classifier from the entries; false if it would take more than {@link #maxWords}. */
-    private boolean build() {
-        int n = count;
-        int k = keys;
-        if (k == 0 || n == 0) {
-            return false; // nothing to classify on: the scan is as fast
-        }
-        int w = (n + 63) >>> 6;
-        long budget = maxWords;
-        boolean[] verify = new boolean[n];
-        int[] ks = new int[k];
-        long[][] starts = new long[k][];
-        long[][] rows = new long[k][];
-        boolean[][] approxRows = new boolean[k][];
-        int nk = 0;
-        // Per key: intervals [lo, hi] (unsigned), their entry, and whether they are a superset.
-        long[] lo = new long[3 * n];
-        long[] hi = new long[3 * n];
-        int[] owner = new int[3 * n];
-        boolean[] loose = new boolean[3 * n];
-        long[] points = new long[6 * n + 1];
-        for (int i = 0; i < k; i++) {
-            int m = 0;
-            for (int e = 0; e < n; e++) {
-                int at = (e * k + i) * 3;
-                long y = tests[at];
-                long x = tests[at + 1];
-                if (y == -1L) { // exact or a range
-                    lo[m] = x; hi[m] = x + tests[at + 2]; owner[m] = e; loose[m] = false; m++;
-                } else if (y == 0) { // any, or an empty range (low 1), which has no interval
-                    if (x == 0) {
-                        lo[m] = 0; hi[m] = -1L; owner[m] = e; loose[m] = false; m++;
-                    }
-                } else {
-                    int top = 63 - Long.numberOfLeadingZeros(y);
-                    int run = Long.numberOfLeadingZeros(~(y << (63 - top)));
-                    int p = top - run + 1; // the top run of set bits is bits p..top
-                    long low = p == 0 ? 0 : -1L >>> (64 - p);
-                    if ((y & low) != 0) {
-                        verify[e] = true; // set bits below the run: a ternary mask
-                    }
-                    long c = x & ~low;
-                    if (top == 63) {
-                        lo[m] = c; hi[m] = c | low; owner[m] = e; loose[m] = false; m++;
-                    } else {
-                        long ones = -1L << (top + 1);
-                        lo[m] = c; hi[m] = c | low; owner[m] = e; loose[m] = false; m++;
-                        lo[m] = ones | c; hi[m] = ones | c | low; owner[m] = e; loose[m] = false; m++;
-                        if (top <= 61) {
-                            lo[m] = 1L << (top + 1); hi[m] = ones - 1; owner[m] = e; loose[m] = true; m++;
-                        }
-                    }
-                }
-            }
-            // The elementary intervals' starts, as value ^ MIN so that signed order is unsigned order.
-            int np = 0;
-            points[np++] = Long.MIN_VALUE;
-            for (int j = 0; j < m; j++) {
-                points[np++] = lo[j] ^ Long.MIN_VALUE;
-                if (hi[j] != -1L) {
-                    points[np++] = (hi[j] + 1) ^ Long.MIN_VALUE;
-                }
-            }
-            Arrays.sort(points, 0, np);
-            int unique = 0;
-            for (int j = 0; j < np; j++) {
-                if (unique == 0 || points[j] != points[unique - 1]) {
-                    points[unique++] = points[j];
-                }
-            }
-            // Toggle events: an entry's bit flips where one of its intervals starts and after it
-            // ends (an entry's intervals on one key are disjoint, so flips pair up).
-            int[] at = new int[unique + 2];
-            int[] ev = new int[2 * m];
-            boolean[] evLoose = new boolean[2 * m];
-            int[] evStart = new int[2 * m];
-            int[] evEnd = new int[2 * m];
-            for (int j = 0; j < m; j++) {
-                evStart[j] = Arrays.binarySearch(points, 0, unique, lo[j] ^ Long.MIN_VALUE);
-                evEnd[j] = hi[j] == -1L ? unique : Arrays.binarySearch(points, 0, unique, (hi[j] + 1) ^ Long.MIN_VALUE);
-                at[evStart[j] + 1]++;
-                at[evEnd[j] + 1]++;
-            }
-            for (int j = 1; j < at.length; j++) {
-                at[j] += at[j - 1];
-            }
-            int[] fill = Arrays.copyOf(at, at.length);
-            for (int j = 0; j < m; j++) {
-                int s = fill[evStart[j]]++;
-                ev[s] = owner[j];
-                evLoose[s] = loose[j];
-                int t = fill[evEnd[j]]++;
-                ev[t] = ~owner[j]; // an end
-                evLoose[t] = loose[j];
-            }
-            // Sweep, emitting a row where it differs from the last one.
-            long[] cur = new long[w];
-            int looseOpen = 0;
-            long[] keyStarts = new long[Math.min(unique, 16)];
-            long[] keyRows = new long[keyStarts.length * w];
-            boolean[] keyApprox = new boolean[keyStarts.length];
-            int r = 0;
-            for (int j = 0; j < unique; j++) {
-                for (int s = at[j]; s < at[j + 1]; s++) {
-                    int o = ev[s];
-                    int e = o < 0 ? ~o : o;
-                    cur[e >>> 6] ^= 1L << e;
-                    if (evLoose[s]) {
-                        looseOpen += o < 0 ? -1 : 1;
-                    }
-                }
-                boolean approx = looseOpen > 0;
-                if (r > 0 && keyApprox[r - 1] == approx
-                        && Arrays.equals(keyRows, (r - 1) * w, r * w, cur, 0, w)) {
-                    continue;
-                }
-                if (r == keyStarts.length) {
-                    int grown = Math.min(unique, r * 2);
-                    keyStarts = Arrays.copyOf(keyStarts, grown);
-                    keyRows = Arrays.copyOf(keyRows, grown * w);
-                    keyApprox = Arrays.copyOf(keyApprox, grown);
-                }
-                budget -= w + ((w + 63) >>> 6); // the row and its aggregate
-                if (budget < 0) {
-                    return false;
-                }
-                keyStarts[r] = points[j];
-                System.arraycopy(cur, 0, keyRows, r * w, w);
-                keyApprox[r] = approx;
-                r++;
-            }
-            if (r == 1 && !keyApprox[0] && coversAll(keyRows, n) && (nk > 0 || i < k - 1)) {
-                // (The last key is kept when all others were left out: a lookup needs one row.)
-                budget += w + ((w + 63) >>> 6);
-                continue; // every entry matches every value of this key
-            }
-            ks[nk] = i;
-            starts[nk] = Arrays.copyOf(keyStarts, r);
-            rows[nk] = Arrays.copyOf(keyRows, r * w);
-            approxRows[nk] = Arrays.copyOf(keyApprox, r);
-            nk++;
-        }
-        // Keys with more rows first: their rows tend to be sparser, so the ANDs empty sooner.
-        Integer[] order = new Integer[nk];
-        for (int j = 0; j < nk; j++) {
-            order[j] = j;
-        }
-        long[][] rowsByKey = rows;
-        Arrays.sort(order, (x, y) -> Integer.compare(rowsByKey[y].length, rowsByKey[x].length));
-        int aw = (w + 63) >>> 6;
-        Field[] fields = new Field[nk];
-        for (int j = 0; j < nk; j++) {
-            int o = order[j];
-            int nr = starts[o].length;
-            long[] g = new long[nr * aw];
-            for (int r = 0; r < nr; r++) {
-                for (int i = 0; i < w; i++) {
-                    if (rows[o][r * w + i] != 0) {
-                        g[r * aw + (i >>> 6)] |= 1L << i;
-                    }
-                }
-            }
-            fields[j] = field(ks[o], starts[o], rows[o], g, approxRows[o]);
-        }
-        // The lead: the key with the fewest entries per row, listed row by row.
-        Field lead = null;
-        long leadEntries = 0;
-        for (Field f : fields) {
-            long entries = 0;
-            for (long x : f.rows) {
-                entries += Long.bitCount(x);
-            }
-            if (lead == null || entries * lead.starts.length < leadEntries * f.starts.length) {
-                lead = f;
-                leadEntries = entries;
-            }
-        }
-        budget -= (leadEntries + lead.starts.length + 1 + 1) / 2;
-        if (budget < 0) {
-            return false;
-        }
-        int[] leadStart = new int[lead.starts.length + 1];
-        int[] leadList = new int[(int) leadEntries];
-        int listed = 0;
-        for (int r = 0; r < lead.starts.length; r++) {
-            for (int i = 0; i < w; i++) {
-                for (long x = lead.rows[r * w + i]; x != 0; x &= x - 1) {
-                    leadList[listed++] = (i << 6) + Long.numberOfTrailingZeros(x);
-                }
-            }
-            leadStart[r + 1] = listed;
-        }
-        cLead = lead;
-        cLeadStart = leadStart;
-        cLeadList = leadList;
-        cFields = fields;
-        aggWords = aw;
-        cVerify = verify;
-        cOffsets = new int[nk];
-        words = w;
-        built = true;
-        return true;
-    }
-
-    /**
-     * A key's field, with its jump table: over the values below 2^B, B the bit length of the
-     * greatest row start below 2^62 (so that sign-extended values and the rows above stay with the
-     * plain search), lowered until no row below 2^B is approximate.
-     */
-    private static Field field(int key, long[] starts, long[] rows, long[] agg, boolean[] approx) {
-        long greatest = 0;
-        long firstApprox = -1L; // unsigned: none
-        for (int r = 0; r < starts.length; r++) {
-            long s = starts[r] ^ Long.MIN_VALUE;
-            if (s >>> 62 == 0 && s > greatest) {
-                greatest = s;
-            }
-            if (approx[r] && Long.compareUnsigned(s, firstApprox) < 0) {
-                firstApprox = s;
-            }
-        }
-        int bits = 64 - Long.numberOfLeadingZeros(greatest);
-        if (firstApprox != -1L) {
-            bits = Math.min(bits, 63 - Long.numberOfLeadingZeros(firstApprox)); // firstApprox 0: -1
-        }
-        if (bits < 0) {
-            return new Field(key, starts, rows, agg, approx, Long.MIN_VALUE, 0, new int[2]);
-        }
-        int jb = Math.min(bits, Math.min(JUMP_BITS, 32 - Integer.numberOfLeadingZeros(starts.length) + 1));
-        int shift = bits - jb;
-        int buckets = 1 << jb;
-        int[] jump = new int[buckets + 1];
-        int r = 0;
-        for (int q = 0; q <= buckets; q++) {
-            long first = ((long) q << shift) ^ Long.MIN_VALUE;
-            while (r + 1 < starts.length && starts[r + 1] <= first) {
-                r++;
-            }
-            jump[q] = r;
-        }
-        return new Field(key, starts, rows, agg, approx, (1L << bits) ^ Long.MIN_VALUE, shift, jump);
-    }
-
-    private static boolean coversAll(long[] row, int n) {
-        for (int e = 0; e < n; e++) {
-            if ((row[e >>> 6] & (1L << e)) == 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -12,10 +12,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * EntryTable's classifier against a plain linear first match over {@link TableEntry.Match#matches}
- * (the interpreter's semantics: entries in the order added, first match wins, insert replaces the
- * entry with exactly the same keys, remove, clear): seeded random entries of every kind, keys near
- * the entries' edges, with changes interleaved with lookups.
+ * EntryTable's layouts (the classifier, tuple space, interval map) against a plain linear first
+ * match over {@link TableEntry.Match#matches} (the interpreter's semantics: entries in the order
+ * added, first match wins, insert replaces the entry with exactly the same keys, remove, clear):
+ * seeded random entries of every kind the layout takes, keys near the entries' edges, with changes
+ * interleaved with lookups.
  */
 class EntryTableTest {
     /** The model: a list, scanned. */
@@ -153,10 +154,142 @@ class EntryTableTest {
     }
 
     private static EntryTable eager(int keys, long size) {
-        EntryTable table = new EntryTable(keys, size);
+        return eager(new EntryTable(keys, size));
+    }
+
+    /** A table that builds its index at the first lookup after a change, however small. */
+    private static EntryTable eager(EntryTable table) {
         table.linearMax = 0;
         table.lookupsShift = 31;
         return table;
+    }
+
+    @Test
+    void theLayoutFollowsTheKeyKinds() {
+        assertEquals(EntryTable.Layout.TUPLES, new EntryTable(10, "exact u32").layout());
+        assertEquals(EntryTable.Layout.TUPLES, new EntryTable(10, "exact u32, exact u8, exact i16").layout());
+        assertEquals(EntryTable.Layout.TUPLES, new EntryTable(10, "ternary u32").layout());
+        assertEquals(EntryTable.Layout.TUPLES, new EntryTable(10, "lpm u32, exact u8").layout());
+        assertEquals(EntryTable.Layout.INTERVALS, new EntryTable(10, "lpm u32").layout());
+        assertEquals(EntryTable.Layout.INTERVALS, new EntryTable(10, "range u16").layout());
+        assertEquals(EntryTable.Layout.CLASSIFIER, new EntryTable(10, "range i16").layout());
+        assertEquals(EntryTable.Layout.CLASSIFIER, new EntryTable(10, "lpm u32, lpm u32").layout());
+        assertEquals(EntryTable.Layout.CLASSIFIER, new EntryTable(10, "lpm u32, lpm u32, exact u8, range u16").layout());
+        assertEquals(EntryTable.Layout.CLASSIFIER, new EntryTable(10, "exact u8, range u16").layout());
+    }
+
+    /** A value of {@code bits} bits: around the pool's values, masked to the width. */
+    private static long unsigned(Random r, int bits) {
+        long v = r.nextInt(3) == 0 ? r.nextInt(40) : value(r);
+        return bits == 64 ? v : v & ((1L << bits) - 1);
+    }
+
+    /**
+     * Tuple space: exact keys (some `_`), with at most one ternary or prefix key; the masks a key
+     * takes are few, so that groups hold many entries and values repeat across entries.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {21, 22, 23, 24, 25, 26, 27, 28})
+    void tupleSpaceMatchesTheLinearScan(long seed) {
+        Random r = new Random(seed);
+        int keys = 1 + r.nextInt(4);
+        int maskedKey = r.nextBoolean() ? r.nextInt(keys) : -1;
+        boolean prefixes = r.nextBoolean();
+        StringBuilder kinds = new StringBuilder();
+        for (int i = 0; i < keys; i++) {
+            kinds.append(i == 0 ? "" : ", ").append(i == maskedKey ? prefixes ? "lpm" : "ternary" : "exact").append(" u32");
+        }
+        EntryTable table = eager(new EntryTable(1000, kinds.toString()));
+        assertEquals(EntryTable.Layout.TUPLES, table.layout());
+        long[] masks = {0xFFFFFFFFL, 0xFFFFFF00L, 0xFFFF0000L, 0xFF000000L, 0, 0x0F0F0F0FL, 0xFF00FF00L};
+        Model model = new Model(1000);
+        int n = 1 + r.nextInt(seed % 2 == 0 ? 400 : 60);
+        for (int e = 0; e < n; e++) {
+            List<TableEntry.Match> ms = new ArrayList<>();
+            for (int i = 0; i < keys; i++) {
+                long v = r.nextInt(2) == 0 ? r.nextInt(8) : unsigned(r, 32);
+                if (i == maskedKey) {
+                    long mask = masks[r.nextInt(prefixes ? 5 : masks.length)];
+                    ms.add(TableEntry.Match.masked(v, mask));
+                } else {
+                    ms.add(r.nextInt(5) == 0 ? TableEntry.Match.any() : TableEntry.Match.exact(v));
+                }
+            }
+            TableEntry t = new TableEntry(ms, r.nextInt(4), new long[] {r.nextLong()});
+            model.entries.add(t);
+            table.add(t);
+        }
+        lookUpAndChange(r, table, model, keys, 32, TupleSpace.class);
+    }
+
+    /** Interval map: one prefix or range key of 8 to 64 bits, entries overlapping and nested. */
+    @ParameterizedTest
+    @ValueSource(longs = {31, 32, 33, 34, 35, 36, 37, 38})
+    void intervalMapMatchesTheLinearScan(long seed) {
+        Random r = new Random(seed);
+        int bits = new int[] {8, 16, 32, 48, 64}[r.nextInt(5)];
+        boolean prefixes = r.nextBoolean();
+        EntryTable table = eager(new EntryTable(1000, (prefixes ? "lpm" : "range") + " u" + bits));
+        assertEquals(EntryTable.Layout.INTERVALS, table.layout());
+        long width = bits == 64 ? -1L : (1L << bits) - 1;
+        Model model = new Model(1000);
+        int n = 1 + r.nextInt(seed % 2 == 0 ? 500 : 50);
+        for (int e = 0; e < n; e++) {
+            long v = unsigned(r, bits);
+            TableEntry.Match m;
+            if (r.nextInt(10) == 0) {
+                m = r.nextBoolean() ? TableEntry.Match.any() : TableEntry.Match.exact(v);
+            } else if (prefixes) {
+                int length = r.nextInt(bits + 1);
+                long mask = length == 0 ? 0 : width & (-1L << (bits - length));
+                m = TableEntry.Match.masked(v, mask);
+            } else {
+                long high = r.nextInt(8) == 0 ? unsigned(r, bits) : (v + r.nextInt(300)) & width;
+                m = TableEntry.Match.range(v, high); // sometimes empty
+            }
+            TableEntry t = new TableEntry(List.of(m), r.nextInt(4), new long[] {r.nextLong()});
+            model.entries.add(t);
+            table.add(t);
+        }
+        lookUpAndChange(r, table, model, 1, bits, IntervalMap.class);
+    }
+
+    /** Lookups near the entries, interleaved with inserts, removes and clears; keys of {@code bits} bits. */
+    private static void lookUpAndChange(Random r, EntryTable table, Model model, int keys, int bits,
+            Class<? extends EntryIndex> layout) {
+        long width = bits == 64 ? -1L : (1L << bits) - 1;
+        for (int round = 0; round < 3000; round++) {
+            long[] key = key(r, model, keys);
+            for (int i = 0; i < keys; i++) {
+                key[i] &= width;
+            }
+            check(table, model, key);
+            assertEquals(table.count() > 0 ? layout : null, table.index() == null ? null : table.index().getClass());
+            if (r.nextInt(60) == 0) {
+                long[] k = exactKeys(r, model, keys);
+                for (int i = 0; i < keys; i++) {
+                    k[i] &= width;
+                }
+                switch (r.nextInt(4)) {
+                    case 0, 1 -> {
+                        long[] d = {r.nextLong()};
+                        model.insert(k, 1, d);
+                        table.insert(k, 1, d);
+                    }
+                    case 2 -> {
+                        model.remove(k);
+                        table.remove(k);
+                    }
+                    default -> {
+                        if (r.nextInt(3) == 0) {
+                            model.entries.clear();
+                            table.clear();
+                        }
+                    }
+                }
+                assertEquals(model.entries.size(), table.count());
+            }
+        }
     }
 
     @ParameterizedTest
