@@ -76,6 +76,8 @@ public final class TcpEndpoint implements Endpoint {
     private long refused;
     private long badFrames;
     private long overrun;
+    private long framingFailures;
+    private String firstFramingFailure;
 
     private TcpEndpoint(String port, Kernel kernel, int kernelPort, int listener, int epoll, InetSocketAddress address) {
         this.port = port;
@@ -230,7 +232,7 @@ public final class TcpEndpoint implements Endpoint {
         MemorySegment buffer = input.slot(slot);
         while (fd[slot] >= 0 && pendingEnd[slot] == 0) {
             int available = end[slot] - start[slot];
-            int length = available == 0 ? Kernel.NEED_MORE : kernel.frameLength(kernelPort, buffer, start[slot], available);
+            int length = available == 0 ? Kernel.NEED_MORE : frameLength(buffer, start[slot], available);
             if (length == Kernel.NEED_MORE) {
                 if (available == MAX_FRAME) {
                     badFrames++; // a framing that needs more than a whole buffer to say how long the frame is
@@ -263,6 +265,23 @@ public final class TcpEndpoint implements Endpoint {
             batchSlot[k] = slot;
             batchGeneration[k] = generation[slot];
             start[slot] += length;
+        }
+    }
+
+    /**
+     * The kernel's framing on a client's bytes. Framing that throws (a bug in the compiled
+     * appliance) cannot say where the frame ends: the frame counts as malformed, and the first such
+     * error is kept for the summary.
+     */
+    private int frameLength(MemorySegment buffer, long offset, int available) {
+        try {
+            return kernel.frameLength(kernelPort, buffer, offset, available);
+        } catch (RuntimeException e) {
+            framingFailures++;
+            if (firstFramingFailure == null) {
+                firstFramingFailure = e.toString();
+            }
+            return Kernel.MALFORMED;
         }
     }
 
@@ -395,8 +414,12 @@ public final class TcpEndpoint implements Endpoint {
         if (refused == 0 && badFrames == 0 && overrun == 0) {
             return null;
         }
+        String framing = framingFailures == 0 ? ""
+                : " (" + framingFailures + " of them because the framing failed, the first time with "
+                        + firstFramingFailure + ")";
         return refused + " connections refused over the limit of " + MAX_CONNECTIONS + " per worker, " + badFrames
-                + " closed on a malformed or too long frame, " + overrun + " closed for not reading their replies";
+                + " closed on a malformed or too long frame" + framing + ", " + overrun
+                + " closed for not reading their replies";
     }
 
     @Override

@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Nothing a packet does stops the loop: a kernel that throws (a compiler or runtime bug) has that
  * packet counted in {@link #failed} and dropped, and the first such error is kept for the summary.
- * An endpoint that fails (its socket closed under it) stops the worker, which sets the shared stop
- * flag so that the whole appliance stops with that error.
+ * Anything else that fails (an endpoint whose socket was closed under it, or a bug in an endpoint, a
+ * store or the runtime) stops the worker, which keeps the error and sets the shared stop flag, so
+ * that the whole appliance stops with it rather than run on with a worker that no longer reads its
+ * share of the traffic.
  */
 public final class Worker implements Runnable {
     /** The longest a worker sleeps before it looks at the stop flag again. */
@@ -39,7 +41,7 @@ public final class Worker implements Runnable {
     public long noRoom;
     public long failed;
     private volatile String firstFailure;
-    private volatile IOException ioFailure;
+    private volatile Throwable failure;
 
     /**
      * @param endpoints by port index; null for a port this run does not bind
@@ -72,9 +74,12 @@ public final class Worker implements Runnable {
         return firstFailure;
     }
 
-    /** The I/O error that stopped this worker; null when it stopped because it was asked to. */
-    public IOException ioFailure() {
-        return ioFailure;
+    /**
+     * What stopped this worker: an {@link IOException} of an endpoint, or any other exception or
+     * error outside a kernel's handlers and timers; null when it stopped because it was asked to.
+     */
+    public Throwable failure() {
+        return failure;
     }
 
     @Override
@@ -126,8 +131,8 @@ public final class Worker implements Runnable {
                     Libc.poll(pollFds, waits, (int) Math.max(1, sleep / 1_000_000L));
                 }
             }
-        } catch (IOException e) {
-            ioFailure = e;
+        } catch (Throwable e) {
+            failure = e;
             stop.set(true);
         }
     }

@@ -120,18 +120,25 @@ public final class Live implements AutoCloseable {
         stop.set(true);
     }
 
-    /** Waits until every worker has stopped (asked to, or after an I/O error of one of them). */
+    /** Waits until every worker has stopped (asked to, or after one of them failed). */
     public void join() throws InterruptedException {
         for (Thread t : threads) {
             t.join();
         }
     }
 
-    /** The I/O error that stopped a worker, or null when none did. */
-    public IOException failure() {
-        for (Worker w : workers) {
-            if (w.ioFailure() != null) {
-                return w.ioFailure();
+    /**
+     * Why a worker stopped on its own, as one line: an endpoint's I/O error, or the exception of a
+     * bug in the runtime; null when none did.
+     */
+    public String failure() {
+        for (int w = 0; w < workers.size(); w++) {
+            Throwable f = workers.get(w).failure();
+            if (f instanceof IOException) {
+                return f.getMessage();
+            }
+            if (f != null) {
+                return "worker " + w + " stopped on " + f + " (a bug in the runtime or the compiled appliance)";
             }
         }
         return null;
@@ -235,9 +242,9 @@ public final class Live implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         summary(out);
-        IOException failure = failure();
+        String failure = failure();
         if (failure != null) {
-            err.println(program + ": " + failure.getMessage());
+            err.println(program + ": " + failure);
             err.flush();
         }
         close();

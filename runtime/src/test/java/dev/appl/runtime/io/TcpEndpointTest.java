@@ -3,6 +3,7 @@ package dev.appl.runtime.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.appl.runtime.kernel.Kernel;
@@ -15,6 +16,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -105,6 +108,26 @@ class TcpEndpointTest {
             live.stop();
             live.join();
             assertEquals(1, live.malformed());
+        }
+    }
+
+    @Test
+    void framingThatThrowsClosesOnlyItsConnectionAndIsNoted() throws Exception {
+        try (Live live = start(1); Socket good = connect(live)) {
+            try (Socket s = connect(live)) {
+                s.getOutputStream().write(new byte[] {(byte) 0xff, 0x00});
+                assertEquals(-1, s.getInputStream().read());
+            }
+            good.getOutputStream().write(frame("still here"));
+            assertEquals("echo:still here", readFrame(good.getInputStream()));
+            live.stop();
+            live.join();
+            assertNull(live.failure());
+            StringWriter summary = new StringWriter();
+            live.summary(new PrintWriter(summary));
+            assertTrue(summary.toString().contains("1 closed on a malformed or too long frame (1 of them because the"
+                    + " framing failed, the first time with java.lang.IndexOutOfBoundsException: framing bug)"),
+                    summary.toString());
         }
     }
 

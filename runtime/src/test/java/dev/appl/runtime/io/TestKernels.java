@@ -20,7 +20,7 @@ final class TestKernels {
      * dropped, {@code bad} is malformed, {@code boom} makes the kernel throw; any other is answered
      * with {@code echo:} and the message, the prefix pushed into the headroom. Counter 0 counts
      * replies, counter 1 timer ticks. Stream frames have a big-endian u16 length prefix and a max of
-     * {@code maxMessage} bytes.
+     * {@code maxMessage} bytes; a frame whose first byte is 0xff makes the framing throw.
      */
     static final class Echo implements Kernel {
         final long[] counters = new long[2];
@@ -67,6 +67,9 @@ final class TestKernels {
 
         @Override
         public int frameLength(int port, MemorySegment buffer, long offset, int available) {
+            if (buffer.get(ValueLayout.JAVA_BYTE, offset) == (byte) 0xff) {
+                throw new IndexOutOfBoundsException("framing bug");
+            }
             return Framing.prefixed(buffer, offset, available, 2, maxMessage);
         }
 
