@@ -140,11 +140,11 @@ def read_qname(msg):
             return None
 
 
-def header(query, rcode, qd, an, ns, aa):
+def header(query, rcode, qd, an, ns, aa, tc=0):
     ident, flags = struct.unpack('!HH', query[:4])
     opcode = flags >> 11 & 0xf
     rd, cd = flags >> 8 & 1, flags >> 4 & 1
-    flags = 0x8000 | opcode << 11 | aa << 10 | rd << 8 | cd << 4 | rcode
+    flags = 0x8000 | opcode << 11 | aa << 10 | tc << 9 | rd << 8 | cd << 4 | rcode
     return struct.pack('!HHHHHH', ident, flags, qd, an, ns, 0)
 
 
@@ -182,6 +182,8 @@ def answer(query):
     if not records:
         return header(query, 0, 1, 0, 1, 1) + question + soa_record(apex_at), 'nodata_answers'
     body = b''.join(struct.pack('!HHHIH', 0xc00c, r[1], 1, r[2], len(r[3])) + r[3] for r in records)
+    if 12 + len(question) + len(body) > 512:  # RFC 1035 §4.2.1: over UDP, TC and no records
+        return header(query, 0, 1, 0, 0, 1, tc=1) + question, 'truncated'
     return header(query, 0, 1, len(records), 0, 1) + question + body, 'answers'
 
 
@@ -240,6 +242,7 @@ QUERIES = [
     bytes.fromhex('00170100000100'),                      # shorter than a header
     query(25, wire('test.'), 1),
     query(26, wire('.'), 2),
+    query(27, wire('big.example.test.'), 16),
 ]
 
 

@@ -44,7 +44,7 @@ class DnsSampleTest {
         cli.getOut().flush();
         cli.getErr().flush();
         assertEquals(0, exit, err.toString());
-        assertTrue(err.toString().contains("table `records`: 17 entries loaded from"), err.toString());
+        assertTrue(err.toString().contains("table `records`: 19 entries loaded from"), err.toString());
         assertEquals(expectedSummary("dns"), summary(printed.toString()), "applc run printed:\n" + printed);
         assertSameTrace(expectedDir("dns").resolve("udp.pcap"), out);
     }

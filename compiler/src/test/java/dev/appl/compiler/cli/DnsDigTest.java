@@ -140,6 +140,17 @@ class DnsDigTest {
     }
 
     @Test
+    void aTruncatedUdpAnswerIsAskedAgainOverTcp() throws Exception {
+        Result udpOnly = ask("big.example.test", "TXT", "+ignore");
+        assertTrue(udpOnly.output().contains("flags: qr aa tc;"), udpOnly.output());
+        assertTrue(udpOnly.output().contains("ANSWER: 0,"), udpOnly.output());
+        // dig retries over TCP by itself: the port stays the UDP one's here, so ask TCP directly too.
+        Result tcpAnswer = ask("big.example.test", "TXT", "+tcp");
+        assertTrue(tcpAnswer.output().contains("ANSWER: 1,"), tcpAnswer.output());
+        assertTrue(tcpAnswer.output().contains("\"" + "c".repeat(150) + "\""), tcpAnswer.output());
+    }
+
+    @Test
     void malformedQueriesNeverStopIt() throws Exception {
         long malformed = live.malformed();
         long formerr = live.counter(ir.counters.indexOf("formerr"));
