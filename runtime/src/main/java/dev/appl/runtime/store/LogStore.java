@@ -26,8 +26,9 @@ import java.util.zip.CRC32C;
  * segment's header records its <em>durable end</em>, set by {@link #flush} after the records
  * before it were forced to the disk. Opening scans every segment: a record before the durable end
  * that fails its checksum is corruption, and the log is refused; after the durable end, the
- * records are kept up to the first that does not check, and from there on the tail (written but
- * never acknowledged, maybe torn) is zeroed and later segments are removed.
+ * records are kept up to the first that does not check (and forced, and the durable end moved past
+ * them, before the log is used), and from there on the tail (written but never acknowledged, maybe
+ * torn) is zeroed and later segments are removed.
  *
  * <p>Not thread-safe: one kernel thread owns a store.
  */
@@ -156,7 +157,12 @@ public final class LogStore implements AutoCloseable {
                 throw new StoreException(s.file, "corrupt " + KIND + ": the record at offset " + s.offsetAt(position)
                         + " fails its checksum, before the durable end " + durable);
             }
-            s.recordsEnd = s.dirtyFrom = position;
+            s.recordsEnd = position;
+            // Records kept past the durable end may still be only in the page cache (the process
+            // died before forcing them): they are forced, and the durable end moved past them, before
+            // the log is used, so that no later durable end covers records that never reached the disk.
+            s.dirtyFrom = s.positionOf(durable);
+            s.endPending = position > s.dirtyFrom;
             boolean last = i == segments.size() - 1;
             Segment next = last ? null : segments.get(i + 1);
             if (next != null && next.base == s.offsetAt(position)) {
@@ -186,6 +192,7 @@ public final class LogStore implements AutoCloseable {
         }
         Segment last = segments.getLast();
         end = last.offsetAt(last.recordsEnd);
+        flush();
     }
 
     private Segment openSegment(Path path, long base) throws IOException {
