@@ -9,7 +9,6 @@ import dev.appl.runtime.launch.PortBinding;
 import dev.appl.runtime.store.StoreException;
 import dev.appl.runtime.launch.Replay;
 import dev.appl.runtime.io.PortException;
-import dev.appl.runtime.sys.Libc;
 import dev.appl.compiler.interp.Engine;
 import dev.appl.compiler.passes.Pipeline;
 import dev.appl.compiler.interp.LoadedRules;
@@ -67,7 +66,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--workers", paramLabel = "N",
             description = "Workers serving live ports, each on its own core with its own state (default: one per"
-                    + " CPU this process may use). Traces are replayed by one.")
+                    + " CPU this process may use; one for an appliance with maps or stores). Traces are replayed"
+                    + " by one.")
     Integer workers;
 
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "Sets a param, written as in a spec.")
@@ -154,11 +154,12 @@ final class RunCommand implements Callable<Integer> {
                         + e.getValue() + ") while others are live; bind every port live, or every port to a trace");
             }
         }
-        if (!p.ir().stores.isEmpty() && workers != null && workers > 1) {
-            throw new UsageError("appliance `" + p.ir().name() + "` has stores, which belong to one worker: it runs"
-                    + " with --workers 1");
+        int count;
+        try {
+            count = Live.workerCount(p.ir().name(), workers, p.ir().stores.size(), p.ir().maps.size());
+        } catch (Replay.BadInput e) {
+            throw new UsageError(e.getMessage());
         }
-        int count = workers != null ? workers : p.ir().stores.isEmpty() ? Math.max(1, Libc.allowedCpus().length) : 1;
         List<Kernel> kernels = new ArrayList<>();
         kernels.add(kernel(p.engine(), p.ir()));
         for (int w = 1; w < count; w++) {

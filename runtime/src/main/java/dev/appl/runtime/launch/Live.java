@@ -43,6 +43,28 @@ public final class Live implements AutoCloseable {
     }
 
     /**
+     * How many workers serve a live run of {@code appliance}, given {@code --workers} ({@code asked},
+     * null when not given). By default one per CPU the process may use, but one for an appliance
+     * with state that workers would split: stores belong to the one thread that opened them (more
+     * workers are refused), and maps are per worker while the Linux kernel spreads packets over the
+     * workers by a hash of their addresses, so a flow's return traffic (a NAT's, say) may land on a
+     * worker that never saw the flow. More workers for maps are allowed when asked for: an appliance
+     * whose flows hash to one worker both ways can use them.
+     *
+     * @throws Replay.BadInput for more than one worker with stores
+     */
+    public static int workerCount(String appliance, Integer asked, int stores, int maps) throws Replay.BadInput {
+        if (stores > 0 && asked != null && asked > 1) {
+            throw new Replay.BadInput("appliance `" + appliance + "` has stores, which belong to one worker: it runs"
+                    + " with --workers 1");
+        }
+        if (asked != null) {
+            return asked;
+        }
+        return stores > 0 || maps > 0 ? 1 : Math.max(1, Libc.allowedCpus().length);
+    }
+
+    /**
      * Opens every worker's endpoints and starts the workers, one per kernel in {@code kernels}
      * (each a separate instance of the appliance, with its params and loaded entries). Worker
      * {@code i} is pinned to the {@code i}-th CPU the process may run on when {@code pin}.

@@ -200,7 +200,8 @@ public final class Main {
         out.println("                             datagram port to udp:HOST:PORT, a stream port to");
         out.println("                             tcp:HOST:PORT.");
         out.println("      --workers=N          Workers serving live ports, one per core (default: one");
-        out.println("                             per CPU this process may use).");
+        out.println("                             per CPU this process may use; one for an appliance");
+        out.println("                             with maps or stores).");
         out.println("  -h, --help               Show this help message and exit.");
         out.println("  -V, --version            Print version information and exit.");
         out.println("Ports:");
@@ -322,13 +323,12 @@ public final class Main {
                         + e.getValue() + ") while others are live; bind every port live, or every port to a trace");
             }
         }
-        boolean stores = first.storeCount() > 0;
-        if (stores && workers != null && workers > 1) {
-            throw new UsageError("appliance `" + appliance.appliance() + "` has stores, which belong to one worker: it"
-                    + " runs with --workers 1");
+        int count;
+        try {
+            count = Live.workerCount(appliance.appliance(), workers, first.storeCount(), appliance.maps().size());
+        } catch (Replay.BadInput e) {
+            throw new UsageError(e.getMessage());
         }
-        int count = workers != null ? workers
-                : stores ? 1 : Math.max(1, dev.appl.runtime.sys.Libc.allowedCpus().length);
         List<Kernel> kernels = new ArrayList<>(List.of(first));
         for (int w = 1; w < count; w++) {
             Kernel more = kernel(paramValues);
