@@ -59,6 +59,17 @@ public final class ApplLanguageServer implements LanguageServer, LanguageClientA
         this.workspaces = new Workspaces(this);
     }
 
+    /**
+     * Loads and runs the front end once on a small spec, on the worker, while the caller goes on
+     * setting up the protocol: the first real check then finds the parser and checker ready.
+     */
+    public void warmUp() {
+        worker.execute(() -> guarded("warm-up", null, () -> {
+            workspace.warmUp();
+            return null;
+        }));
+    }
+
     @Override
     public void connect(LanguageClient client) {
         this.client = client;

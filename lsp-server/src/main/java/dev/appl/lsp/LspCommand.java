@@ -32,6 +32,7 @@ public final class LspCommand implements ApplcSubcommand {
             protocol.flush();
             System.exit(status);
         });
+        server.warmUp();
         Launcher<LanguageClient> launcher = LSPLauncher.createServerLauncher(server, in, protocol);
         server.connect(launcher.getRemoteProxy());
         Future<Void> listening = launcher.startListening();

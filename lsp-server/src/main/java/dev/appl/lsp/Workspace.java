@@ -195,6 +195,44 @@ final class Workspace {
         return bundledStdlib;
     }
 
+    /** A spec that touches the parser, the stdlib's loading and every check, for {@link #warmUp}. */
+    private static final String WARM_UP = """
+            import std.net.ethernet.{Ethernet, EtherType}
+            import std.net.ipv4.{Ipv4, IpProto}
+
+            appliance WarmUp {
+                port inside: packet
+                counter seen
+
+                parser Headers(p: packet) {
+                    extract eth: Ethernet
+                    select eth.type {
+                        EtherType.Ipv4 => ipv4,
+                        _ => accept,
+                    }
+                    state ipv4 {
+                        extract ip: Ipv4
+                        accept
+                    }
+                }
+
+                on packet p from inside {
+                    let h = Headers(p)
+                    if h.ip.valid and h.ip.protocol == IpProto.Udp {
+                        seen += 1
+                    }
+                    drop
+                }
+            }
+            """;
+
+    /** Unpacks the stdlib and checks a small spec, so that the first document is checked by warm code. */
+    void warmUp() {
+        Compilation compilation = new Compilation(bundledStdlib(), this::read, true);
+        compilation.add(bundledStdlib().resolveSibling("warm-up.appl"), WARM_UP);
+        compilation.check();
+    }
+
     /** Reads what a compilation imports: an open document's text, or the file on disk. */
     private byte[] read(Path path) throws IOException {
         Document doc = openByPath.get(path.toAbsolutePath().normalize());

@@ -289,6 +289,30 @@ class FeaturesTest {
     }
 
     @Test
+    void aKeywordReadAsANameIsNoKeywordToken() throws Exception {
+        String text = """
+                appliance A {
+                    port inside: packet
+                    map flows: u32 -> u32 capacity 16
+                    counter n
+
+                    on packet p from inside {
+                        n = flows.size()
+                        drop
+                    }
+                }
+                """;
+        String uri = session.open("k.appl", text);
+        List<String> tokens = decode(text, get(session.server.getTextDocumentService().semanticTokensFull(
+                new SemanticTokensParams(doc(uri)))).getData());
+        // `size` of `flows.size()` is a method name; `capacity` starts a clause and stays a keyword.
+        assertEquals(List.of("3:5 map keyword", "3:9 flows variable [declaration]", "3:16 u32 type [defaultLibrary]",
+                "3:23 u32 type [defaultLibrary]", "3:27 capacity keyword", "3:36 16 number"),
+                tokens.stream().filter(t -> t.startsWith("3:")).toList());
+        assertEquals(List.of("7:9 n variable", "7:13 flows variable"), tokens.stream().filter(t -> t.startsWith("7:")).toList());
+    }
+
+    @Test
     void foldingRangesForBlocksCommentsAndImports() throws Exception {
         String uri = session.open("gate.appl", GATE);
         var ranges = get(session.server.getTextDocumentService().foldingRange(new FoldingRangeRequestParams(doc(uri))));
@@ -306,6 +330,13 @@ class FeaturesTest {
         var help = get(session.server.getTextDocumentService().signatureHelp(
                 new SignatureHelpParams(doc(uri), at(GATE, "inc(h", 0, 4))));
         assertEquals("inc(x: u16) -> u16 active 0", help.getSignatures().getFirst().getLabel() + " active " + help.getActiveParameter());
+        String text = GATE.replace("action deny() {}", "action deny(why: u8, code: u16) {}")
+                .replace("        let h = Headers(p)\n", "        let h = Headers(p)\n        deny(1, \n");
+        String other = session.open("other.appl", text);
+        var second = get(session.server.getTextDocumentService().signatureHelp(
+                new SignatureHelpParams(doc(other), at(text, "deny(1, ", 0, 8))));
+        assertEquals("deny(why: u8, code: u16) active 1",
+                second.getSignatures().getFirst().getLabel() + " active " + second.getActiveParameter());
     }
 
     @Test
