@@ -1,13 +1,11 @@
 package dev.appl.lsp;
 
 import dev.appl.language.ast.CompilationUnit;
-import dev.appl.language.ast.Decl;
 import dev.appl.language.ast.Expr;
 import dev.appl.language.ast.Node;
 import dev.appl.language.ast.Pattern;
 import dev.appl.language.ast.Stmt;
 import dev.appl.language.diag.Diagnostic;
-import dev.appl.language.diag.DiagnosticCode;
 import dev.appl.language.diag.Diagnostics;
 import dev.appl.language.diag.Source;
 import dev.appl.language.diag.Span;
