@@ -631,7 +631,7 @@ public final class TypeChecker {
             if (s instanceof Symbol.DeclSymbol(Decl.Action a, var m)) {
                 actions.put(n.text(), a);
                 sem.references.put(n, s);
-                checkActionBinding(t, a, n.span());
+                checkActionBinding(t, a, n.span(), ctx);
             } else if (s == null) {
                 diags.report(DiagnosticCode.UNKNOWN_NAME, n.span(), n.text());
             } else {
@@ -684,13 +684,15 @@ public final class TypeChecker {
     }
 
     /** An action's parameters named like the table's are bound from the table's arguments (same type required). */
-    private void checkActionBinding(Decl.Table t, Decl.Action a, Span at) {
+    private void checkActionBinding(Decl.Table t, Decl.Action a, Span at, Ctx ctx) {
         for (Decl.Param ap : a.params()) {
             for (Decl.Param tp : t.params()) {
-                if (ap.name().text().equals(tp.name().text())
-                        && !sem.typeOf(ap.type()).equals(sem.typeOf(tp.type()))) {
-                    diags.report(DiagnosticCode.TYPE_MISMATCH, at, q(sem.typeOf(tp.type())),
-                            q(sem.typeOf(ap.type())));
+                // The action may be declared after the table: its parameters' types are resolved here
+                // (type() caches, so they are resolved and reported once).
+                Type actionType = type(ap.type(), ctx);
+                Type tableType = type(tp.type(), ctx);
+                if (ap.name().text().equals(tp.name().text()) && !actionType.equals(tableType)) {
+                    diags.report(DiagnosticCode.TYPE_MISMATCH, at, q(tableType), q(actionType));
                     diags.noteLast(Note.at(ap.span(), "action parameter `" + ap.name().text()
                             + "` takes the table's argument of the same name"));
                 }
