@@ -26,6 +26,7 @@ import static org.objectweb.asm.Opcodes.INVOKESPECIAL;
 import static org.objectweb.asm.Opcodes.INVOKESTATIC;
 import static org.objectweb.asm.Opcodes.INVOKEVIRTUAL;
 import static org.objectweb.asm.Opcodes.IRETURN;
+import static org.objectweb.asm.Opcodes.LASTORE;
 import static org.objectweb.asm.Opcodes.LCONST_0;
 import static org.objectweb.asm.Opcodes.LLOAD;
 import static org.objectweb.asm.Opcodes.LRETURN;
@@ -39,6 +40,7 @@ import static org.objectweb.asm.Opcodes.T_LONG;
 import static org.objectweb.asm.Opcodes.V25;
 
 import dev.appl.compiler.ir.IrAppliance;
+import dev.appl.compiler.ir.IrPattern;
 import dev.appl.compiler.ir.IrExpr;
 import dev.appl.compiler.ir.IrFunction;
 import dev.appl.compiler.ir.IrStmt;
@@ -412,6 +414,11 @@ public final class Codegen {
             mv.visitLdcInsn(keyDescription(t));
             mv.visitMethodInsn(INVOKESPECIAL, ENTRY_TABLE, "<init>", "(JLjava/lang/String;)V", false);
             mv.visitFieldInsn(PUTFIELD, owner, "t$" + i, "L" + ENTRY_TABLE + ";");
+            if (!t.constEntries()) {
+                for (IrAppliance.Entry e : t.entries()) {
+                    addSpecEntry(mv, i, t, e);
+                }
+            }
             mv.visitVarInsn(ALOAD, 0);
             MethodGen.pushInt(mv, t.keys().size());
             mv.visitIntInsn(NEWARRAY, T_LONG);
@@ -870,6 +877,49 @@ public final class Codegen {
         boolean[] found = {false};
         IrWalk.block(b, e -> {}, s -> found[0] |= p.test(s));
         return found[0];
+    }
+
+    /**
+     * {@code t$table.add(tests, action, data)}: one of a table's {@code entries {}} (not const), which
+     * are its run-time table's first entries, so that handlers may remove them.
+     */
+    private void addSpecEntry(MethodVisitor mv, int table, IrAppliance.Table t, IrAppliance.Entry e) {
+        long[] tests = new long[3 * e.patterns().size()];
+        for (int k = 0; k < e.patterns().size(); k++) {
+            long[] test = switch (e.patterns().get(k)) {
+                case IrPattern.Any a -> new long[] {0, 0, 0};
+                case IrPattern.Exact x -> new long[] {-1L, x.value(), 0};
+                case IrPattern.Range r -> Long.compareUnsigned(r.low(), r.high()) <= 0
+                        ? new long[] {-1L, r.low(), r.high() - r.low()} : new long[] {0, 1, 0};
+                case IrPattern.Masked m -> new long[] {m.mask(), m.value() & m.mask(), 0};
+            };
+            System.arraycopy(test, 0, tests, 3 * k, 3);
+        }
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitFieldInsn(GETFIELD, owner, "t$" + table, "L" + ENTRY_TABLE + ";");
+        longArray(mv, tests);
+        MethodGen.pushInt(mv, e.action());
+        long[] data = new long[e.data().size()];
+        for (int j = 0; j < data.length; j++) {
+            if (!(e.data().get(j) instanceof Long v)) {
+                throw new Unsupported(null, "an entry of table `" + t.name() + "` whose data are not all scalars"
+                        + " (make its entries const)");
+            }
+            data[j] = v;
+        }
+        longArray(mv, data);
+        mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "add", "([JI[J)V", false);
+    }
+
+    private static void longArray(MethodVisitor mv, long[] values) {
+        MethodGen.pushInt(mv, values.length);
+        mv.visitIntInsn(NEWARRAY, T_LONG);
+        for (int i = 0; i < values.length; i++) {
+            mv.visitInsn(DUP);
+            MethodGen.pushInt(mv, i);
+            MethodGen.pushLong(mv, values[i]);
+            mv.visitInsn(LASTORE);
+        }
     }
 
     /**

@@ -1645,8 +1645,9 @@ final class MethodGen {
                 cases[c.action()] = c;
             }
         }
-        // The spec's entries, in order, compiled into compares.
-        for (IrAppliance.Entry e : table.entries()) {
+        // The spec's const entries, in order, compiled into compares (its other entries are the
+        // run-time table's first: handlers may remove them).
+        for (IrAppliance.Entry e : table.constEntries() ? table.entries() : List.<IrAppliance.Entry>of()) {
             Label nextEntry = new Label();
             for (int i = 0; i < keys.length; i++) {
                 pattern(e.patterns().get(i), keys[i], nextEntry);
@@ -1777,6 +1778,20 @@ final class MethodGen {
         mv.visitJumpInsn(GOTO, bodies[action]);
     }
 
+    /**
+     * The keys of a table write that are ip4 prefixes (their address with the length in bits 32 to
+     * 39, as lowered), a bit each: the run-time table matches the addresses under them.
+     */
+    private static long prefixKeys(IrExpr.TableOp t, int keys) {
+        long bits = 0;
+        for (int i = 0; i < keys && i < t.args().size(); i++) {
+            if (t.args().get(i).type() instanceof Type.Prefix) {
+                bits |= 1L << i;
+            }
+        }
+        return bits;
+    }
+
     private void tableOp(IrExpr.TableOp t) {
         IrAppliance.Table table = cg.ir.tables.get(t.table());
         int keys = table.keys().size();
@@ -1807,7 +1822,8 @@ final class MethodGen {
                 tableField(t.table());
                 mv.visitVarInsn(ALOAD, 0);
                 mv.visitFieldInsn(GETFIELD, cg.owner, "k$" + t.table(), "[J");
-                mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "remove", "([J)V", false);
+                pushLong(prefixKeys(t, keys));
+                mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "remove", "([JJ)V", false);
             }
             case "insert" -> {
                 int data = args.length - keys - 1;
@@ -1824,10 +1840,11 @@ final class MethodGen {
                 tableField(t.table());
                 mv.visitVarInsn(ALOAD, 0);
                 mv.visitFieldInsn(GETFIELD, cg.owner, "k$" + t.table(), "[J");
+                pushLong(prefixKeys(t, keys));
                 mv.visitVarInsn(LLOAD, args[keys]);
                 mv.visitInsn(L2I);
                 mv.visitVarInsn(ALOAD, dataArray);
-                mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "insert", "([JI[J)V", false);
+                mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "insert", "([JJI[J)V", false);
             }
             default -> throw new Unsupported(null, "table method `" + t.op() + "`");
         }

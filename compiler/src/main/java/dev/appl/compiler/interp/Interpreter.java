@@ -81,8 +81,10 @@ public final class Interpreter {
         for (IrAppliance.MapState m : ir.maps) {
             maps.add(m.lru() ? new LinkedHashMap<>(16, 0.75f, true) : new LinkedHashMap<>());
         }
-        for (int i = 0; i < ir.tables.size(); i++) {
-            loadedEntries.add(new ArrayList<>());
+        for (IrAppliance.Table t : ir.tables) {
+            // A table's `entries {}` (not const) are its first run-time entries, which handlers may
+            // remove and clear; `const entries {}` stay, tried before the run-time ones.
+            loadedEntries.add(new ArrayList<>(t.constEntries() ? List.of() : t.entries()));
         }
     }
 
@@ -358,7 +360,7 @@ public final class Interpreter {
         }
         int action = table.defaultAction();
         List<Object> data = table.defaultData();
-        IrAppliance.Entry hit = match(table.entries(), keys);
+        IrAppliance.Entry hit = table.constEntries() ? match(table.entries(), keys) : null;
         if (hit == null) {
             hit = match(loadedEntries.get(a.table()), keys);
         }
@@ -629,16 +631,16 @@ public final class Interpreter {
         }
         int keys = table.keys().size();
         List<IrAppliance.Entry> entries = loadedEntries.get(t.table());
+        List<IrPattern> patterns = new ArrayList<>();
+        for (int i = 0; i < keys && i < args.size(); i++) {
+            patterns.add(written(t.args().get(i).type(), (Long) args.get(i)));
+        }
         switch (t.op()) {
             case "clear" -> entries.clear();
-            case "remove" -> entries.removeIf(e -> sameKeys(e, args, keys));
+            case "remove" -> entries.removeIf(e -> e.patterns().equals(patterns));
             case "insert" -> {
-                entries.removeIf(e -> sameKeys(e, args, keys));
+                entries.removeIf(e -> e.patterns().equals(patterns));
                 if (entries.size() < table.size()) {
-                    List<IrPattern> patterns = new ArrayList<>();
-                    for (int i = 0; i < keys; i++) {
-                        patterns.add(new IrPattern.Exact((Long) args.get(i)));
-                    }
                     int action = ((Long) args.get(keys)).intValue();
                     entries.add(new IrAppliance.Entry(patterns, action, List.copyOf(args.subList(keys + 1, args.size()))));
                 }
@@ -648,13 +650,25 @@ public final class Interpreter {
         return 0L;
     }
 
-    private static boolean sameKeys(IrAppliance.Entry e, List<Object> args, int keys) {
-        for (int i = 0; i < keys; i++) {
-            if (!(e.patterns().get(i) instanceof IrPattern.Exact x) || x.value() != (Long) args.get(i)) {
-                return false;
-            }
+    /**
+     * The pattern a table write's key stands for: an ip4 prefix (its address with its length in
+     * bits 32 to 39, as lowered) the addresses under it, a /32 one address, a /0 every address;
+     * any other value itself.
+     */
+    static IrPattern written(Type type, long value) {
+        if (!(type instanceof Type.Prefix)) {
+            return new IrPattern.Exact(value);
         }
-        return true;
+        int length = (int) (value >>> 32);
+        long address = value & 0xFFFFFFFFL;
+        if (length >= 32) {
+            return new IrPattern.Exact(address);
+        }
+        if (length == 0) {
+            return new IrPattern.Any();
+        }
+        long mask = (0xFFFFFFFFL << (32 - length)) & 0xFFFFFFFFL;
+        return new IrPattern.Masked(address & mask, mask);
     }
 
     private static boolean truth(Object v) {

@@ -621,8 +621,7 @@ public final class Lowering {
             case Expr.BoolLit b -> new IrExpr.Const(b.value() ? 1L : 0L, Type.BOOL);
             case Expr.SizeLit s -> new IrExpr.Const(s.bytes().longValue(), type);
             case Expr.DurationLit d -> new IrExpr.Const(d.nanos().longValue(), type);
-            case Expr.AddressLit a -> new IrExpr.Const(a.kind() == Expr.AddressKind.IP6 ? a.value()
-                    : (Object) a.value().longValue(), type);
+            case Expr.AddressLit a -> new IrExpr.Const(addressValue(a), type);
             case Expr.StringLit s -> new IrExpr.Const(s.value(), type);
             case Expr.BytesLit b -> new IrExpr.Const(java.util.HexFormat.of().parseHex(b.hex()), Type.BYTES);
             case Expr.NameRef n -> name(n, type);
@@ -1095,14 +1094,25 @@ public final class Lowering {
         return e.cases().indexOf(c);
     }
 
+    /**
+     * An address literal's value: an ip6 address or prefix as a BigInteger; an ip4 address as a
+     * long; an ip4 prefix as its address with its length in bits 32 to 39, so that a table write
+     * ({@code t.insert(10.0.0.0/8, ...)}) keeps it a prefix.
+     */
+    static Object addressValue(Expr.AddressLit a) {
+        if (a.kind() == Expr.AddressKind.IP6) {
+            return a.value();
+        }
+        return a.isPrefix() ? a.value().longValue() | (long) a.prefixLength() << 32 : a.value().longValue();
+    }
+
     private Object constant(Expr e) {
         if (sem.referenceOf(e) instanceof Symbol.EnumCase c) {
             return enumValue(c.owner(), c.decl());
         }
         return switch (e) {
             case Expr.StringLit s -> s.value();
-            case Expr.AddressLit a when a.kind() == Expr.AddressKind.IP6 -> a.value();
-            case Expr.AddressLit a -> a.value().longValue();
+            case Expr.AddressLit a -> addressValue(a);
             case Expr.BytesLit b -> java.util.HexFormat.of().parseHex(b.hex());
             default -> {
                 BigInteger v = consts.value(e);

@@ -47,6 +47,12 @@ public final class EntryTable {
     private final Layout layout;
     /** For {@link Layout#INTERVALS}: the width of the key. */
     private final int bits;
+    /**
+     * Per key, for unsigned keys, the mask of all the key's bits: a value under that mask is the
+     * same match as the value alone (a spec's {@code 192.0.2.1/32} and an inserted address), which
+     * {@link #insert} and {@link #remove} treat as one; 0 for other keys.
+     */
+    private final long[] fullMasks;
     private int count;
     /**
      * Per entry and key three words {@code mask, low, span}: the key {@code v} matches when
@@ -55,6 +61,8 @@ public final class EntryTable {
      * (an empty one {@code 0, 1, 0}, which nothing matches); a mask {@code mask, value & mask, 0}.
      */
     private long[] tests;
+    /** Scratch for {@link #remove}: the tests of the keys it removes. */
+    private long[] scratchTests = new long[0];
     private int[] actions;
     private long[][] data;
 
@@ -76,7 +84,7 @@ public final class EntryTable {
      * @param size the most entries {@link #insert} keeps (the table's declared size)
      */
     public EntryTable(int keys, long size) {
-        this(keys, size, Layout.CLASSIFIER, 64);
+        this(keys, size, Layout.CLASSIFIER, 64, new long[keys]);
     }
 
     /**
@@ -88,10 +96,11 @@ public final class EntryTable {
      * @param size the most entries {@link #insert} keeps (the table's declared size)
      */
     public EntryTable(long size, String keys) {
-        this(keys.isBlank() ? 0 : keys.split(",").length, size, layout(keys), width(keys));
+        this(keys.isBlank() ? 0 : keys.split(",").length, size, layout(keys), width(keys), fullMasks(keys));
     }
 
-    private EntryTable(int keys, long size, Layout layout, int bits) {
+    private EntryTable(int keys, long size, Layout layout, int bits, long[] fullMasks) {
+        this.fullMasks = fullMasks;
         this.keys = keys;
         this.size = size;
         this.layout = layout;
@@ -126,6 +135,21 @@ public final class EntryTable {
             return Layout.INTERVALS;
         }
         return ranges == 0 && masked <= 1 ? Layout.TUPLES : Layout.CLASSIFIER;
+    }
+
+    /** Per key: all its bits set for an unsigned key, under which a mask is an exact match; else 0. */
+    private static long[] fullMasks(String keys) {
+        if (keys.isBlank()) {
+            return new long[0];
+        }
+        String[] all = keys.split(",");
+        long[] out = new long[all.length];
+        for (int i = 0; i < all.length; i++) {
+            String type = all[i].trim().substring(all[i].trim().lastIndexOf(' ') + 1);
+            int bits = Integer.parseInt(type.substring(1));
+            out[i] = type.charAt(0) != 'u' ? 0 : bits >= 64 ? -1L : (1L << bits) - 1;
+        }
+        return out;
     }
 
     private static int width(String keys) {
@@ -217,29 +241,53 @@ public final class EntryTable {
     }
 
     /**
-     * {@code table.insert(keys..., action(data...))}: replaces the entry with exactly these keys, or
-     * appends one while the table holds fewer than its size.
+     * Appends an entry given as its tests ({@code mask, low, span} per key, see {@code tests}), as
+     * generated code adds a spec's {@code entries {}} at start.
      */
-    public void insert(long[] key, int action, long[] values) {
-        remove(key);
+    public void add(long[] keyTests, int action, long[] values) {
+        if (keyTests.length != keys * 3) {
+            throw new IllegalArgumentException(keyTests.length + " test words for a table with " + keys + " keys");
+        }
+        changed();
+        grow();
+        System.arraycopy(keyTests, 0, tests, count * keys * 3, keys * 3);
+        actions[count] = action;
+        data[count] = values.clone();
+        count++;
+    }
+
+    /**
+     * {@code table.insert(keys..., action(data...))}: replaces the entry that matches exactly what
+     * these keys match, or appends one while the table holds fewer than its size. A key whose bit
+     * is set in {@code prefixKeys} is an ip4 prefix, its address with its length in bits 32 to 39:
+     * it matches the addresses under it; the others match their value.
+     */
+    public void insert(long[] key, long prefixKeys, int action, long[] values) {
+        remove(key, prefixKeys);
         if (count < size) {
             changed();
             grow();
-            int at = count * keys * 3;
-            for (int i = 0; i < keys; i++, at += 3) {
-                setTest(at, -1L, key[i], 0);
-            }
+            written(key, prefixKeys, tests, count * keys * 3);
             actions[count] = action;
             data[count] = values.clone();
             count++;
         }
     }
 
-    /** {@code table.remove(keys...)}: removes every entry whose keys are all exactly these. */
-    public void remove(long[] key) {
+    /**
+     * {@code table.remove(keys...)}: removes every entry that matches exactly what these keys match
+     * (keys as {@link #insert} takes them): an entry of the spec's {@code entries {}} as well as one
+     * loaded or inserted.
+     */
+    public void remove(long[] key, long prefixKeys) {
+        long[] wanted = scratchTests;
+        if (wanted.length != keys * 3) {
+            wanted = scratchTests = new long[keys * 3];
+        }
+        written(key, prefixKeys, wanted, 0);
         int kept = 0;
         for (int e = 0; e < count; e++) {
-            if (!sameKeys(e, key)) {
+            if (!sameTests(e, wanted)) {
                 if (kept != e) {
                     System.arraycopy(tests, e * keys * 3, tests, kept * keys * 3, keys * 3);
                     actions[kept] = actions[e];
@@ -257,6 +305,40 @@ public final class EntryTable {
         count = kept;
     }
 
+    /** The tests of a table write's keys, into {@code out} at {@code at}. */
+    private void written(long[] key, long prefixKeys, long[] out, int at) {
+        for (int i = 0; i < keys; i++, at += 3) {
+            long v = key[i];
+            if ((prefixKeys >>> i & 1) == 0) {
+                setTest(out, at, -1L, v, 0);
+                continue;
+            }
+            int length = (int) (v >>> 32);
+            long address = v & 0xFFFFFFFFL;
+            long mask = length >= 32 ? -1L : length == 0 ? 0 : (0xFFFFFFFFL << (32 - length)) & 0xFFFFFFFFL;
+            setTest(out, at, mask, address & mask, 0);
+        }
+    }
+
+    /** Whether entry {@code entry} matches exactly what {@code wanted} does, key by key. */
+    private boolean sameTests(int entry, long[] wanted) {
+        int at = entry * keys * 3;
+        for (int i = 0; i < keys; i++, at += 3) {
+            long full = fullMasks[i];
+            long m = canonicalMask(tests[at], full);
+            if (m != canonicalMask(wanted[i * 3], full) || tests[at + 1] != wanted[i * 3 + 1]
+                    || tests[at + 2] != wanted[i * 3 + 2]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A mask that covers all of an unsigned key's bits tests what an exact value does. */
+    private static long canonicalMask(long mask, long full) {
+        return full != 0 && (mask & full) == full ? -1L : mask;
+    }
+
     /** {@code table.clear()}: forgets every run-time entry. */
     public void clear() {
         changed();
@@ -271,20 +353,13 @@ public final class EntryTable {
     }
 
     private void setTest(int at, long mask, long low, long span) {
-        tests[at] = mask;
-        tests[at + 1] = low;
-        tests[at + 2] = span;
+        setTest(tests, at, mask, low, span);
     }
 
-    /** Whether the entry matches exactly these keys, and nothing else. */
-    private boolean sameKeys(int entry, long[] key) {
-        int at = entry * keys * 3;
-        for (int i = 0; i < keys; i++, at += 3) {
-            if (tests[at] != -1L || tests[at + 1] != key[i] || tests[at + 2] != 0) {
-                return false;
-            }
-        }
-        return true;
+    private static void setTest(long[] out, int at, long mask, long low, long span) {
+        out[at] = mask;
+        out[at + 1] = low;
+        out[at + 2] = span;
     }
 
     private void grow() {

@@ -45,13 +45,22 @@ class EntryTableTest {
         void remove(long[] key) {
             entries.removeIf(t -> {
                 for (int i = 0; i < key.length; i++) {
-                    TableEntry.Match m = t.keys().get(i);
-                    if (m.kind() != TableEntry.Match.Kind.EXACT || m.a() != key[i]) {
+                    if (!matchesOnly(t.keys().get(i), key[i])) {
                         return false;
                     }
                 }
                 return true;
             });
+        }
+
+        /** Whether the match is of one value: exact, a full mask, or a range of one. */
+        static boolean matchesOnly(TableEntry.Match m, long v) {
+            return switch (m.kind()) {
+                case EXACT -> m.a() == v;
+                case MASKED -> m.b() == -1L && m.a() == v;
+                case RANGE -> m.a() == v && m.b() == v;
+                case ANY -> false;
+            };
         }
 
         void insert(long[] key, int action, long[] data) {
@@ -274,11 +283,11 @@ class EntryTableTest {
                     case 0, 1 -> {
                         long[] d = {r.nextLong()};
                         model.insert(k, 1, d);
-                        table.insert(k, 1, d);
+                        table.insert(k, 0, 1, d);
                     }
                     case 2 -> {
                         model.remove(k);
-                        table.remove(k);
+                        table.remove(k, 0);
                     }
                     default -> {
                         if (r.nextInt(3) == 0) {
@@ -321,12 +330,12 @@ class EntryTableTest {
                         long[] d = {r.nextLong()};
                         int action = r.nextInt(4);
                         model.insert(k, action, d);
-                        table.insert(k, action, d);
+                        table.insert(k, 0, action, d);
                     }
                     case 3, 4 -> {
                         long[] k = exactKeys(r, model, keys);
                         model.remove(k);
-                        table.remove(k);
+                        table.remove(k, 0);
                     }
                     default -> {
                         if (r.nextInt(4) == 0) {
@@ -366,11 +375,11 @@ class EntryTableTest {
                 case 0 -> {
                     long[] d = {round};
                     model.insert(k, round & 3, d);
-                    table.insert(k, round & 3, d);
+                    table.insert(k, 0, round & 3, d);
                 }
                 case 1 -> {
                     model.remove(k);
-                    table.remove(k);
+                    table.remove(k, 0);
                 }
                 default -> check(table, model, k);
             }
@@ -396,7 +405,7 @@ class EntryTableTest {
             check(table, model, key(r, model, 3));
         }
         assertTrue(table.classified());
-        table.insert(new long[] {1, 2, 3}, 1, new long[] {5});
+        table.insert(new long[] {1, 2, 3}, 0, 1, new long[] {5});
         model.insert(new long[] {1, 2, 3}, 1, new long[] {5});
         assertFalse(table.classified());
         for (int i = 0; i < 200; i++) {
