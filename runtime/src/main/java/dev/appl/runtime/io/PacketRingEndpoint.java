@@ -36,6 +36,7 @@ public final class PacketRingEndpoint implements Endpoint {
     private static final int PACKET_ADD_MEMBERSHIP = 1;
     private static final int PACKET_RX_RING = 5;
     private static final int PACKET_VERSION = 10;
+    private static final int PACKET_STATISTICS = 6;
     private static final int PACKET_RESERVE = 12;
     private static final int PACKET_TX_RING = 13;
     private static final int PACKET_FANOUT = 18;
@@ -85,6 +86,7 @@ public final class PacketRingEndpoint implements Endpoint {
     private int txQueued;
     private long oversized;
     private long txFull;
+    private long ringFull;
 
     private PacketRingEndpoint(String port, String iface, int fd, MemorySegment ring) {
         this.port = port;
@@ -235,13 +237,30 @@ public final class PacketRingEndpoint implements Endpoint {
         return fd;
     }
 
+    /**
+     * Frames the Linux kernel dropped because the receive ring was full (since the last call: the
+     * kernel resets its count when asked).
+     */
+    private long ringDrops() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment stats = arena.allocate(8, 4); // struct tpacket_stats: tp_packets, tp_drops
+            MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 8);
+            if (Libc.getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, stats, length) < 0) {
+                return 0;
+            }
+            return Integer.toUnsignedLong(stats.get(ValueLayout.JAVA_INT, 4));
+        }
+    }
+
     @Override
     public String discarded() {
-        if (oversized == 0 && txFull == 0) {
+        ringFull += ringDrops();
+        if (oversized == 0 && txFull == 0 && ringFull == 0) {
             return null;
         }
-        return "afpacket:" + iface + ": " + oversized + " frames larger than a ring slot dropped (turn GRO/GSO off"
-                + " on the interface), " + txFull + " frames dropped with the transmit ring full";
+        return "afpacket:" + iface + ": " + ringFull + " frames dropped by Linux with the receive ring full, "
+                + oversized + " frames larger than a ring slot dropped (turn GRO/GSO off on the interface), " + txFull
+                + " frames dropped with the transmit ring full";
     }
 
     @Override

@@ -81,8 +81,8 @@ public final class UdpEndpoint implements Endpoint {
         }
         try (Arena arena = Arena.ofConfined()) {
             Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1);
-            Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, SOCKET_BUFFER);
-            Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, SOCKET_BUFFER);
+            raise(fd, Libc.SO_RCVBUF);
+            raise(fd, Libc.SO_SNDBUF);
             MemorySegment addr = arena.allocate(Libc.SOCKADDR_STORAGE, 8);
             int length = SocketAddresses.write(address, addr);
             if (Libc.bind(fd, addr, length) < 0) {
@@ -93,6 +93,17 @@ public final class UdpEndpoint implements Endpoint {
             MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, (int) Libc.SOCKADDR_STORAGE);
             Libc.getsockname(fd, addr, len);
             return new UdpEndpoint(port, fd, SocketAddresses.read(addr), capacity);
+        }
+    }
+
+    /**
+     * Asks for socket buffers of {@link #SOCKET_BUFFER} unless they are already larger (the system's
+     * defaults, net.core.rmem_default and wmem_default, may be); the system caps what is asked at
+     * net.core.rmem_max and wmem_max.
+     */
+    private static void raise(int fd, int option) {
+        if (Libc.getsockoptInt(fd, Libc.SOL_SOCKET, option) < SOCKET_BUFFER) {
+            Libc.setsockopt(fd, Libc.SOL_SOCKET, option, SOCKET_BUFFER);
         }
     }
 

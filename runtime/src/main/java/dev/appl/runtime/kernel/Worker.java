@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The kernel loop of one core: takes batches of packets from its endpoints, runs the kernel on each
  * packet to completion, and forwards, replies or drops it; fires the timers; sleeps in poll(2) when
- * no endpoint has anything. Each worker owns its kernel (its counters and maps) and its endpoints,
+ * its endpoints have been empty for a while. Each worker owns its kernel (its counters and maps) and its endpoints,
  * so nothing here is shared but the stop flag; the counts below are written by the worker's thread
  * only, and read by others to be summed (exact once the worker has stopped).
  *
@@ -24,6 +24,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Worker implements Runnable {
     /** The longest a worker sleeps before it looks at the stop flag again. */
     static final int MAX_SLEEP_MILLIS = 100;
+    /**
+     * How long a worker keeps looking for packets after the last one before it sleeps: a sleep and a
+     * wake-up cost more than a few empty looks, and while traffic flows the next packet is near.
+     */
+    static final long SPIN_NANOS = 50_000;
 
     private final Kernel kernel;
     private final Endpoint[] endpoints;
@@ -109,14 +114,24 @@ public final class Worker implements Runnable {
             for (int t = 0; t < due.length; t++) {
                 due[t] = now + timerPeriods[t];
             }
+            long lastPacket = 0;
             while (!stop.get()) {
-                int got = 0;
+                // A port that filled its batch may have more waiting. When none did, the worker looks
+                // again for a while (the next packet of a flow is near), then sleeps in poll(2).
+                boolean more = false;
+                boolean any = false;
                 for (int p = 0; p < endpoints.length; p++) {
                     if (endpoints[p] != null) {
-                        got += round(p, clockBase);
+                        int n = round(p, clockBase);
+                        more |= n == batches[p].capacity();
+                        any |= n > 0;
                     }
                 }
                 now = System.nanoTime();
+                if (any) {
+                    lastPacket = now;
+                }
+                more |= now - lastPacket < SPIN_NANOS;
                 long sleep = MAX_SLEEP_MILLIS * 1_000_000L;
                 for (int t = 0; t < due.length; t++) {
                     if (due[t] <= now) {
@@ -127,7 +142,7 @@ public final class Worker implements Runnable {
                     }
                     sleep = Math.min(sleep, due[t] - now);
                 }
-                if (got == 0 && sleep > 0) {
+                if (!more && sleep > 0) {
                     Libc.poll(pollFds, waits, (int) Math.max(1, sleep / 1_000_000L));
                 }
             }

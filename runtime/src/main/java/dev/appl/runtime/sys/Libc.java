@@ -131,6 +131,7 @@ public final class Libc {
     private static final MethodHandle LISTEN = call("listen", FunctionDescriptor.of(I, I, I));
     private static final MethodHandle ACCEPT4 = call("accept4", FunctionDescriptor.of(I, I, P, P, I));
     private static final MethodHandle SETSOCKOPT = call("setsockopt", FunctionDescriptor.of(I, I, I, I, P, I));
+    private static final MethodHandle GETSOCKOPT = call("getsockopt", FunctionDescriptor.of(I, I, I, I, P, P));
     private static final MethodHandle GETSOCKNAME = call("getsockname", FunctionDescriptor.of(I, I, P, P));
     private static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(I, I));
     private static final MethodHandle RECVMMSG = call("recvmmsg", FunctionDescriptor.of(I, I, P, I, I, P));
@@ -216,6 +217,27 @@ public final class Libc {
     public static int setsockopt(int fd, int level, int name, int value) {
         try (Arena arena = Arena.ofConfined()) {
             return setsockopt(fd, level, name, arena.allocateFrom(ValueLayout.JAVA_INT, value), 4);
+        }
+    }
+
+    /** getsockopt into {@code value}; {@code length} holds its size in and the size written out. */
+    public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
+        try {
+            return (int) GETSOCKOPT.invokeExact(STATE.get(), fd, level, name, value, length);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** getsockopt of an int value; -1 when it fails. */
+    public static int getsockoptInt(int fd, int level, int name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
+            int r = (int) GETSOCKOPT.invokeExact(STATE.get(), fd, level, name, value, length);
+            return r < 0 ? -1 : value.get(ValueLayout.JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw fail(t);
         }
     }
 
