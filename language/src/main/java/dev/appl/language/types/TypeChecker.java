@@ -152,6 +152,13 @@ public final class TypeChecker {
             if (why != null) {
                 diags.noteLast(Note.plain(why));
             }
+            boolean[] calls = {false};
+            dev.appl.language.ast.Walk.expression(e, x -> calls[0] |= x instanceof Expr.Call);
+            if (buildTime && calls[0]) {
+                diags.noteLast(Note.plain("a const may call a function declared at the top level of a module, with"
+                        + " arguments known when the spec is compiled; the call must be the const's whole value,"
+                        + " or an element or field of an array or struct literal that is"));
+            }
         }
     }
 
