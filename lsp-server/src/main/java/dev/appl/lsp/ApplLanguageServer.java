@@ -110,6 +110,7 @@ public final class ApplLanguageServer implements LanguageServer, LanguageClientA
         caps.setWorkspaceSymbolProvider(true);
         caps.setCompletionProvider(new CompletionOptions(false, List.of(".", ":")));
         caps.setDocumentFormattingProvider(true);
+        caps.setDocumentRangeFormattingProvider(true);
         caps.setSemanticTokensProvider(new SemanticTokensWithRegistrationOptions(SemanticTokensFeature.LEGEND, true, false));
         caps.setFoldingRangeProvider(true);
         caps.setSignatureHelpProvider(new SignatureHelpOptions(List.of("(", ",")));

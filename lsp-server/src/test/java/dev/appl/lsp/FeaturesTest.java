@@ -16,6 +16,7 @@ import org.eclipse.lsp4j.CodeActionContext;
 import org.eclipse.lsp4j.CodeActionParams;
 import org.eclipse.lsp4j.CompletionParams;
 import org.eclipse.lsp4j.DocumentFormattingParams;
+import org.eclipse.lsp4j.DocumentRangeFormattingParams;
 import org.eclipse.lsp4j.FoldingRangeRequestParams;
 import org.eclipse.lsp4j.FormattingOptions;
 import org.eclipse.lsp4j.HoverParams;
@@ -241,6 +242,15 @@ class FeaturesTest {
         String brokenUri = session.open("broken.appl", broken);
         assertEquals(List.of(), get(session.server.getTextDocumentService().formatting(
                 new DocumentFormattingParams(doc(brokenUri), new FormattingOptions(4, true)))));
+    }
+
+    @Test
+    void rangeFormattingChangesOnlyTheLinesOfTheRange() throws Exception {
+        String text = "fn f(x:u8)->u8 {\n    return x\n}\n\nfn g(y:u8)->u8 {\n      return y\n}\n";
+        String uri = session.open("r.appl", text);
+        var edits = get(session.server.getTextDocumentService().rangeFormatting(new DocumentRangeFormattingParams(
+                doc(uri), new FormattingOptions(4, true), new Range(new Position(4, 0), new Position(6, 1)))));
+        assertEquals(List.of("5:1-7:1 fn g(y: u8) -> u8 {\\n    return y\\n"), edits.stream().map(Render::edit).toList());
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.eclipse.lsp4j.Diagnostic;
 import org.eclipse.lsp4j.DidChangeTextDocumentParams;
 import org.eclipse.lsp4j.DidOpenTextDocumentParams;
 import org.eclipse.lsp4j.DocumentFormattingParams;
+import org.eclipse.lsp4j.DocumentRangeFormattingParams;
 import org.eclipse.lsp4j.DocumentSymbolParams;
 import org.eclipse.lsp4j.FoldingRangeRequestParams;
 import org.eclipse.lsp4j.FormattingOptions;
@@ -105,6 +106,8 @@ public final class ServerProbe implements AutoCloseable {
             ask(problems, "completion at " + p, () -> docs.completion(new CompletionParams(id, p)));
             ask(problems, "signature help at " + p, () -> docs.signatureHelp(new SignatureHelpParams(id, p)));
             ask(problems, "prepare rename at " + p, () -> docs.prepareRename(new PrepareRenameParams(id, p)));
+            ask(problems, "range formatting to " + p, () -> docs.rangeFormatting(new DocumentRangeFormattingParams(id,
+                    new FormattingOptions(4, true), new Range(new Position(0, 0), p))));
             ask(problems, "code actions at " + p, () -> docs.codeAction(new CodeActionParams(id, new Range(p, p),
                     new CodeActionContext(diagnostics))));
         }
