@@ -94,10 +94,18 @@ public final class TcpEndpoint implements Endpoint {
         java.util.Arrays.fill(fd, -1);
     }
 
-    /** A socket listening on {@code address} (SO_REUSEPORT; port 0 picks a free one, see {@link #address()}). */
-    public static TcpEndpoint open(String port, InetSocketAddress address, Kernel kernel, int kernelPort)
-            throws PortException {
+    /**
+     * A socket listening on {@code address} (SO_REUSEPORT; port 0 picks a free one, see {@link #address()}).
+     *
+     * @param first whether this is the port's first socket, which checks that no other program has
+     *     one on the address ({@link AddressProbe})
+     */
+    public static TcpEndpoint open(String port, InetSocketAddress address, Kernel kernel, int kernelPort,
+            boolean first) throws PortException {
         String where = "tcp:" + UdpEndpoint.text(address);
+        if (first) {
+            AddressProbe.checkFree(port, where, address, Libc.SOCK_STREAM);
+        }
         int fd = Libc.socket(SocketAddresses.family(address), Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw PortException.of(port, where, Libc.errno());

@@ -72,9 +72,16 @@ public final class UdpEndpoint implements Endpoint {
     /**
      * A socket bound to {@code address} with {@code SO_REUSEPORT}, so that every worker can open one.
      * Port 0 binds a free port: {@link #address()} says which, and the other workers bind that one.
+     *
+     * @param first whether this is the port's first socket, which checks that no other program has
+     *     one on the address ({@link AddressProbe})
      */
-    public static UdpEndpoint open(String port, InetSocketAddress address, int capacity) throws PortException {
+    public static UdpEndpoint open(String port, InetSocketAddress address, int capacity, boolean first)
+            throws PortException {
         String where = "udp:" + text(address);
+        if (first) {
+            AddressProbe.checkFree(port, where, address, Libc.SOCK_DGRAM);
+        }
         int fd = Libc.socket(SocketAddresses.family(address), Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw PortException.of(port, where, Libc.errno());

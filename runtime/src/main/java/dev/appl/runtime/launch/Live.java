@@ -90,14 +90,14 @@ public final class Live implements AutoCloseable {
                     String name = appliance.ports().get(p);
                     Endpoint endpoint = switch (e.getValue()) {
                         case PortBinding.Udp udp -> {
-                            UdpEndpoint u = UdpEndpoint.open(name,
-                                    addresses[p] != null ? addresses[p] : udp.address(), 64);
+                            UdpEndpoint u = addresses[p] == null ? UdpEndpoint.open(name, udp.address(), 64, true)
+                                    : UdpEndpoint.open(name, addresses[p], 64, false);
                             addresses[p] = u.address();
                             yield u;
                         }
                         case PortBinding.Tcp tcp -> {
-                            TcpEndpoint t = TcpEndpoint.open(name, addresses[p] != null ? addresses[p] : tcp.address(),
-                                    kernel, p);
+                            TcpEndpoint t = addresses[p] == null ? TcpEndpoint.open(name, tcp.address(), kernel, p, true)
+                                    : TcpEndpoint.open(name, addresses[p], kernel, p, false);
                             addresses[p] = t.address();
                             yield t;
                         }

@@ -207,4 +207,37 @@ class TcpEndpointTest {
                     + ": the address is already in use by another program", e.getMessage());
         }
     }
+
+    @Test
+    void anAddressSharedWithSoReusePortByAnotherProgramIsInUse() throws Exception {
+        try (java.nio.channels.ServerSocketChannel other = java.nio.channels.ServerSocketChannel.open()) {
+            other.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            other.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            InetSocketAddress taken = (InetSocketAddress) other.getLocalAddress();
+            PortException e = org.junit.jupiter.api.Assertions.assertThrows(PortException.class,
+                    () -> Live.start(List.of(new TestKernels.Echo()), ECHO, Map.of(0, new PortBinding.Tcp(taken)),
+                            false));
+            assertEquals("port `clients`: tcp:127.0.0.1:" + taken.getPort()
+                    + ": the address is already in use by another program", e.getMessage());
+        }
+    }
+
+    @Test
+    void aPortWhoseLastRunLeftConnectionsInTimeWaitCanBeBoundAgain() throws Exception {
+        InetSocketAddress used;
+        Live live = start(1);
+        try (Socket s = connect(live)) {
+            used = live.address(0);
+            s.getOutputStream().write(frame("hi"));
+            assertEquals("echo:hi", readFrame(s.getInputStream()));
+            live.close(); // the appliance closes first: its side of the connection waits in TIME_WAIT
+            assertEquals(-1, s.getInputStream().read());
+        }
+        try (Live again = Live.start(List.of(new TestKernels.Echo()), ECHO, Map.of(0, new PortBinding.Tcp(used)), false);
+                Socket s = connect(again)) {
+            s.getOutputStream().write(frame("again"));
+            assertEquals("echo:again", readFrame(s.getInputStream()));
+        }
+    }
 }

@@ -165,6 +165,29 @@ class UdpEndpointTest {
     }
 
     @Test
+    void anAddressSharedWithSoReusePortByAnotherProgramIsInUse() throws Exception {
+        try (DatagramChannel other = DatagramChannel.open()) {
+            other.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            InetSocketAddress taken = (InetSocketAddress) other.getLocalAddress();
+            PortException e = assertThrows(PortException.class, () -> Live.start(List.of(new TestKernels.Echo(),
+                    new TestKernels.Echo()), ECHO, Map.of(0, new PortBinding.Udp(taken)), false));
+            assertEquals("port `dns`: udp:127.0.0.1:" + taken.getPort()
+                    + ": the address is already in use by another program", e.getMessage());
+        }
+    }
+
+    @Test
+    void aSecondApplianceOnTheSamePortIsRefused() throws Exception {
+        try (Live first = start(2)) {
+            InetSocketAddress taken = first.address(0);
+            PortException e = assertThrows(PortException.class, () -> Live.start(List.of(new TestKernels.Echo()), ECHO,
+                    Map.of(0, new PortBinding.Udp(taken)), false));
+            assertTrue(e.getMessage().endsWith(": the address is already in use by another program"), e.getMessage());
+        }
+    }
+
+    @Test
     void anAddressNotOfThisMachineIsOneClearLine() {
         PortException e = assertThrows(PortException.class, () -> Live.start(List.of(new TestKernels.Echo()), ECHO,
                 Map.of(0, new PortBinding.Udp(new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 5353))), false));
