@@ -23,7 +23,10 @@ import java.nio.ByteOrder;
  * <p>The socket sees every frame on the wire (promiscuous membership, dropped when the socket
  * closes) but not the ones it sends itself (PACKET_IGNORE_OUTGOING, and the packet type where
  * that option is missing). A frame larger than a ring slot (a GSO or GRO super-frame, or a jumbo
- * frame) is dropped and counted; turn such offloads off on the interface.
+ * frame) is dropped and counted; turn such offloads off on the interface. A frame to send that is
+ * longer than the interface's MTU allows is dropped and counted before it reaches the transmit ring;
+ * one the Linux kernel rejects all the same (the MTU lowered since the port was opened) is skipped
+ * by it (PACKET_LOSS) rather than left to block the frames behind it in the ring.
  */
 public final class PacketRingEndpoint implements Endpoint {
     /**
@@ -39,6 +42,7 @@ public final class PacketRingEndpoint implements Endpoint {
     private static final int PACKET_STATISTICS = 6;
     private static final int PACKET_RESERVE = 12;
     private static final int PACKET_TX_RING = 13;
+    private static final int PACKET_LOSS = 14;
     private static final int PACKET_FANOUT = 18;
     private static final int PACKET_QDISC_BYPASS = 20;
     private static final int PACKET_IGNORE_OUTGOING = 23;
@@ -53,7 +57,6 @@ public final class PacketRingEndpoint implements Endpoint {
     private static final int TP_STATUS_USER = 1;
     private static final int TP_STATUS_AVAILABLE = 0;
     private static final int TP_STATUS_SEND_REQUEST = 1;
-    private static final int TP_STATUS_WRONG_FORMAT = 4;
 
     /** Ring geometry: frames of 4 KiB hold a 1,500-byte MTU frame with headroom and tailroom. */
     static final int FRAME = 4096;
@@ -71,12 +74,17 @@ public final class PacketRingEndpoint implements Endpoint {
     private static final long TX_DATA = 32;
     /** Where the views handed to kernels start in a receive slot: after the ring's header, before the reserve. */
     private static final long VIEW_START = 64;
+    /** The Ethernet header, and the 802.1Q tag a frame may have on top of the MTU. */
+    private static final int ETHERNET_HEADER = 14;
+    private static final int VLAN_TAG = 4;
 
     private static final VarHandle STATUS = ValueLayout.JAVA_INT.varHandle();
 
     private final String port;
     private final String iface;
     private final int fd;
+    /** The longest frame (without a VLAN tag) the interface sends: its MTU and the Ethernet header. */
+    private final int maxFrame;
     private final MemorySegment ring;
     private final MemorySegment[] rxViews = new MemorySegment[FRAMES];
     private final int[] batchFrames = new int[Batch.DEFAULT_CAPACITY];
@@ -86,12 +94,16 @@ public final class PacketRingEndpoint implements Endpoint {
     private int txQueued;
     private long oversized;
     private long txFull;
+    private long overMtu;
     private long ringFull;
+    private long sendFailures;
+    private String firstSendFailure;
 
-    private PacketRingEndpoint(String port, String iface, int fd, MemorySegment ring) {
+    private PacketRingEndpoint(String port, String iface, int fd, int maxFrame, MemorySegment ring) {
         this.port = port;
         this.iface = iface;
         this.fd = fd;
+        this.maxFrame = maxFrame;
         this.ring = ring;
         for (int f = 0; f < FRAMES; f++) {
             rxViews[f] = ring.asSlice((long) f * FRAME + VIEW_START, FRAME - VIEW_START);
@@ -116,6 +128,8 @@ public final class PacketRingEndpoint implements Endpoint {
         try (Arena arena = Arena.ofConfined()) {
             check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2));
             check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_RESERVE, Kernel.HEADROOM));
+            // Without it, a frame the kernel rejects stays in the transmit ring and stops every frame after it.
+            check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_LOSS, 1));
             // Both are speed-ups or filters that older kernels lack; the endpoint works without them.
             Libc.setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
             Libc.setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
@@ -145,12 +159,25 @@ public final class PacketRingEndpoint implements Endpoint {
                 check(port, where + " (fanout group " + fanoutGroup + ")", fd,
                         Libc.setsockopt(fd, SOL_PACKET, PACKET_FANOUT, fanout));
             }
-            return new PacketRingEndpoint(port, iface, fd, ring);
+            return new PacketRingEndpoint(port, iface, fd, ETHERNET_HEADER + mtu(iface), ring);
         } catch (PortException e) {
             if (ring != null) {
                 Libc.munmap(ring, 2 * RING);
             }
             throw e;
+        }
+    }
+
+    /**
+     * The interface's MTU, from sysfs; when it cannot be read, one that lets every frame a slot holds
+     * through, and the Linux kernel skips those it rejects.
+     */
+    private static int mtu(String iface) {
+        try {
+            return Integer.parseInt(java.nio.file.Files.readString(
+                    java.nio.file.Path.of("/sys/class/net", iface, "mtu")).strip());
+        } catch (java.io.IOException | NumberFormatException | java.nio.file.InvalidPathException e) {
+            return FRAME;
         }
     }
 
@@ -199,9 +226,14 @@ public final class PacketRingEndpoint implements Endpoint {
 
     @Override
     public boolean transmit(PacketView packet) {
+        if (packet.length > maxFrame && (packet.length > maxFrame + VLAN_TAG || !vlanTagged(packet))
+                || packet.length > FRAME - TX_DATA) {
+            overMtu++;
+            return false;
+        }
         long base = RING + (long) txHead * FRAME;
         int status = (int) STATUS.getAcquire(ring, base);
-        if ((status != TP_STATUS_AVAILABLE && status != TP_STATUS_WRONG_FORMAT) || packet.length > FRAME - TX_DATA) {
+        if (status != TP_STATUS_AVAILABLE) {
             txFull++;
             return false;
         }
@@ -213,11 +245,31 @@ public final class PacketRingEndpoint implements Endpoint {
         return true;
     }
 
+    /** Whether an Ethernet frame carries an 802.1Q or 802.1ad tag, which may come on top of the MTU. */
+    private static boolean vlanTagged(PacketView packet) {
+        if (packet.length < ETHERNET_HEADER) {
+            return false;
+        }
+        int type = Short.toUnsignedInt(packet.segment.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN),
+                packet.offset + 12));
+        return type == 0x8100 || type == 0x88a8;
+    }
+
     @Override
     public int flush() {
         if (txQueued > 0) {
             // Frames the kernel cannot take now stay marked in the ring and go with the next send.
-            Libc.send(fd, MemorySegment.NULL, 0, Libc.MSG_DONTWAIT);
+            long sent = Libc.send(fd, MemorySegment.NULL, 0, Libc.MSG_DONTWAIT);
+            if (sent < 0) {
+                int errno = Libc.errno();
+                if (errno != Libc.EAGAIN && errno != Libc.EINTR) {
+                    // The frames the kernel was sending when it failed (the link down, say) are gone.
+                    sendFailures++;
+                    if (firstSendFailure == null) {
+                        firstSendFailure = Libc.strerror(errno);
+                    }
+                }
+            }
             txQueued = 0;
         }
         return 0;
@@ -255,12 +307,15 @@ public final class PacketRingEndpoint implements Endpoint {
     @Override
     public String discarded() {
         ringFull += ringDrops();
-        if (oversized == 0 && txFull == 0 && ringFull == 0) {
+        if (oversized == 0 && txFull == 0 && overMtu == 0 && ringFull == 0 && sendFailures == 0) {
             return null;
         }
+        String failures = sendFailures == 0 ? ""
+                : ", " + sendFailures + " sends failed, the first with \"" + firstSendFailure + "\"";
         return "afpacket:" + iface + ": " + ringFull + " frames dropped by Linux with the receive ring full, "
                 + oversized + " frames larger than a ring slot dropped (turn GRO/GSO off on the interface), " + txFull
-                + " frames dropped with the transmit ring full";
+                + " frames dropped with the transmit ring full, " + overMtu + " frames to send longer than the MTU"
+                + " allows dropped" + failures;
     }
 
     @Override

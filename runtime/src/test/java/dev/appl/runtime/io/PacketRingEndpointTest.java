@@ -25,11 +25,16 @@ import org.junit.jupiter.api.Test;
 
 /** The AF_PACKET ring driver on a veth pair, with a kernel that sends frames back with MACs swapped. */
 class PacketRingEndpointTest {
-    static final int TEST_TYPE = 0x88b5; // IEEE 802 local experimental EtherType
+    static final int TEST_TYPE = 0x88b5; // IEEE 802 local experimental EtherTypes
+    static final int GROW_TYPE = 0x88b6;
+    static final java.lang.foreign.MemorySegment GROWTH = java.lang.foreign.MemorySegment.ofArray(new byte[100]);
     static final Replay.Appliance REFLECTOR = new Replay.Appliance("Reflector", List.of("wire"), List.of(),
             new long[0], List.of("reflected"));
 
-    /** Frames of the test EtherType go back with their MACs swapped; shorter than Ethernet is malformed. */
+    /**
+     * Frames of the test EtherType go back with their MACs swapped, and those of the grow type 100
+     * bytes longer; shorter than Ethernet is malformed.
+     */
     static final class Reflector implements Kernel {
         long reflected;
 
@@ -40,7 +45,15 @@ class PacketRingEndpointTest {
             }
             var s = p.segment;
             long o = p.offset;
-            if (Short.toUnsignedInt(Short.reverseBytes(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, o + 12))) != TEST_TYPE) {
+            int type = Short.toUnsignedInt(Short.reverseBytes(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, o + 12)));
+            if (type == GROW_TYPE) {
+                int r = dev.appl.runtime.kernel.Packets.insert(p, 14, GROWTH, GROWTH.byteSize());
+                if (r != 0) {
+                    return r;
+                }
+                s = p.segment;
+                o = p.offset;
+            } else if (type != TEST_TYPE) {
                 return DROP;
             }
             for (int i = 0; i < 6; i++) {
@@ -148,6 +161,46 @@ class PacketRingEndpointTest {
                 assertTrue(live.failure() == null);
             }
         }
+    }
+
+    @Test
+    void framesLongerThanTheMtuAreDroppedWithoutHoldingUpTheFramesAfterThem() throws Exception {
+        String why = Veth.unavailable();
+        assumeTrue(why == null, why);
+        try (Veth veth = Veth.create("apm")) {
+            try (Live live = Live.start(List.of(new Reflector()), REFLECTOR, Map.of(0, new PortBinding.AfPacket(veth.a)),
+                    false); RawSocket wire = new RawSocket(veth.b)) {
+                byte[] tooLong = frame(0, 1514);
+                tooLong[12] = (byte) (GROW_TYPE >> 8);
+                tooLong[13] = (byte) GROW_TYPE;
+                assertTrue(wire.send(tooLong)); // its reply, 1,614 bytes, is over the 1,500 MTU: dropped and counted
+                assertEcho(wire, frame(1, 200));
+                // Lowered now, the MTU is not the one the port knows: the Linux kernel refuses such a reply itself.
+                Veth.must(List.of("ip", "link", "set", veth.a, "mtu", "1000"));
+                byte[] refused = frame(2, 1000);
+                refused[12] = (byte) (GROW_TYPE >> 8);
+                refused[13] = (byte) GROW_TYPE;
+                assertTrue(wire.send(refused));
+                for (int i = 3; i < 6; i++) {
+                    assertEcho(wire, frame(i, 200));
+                }
+                live.stop();
+                live.join();
+                StringWriter summary = new StringWriter();
+                live.summary(new PrintWriter(summary));
+                assertTrue(summary.toString().contains(", 1 frames to send longer than the MTU allows dropped"),
+                        summary.toString());
+                assertEquals(6, live.counter(0));
+            }
+        }
+    }
+
+    /** Sends {@code frame} and waits for it to come back reflected, the next frame on the wire. */
+    private static void assertEcho(RawSocket wire, byte[] frame) {
+        assertTrue(wire.send(frame));
+        byte[] back = wire.receive(5000);
+        assertNotNull(back, "no reply for frame " + ByteBuffer.wrap(frame, 14, 4).getInt());
+        assertArrayEquals(reflected(frame), back);
     }
 
     @Test
