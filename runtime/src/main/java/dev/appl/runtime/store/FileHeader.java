@@ -1,5 +1,6 @@
 package dev.appl.runtime.store;
 
+import dev.appl.runtime.sys.Libc;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -88,8 +89,10 @@ final class FileHeader {
 
     /**
      * Creates {@code file} whole or not at all: writes {@code header} and sets the length in a
-     * temporary file beside it, forces it, renames it into place and forces the folder, so that a
-     * crash leaves either no file or a complete one. Refuses to replace a file that exists.
+     * temporary file beside it, gives it its disk blocks, forces it, renames it into place and forces
+     * the folder, so that a crash leaves either no file or a complete one. Refuses to replace a file
+     * that exists, and to create one the disk has no room for: stores write through mappings, where a
+     * full disk would be a SIGBUS rather than an error.
      */
     static void create(Path file, ByteBuffer header, long length) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -99,7 +102,14 @@ final class FileHeader {
                 ch.write(header, header.position());
             }
             if (length > ch.size()) {
-                ch.write(ByteBuffer.allocate(1), length - 1); // sparse up to the length
+                ch.write(ByteBuffer.allocate(1), length - 1);
+            }
+            int error = Libc.allocate(tmp.toString(), length);
+            if (error != 0) {
+                Files.delete(tmp);
+                throw new StoreException(file, error == Libc.ENOSPC
+                        ? "not enough free disk space for its " + length + " bytes"
+                        : "cannot allocate its " + length + " bytes: " + Libc.strerror(error));
             }
             ch.force(true);
         }

@@ -18,9 +18,10 @@ import java.util.zip.CRC32C;
 /**
  * A {@code log} store: an append-only sequence of records, each found again by the offset
  * {@link #append} returned. Records live in segment files {@code NAME.<base offset, 16 hex
- * digits>} beside {@code NAME}, each a preallocated, memory-mapped file of the segment size;
- * a record that does not fit in the last segment starts the next one. Offsets are dense: the
- * next record's offset is {@link #next}{@code (offset)}, also across segments.
+ * digits>} beside {@code NAME}, each a memory-mapped file of the segment size (at most 4 GiB),
+ * its disk blocks allocated when it is created; a record that does not fit in the last segment
+ * starts the next one. Offsets are dense: the next record's offset is {@link #next}{@code
+ * (offset)}, also across segments.
  *
  * <p>Every record carries its own offset, its length and a CRC32C of both and its payload. Each
  * segment's header records its <em>durable end</em>, set by {@link #flush} after the records
@@ -45,6 +46,8 @@ public final class LogStore implements AutoCloseable {
     static final int ALIGN = 8;
     /** The smallest segment: room for the header and a record of some size. */
     static final long MIN_SEGMENT = 64 * 1024;
+    /** The largest segment: its records' lengths are {@code u32}s. */
+    static final long MAX_SEGMENT = 1L << 32;
 
     private final Path file;
     private final long segmentSize;
@@ -101,6 +104,10 @@ public final class LogStore implements AutoCloseable {
     public static LogStore open(Path file, long segmentSize) throws IOException {
         if (segmentSize < MIN_SEGMENT) {
             throw new IllegalArgumentException("a log segment is at least " + MIN_SEGMENT + " bytes, not " + segmentSize);
+        }
+        if (segmentSize > MAX_SEGMENT) {
+            throw new IllegalArgumentException("a log segment is at most 4 GiB (" + MAX_SEGMENT + " bytes), not "
+                    + segmentSize);
         }
         LogStore log = new LogStore(file, segmentSize);
         try {
@@ -207,7 +214,7 @@ public final class LogStore implements AutoCloseable {
                 throw new StoreException(path, "corrupt " + KIND + ": its header says it starts at offset " + hasBase
                         + ", its name says " + base);
             }
-            if (capacity != length || capacity < MIN_SEGMENT) {
+            if (capacity != length || capacity < MIN_SEGMENT || capacity > MAX_SEGMENT) {
                 throw new StoreException(path, "corrupt " + KIND + ": " + length + " bytes long, its header says "
                         + capacity);
             }

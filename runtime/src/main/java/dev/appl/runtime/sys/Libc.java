@@ -62,6 +62,10 @@ public final class Libc {
     public static final int EPOLL_CTL_MOD = 3;
     public static final int EPOLL_CLOEXEC = 0x80000;
 
+    public static final int O_WRONLY = 1;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int ENOSPC = 28;
+
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 1;
@@ -147,6 +151,8 @@ public final class Libc {
     private static final MethodHandle MUNMAP = call("munmap", FunctionDescriptor.of(I, P, L));
     private static final MethodHandle SCHED_SETAFFINITY = call("sched_setaffinity", FunctionDescriptor.of(I, I, L, P));
     private static final MethodHandle SCHED_GETAFFINITY = call("sched_getaffinity", FunctionDescriptor.of(I, I, L, P));
+    private static final MethodHandle OPEN = call("open", FunctionDescriptor.of(I, P, I));
+    private static final MethodHandle POSIX_FALLOCATE = call("posix_fallocate", FunctionDescriptor.of(I, I, L, L));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
             FunctionDescriptor.of(P, I));
 
@@ -319,6 +325,25 @@ public final class Libc {
     public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
         try {
             return (int) EPOLL_WAIT.invokeExact(STATE.get(), epfd, events, max, timeoutMillis);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /**
+     * Gives the file at {@code path} disk blocks for its first {@code length} bytes (posix_fallocate),
+     * so that writes into them through a mapping cannot fail for want of space (a SIGBUS). Returns 0,
+     * or the error number.
+     */
+    public static int allocate(String path, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(STATE.get(), arena.allocateFrom(path), O_WRONLY | O_CLOEXEC);
+            if (fd < 0) {
+                return errno();
+            }
+            int error = (int) POSIX_FALLOCATE.invokeExact(STATE.get(), fd, 0L, length);
+            close(fd);
+            return error;
         } catch (Throwable t) {
             throw fail(t);
         }

@@ -232,4 +232,26 @@ class LogStoreTest {
             assertRecords(written, readAll(again)); // ...is there after a power cut
         }
     }
+
+    @Test
+    void segmentsOverFourGibibytesAreRefusedForTheirU32Lengths() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LogStore.open(dir.resolve("j.log"), LogStore.MAX_SEGMENT + 4096));
+        assertEquals("a log segment is at most 4 GiB (4294967296 bytes), not 4294971392", e.getMessage());
+        assertTrue(dir.toFile().list().length == 0, "a segment was created");
+    }
+
+    @Test
+    void aNewSegmentHasItsDiskBlocks() throws Exception {
+        Path file = dir.resolve("j.log");
+        try (LogStore log = LogStore.open(file, 1 << 20)) {
+            Path segment = LogStore.segmentFiles(file).firstEntry().getValue();
+            Process stat = new ProcessBuilder("stat", "-c", "%b %B", segment.toString()).start();
+            String[] blocks = new String(stat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+                    .strip().split(" ");
+            assertEquals(0, stat.waitFor());
+            long allocated = Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
+            assertTrue(allocated >= 1 << 20, "a sparse segment: " + allocated + " bytes allocated of " + (1 << 20));
+        }
+    }
 }
