@@ -24,6 +24,7 @@ import static org.objectweb.asm.Opcodes.ILOAD;
 import static org.objectweb.asm.Opcodes.INVOKEINTERFACE;
 import static org.objectweb.asm.Opcodes.INVOKESPECIAL;
 import static org.objectweb.asm.Opcodes.INVOKESTATIC;
+import static org.objectweb.asm.Opcodes.IF_ICMPGE;
 import static org.objectweb.asm.Opcodes.INVOKEVIRTUAL;
 import static org.objectweb.asm.Opcodes.IRETURN;
 import static org.objectweb.asm.Opcodes.LASTORE;
@@ -87,7 +88,8 @@ import org.objectweb.asm.MethodVisitor;
  *       {@code scratch} a byte buffer for push and reply;
  *   <li>{@code h$i(PacketView)int} handler i of {@code ir.handlers} ({@code h$i()V} for a timer);
  *       {@code f$i$name} function i of {@code ir.functions}, a private instance method because
- *       functions may read params; {@code te$i} test expression i (with tests only);
+ *       functions may read params; {@code fr$p(int, MemorySegment, long, long)int} the frame size
+ *       of stream port p, framed by a header; {@code te$i} test expression i (with tests only);
  *   <li>static finals: the byte-order layouts, one {@code HeaderFormat} per header built or read
  *       whole, constants ({@code K$i}: ip6 values, bytes, constant aggregates).
  * </ul>
@@ -113,6 +115,8 @@ public final class Codegen {
     static final String LOG_STORE = "dev/appl/runtime/store/LogStore";
     static final String KV_STORE = "dev/appl/runtime/store/KvStore";
     static final String FRAMING = "dev/appl/runtime/kernel/Framing";
+    /** A frame size method: port, buffer, the frame's offset, the header's length. */
+    private static final String FRAME_SIZE = "(IL" + SEGMENT + ";JJ)I";
     static final String BLOB_POOL = "dev/appl/runtime/kernel/BlobPool";
     static final String TEST_EVALUATOR = "dev/appl/compiler/codegen/TestEvaluator";
 
@@ -554,8 +558,8 @@ public final class Codegen {
 
     /**
      * {@code frameLength} and {@code framePrefix} of the stream ports: a length prefix is framed by
-     * {@code Framing.prefixed}; a framing header's size expression is not compiled yet, so such a
-     * port's frames are all malformed.
+     * {@code Framing.prefixed}; a framing header, once its bytes have arrived, by its size function
+     * ({@code fr$p}, run over the header's bytes), which checks the size with {@code Framing.sized}.
      */
     private void framing() {
         int ports = ir.ports.size();
@@ -572,8 +576,25 @@ public final class Codegen {
             for (int p = 0; p < ports; p++) {
                 mv.visitLabel(labels[p]);
                 IrAppliance.Framing f = ir.ports.get(p).framing();
-                if (f == null || f.prefixBytes() == 0) {
+                if (f == null) {
                     mv.visitJumpInsn(GOTO, malformed);
+                    continue;
+                }
+                if (f.size() != null) {
+                    Label arrived = new Label();
+                    mv.visitVarInsn(ILOAD, 5);
+                    MethodGen.pushInt(mv, f.headerBytes());
+                    mv.visitJumpInsn(IF_ICMPGE, arrived);
+                    MethodGen.pushInt(mv, dev.appl.runtime.kernel.Kernel.NEED_MORE);
+                    mv.visitInsn(IRETURN);
+                    mv.visitLabel(arrived);
+                    mv.visitVarInsn(ALOAD, 0);
+                    mv.visitVarInsn(ILOAD, 1);
+                    mv.visitVarInsn(ALOAD, 2);
+                    mv.visitVarInsn(LLOAD, 3);
+                    MethodGen.pushLong(mv, f.headerBytes());
+                    mv.visitMethodInsn(INVOKEVIRTUAL, owner, "fr$" + p, FRAME_SIZE, false);
+                    mv.visitInsn(IRETURN);
                     continue;
                 }
                 if (f.prefixBytes() != 1 && f.prefixBytes() != 2 && f.prefixBytes() != 4) {
@@ -594,6 +615,14 @@ public final class Codegen {
         mv.visitInsn(IRETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
+
+        for (int p = 0; p < ports; p++) {
+            IrAppliance.Framing f = ir.ports.get(p).framing();
+            if (f != null && f.size() != null) {
+                MethodVisitor size = cw.visitMethod(ACC_PRIVATE, "fr$" + p, FRAME_SIZE, null, null);
+                new MethodGen(this, size, MethodGen.Mode.FRAMING, f.size()).body();
+            }
+        }
 
         mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "framePrefix", "(I)I", null, null);
         mv.visitCode();

@@ -74,6 +74,11 @@ public final class CompiledKernel implements Engine {
     }
 
     @Override
+    public int frameLength(int port, java.lang.foreign.MemorySegment buffer, long offset, int available) {
+        return kernel.frameLength(port, buffer, offset, available);
+    }
+
+    @Override
     public void tick(int timer) {
         kernel.tick(timer);
     }

@@ -91,7 +91,8 @@ import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 
 /**
- * Generates one method: a handler, a timer handler, a function, or one expression of a test.
+ * Generates one method: a handler, a timer handler, a function, one expression of a test, or the
+ * size of a stream port's frames from its framing header ({@link Mode#FRAMING}).
  * Expressions leave their value on the operand stack in their {@link Repr}; statements leave the
  * stack empty. Each step follows what the interpreter does for the same node, in the same order,
  * including where the malformed path is taken.
@@ -101,7 +102,12 @@ import org.objectweb.asm.MethodVisitor;
  * while checks between statements jump to the handler's malformed exit.
  */
 final class MethodGen {
-    enum Mode { HANDLER, TIMER, FUNCTION, TEST }
+    /**
+     * {@code FRAMING}: a frame's size function, {@code (int port, MemorySegment buffer, long offset,
+     * long length)int} over the framing header's bytes, with the packet slots of a handler; it
+     * returns the {@code Kernel.frameLength} answer.
+     */
+    enum Mode { HANDLER, TIMER, FUNCTION, TEST, FRAMING }
 
     private static final String OF_BYTE = "Ljava/lang/foreign/ValueLayout$OfByte;";
 
@@ -143,7 +149,7 @@ final class MethodGen {
         this.slots = new int[fn.locals().size()];
         this.partSlots = new int[fn.locals().size()][];
         this.next = switch (mode) {
-            case HANDLER -> 7;
+            case HANDLER, FRAMING -> 7;
             case TIMER, FUNCTION -> 1;
             case TEST -> 2;
         };
@@ -196,7 +202,7 @@ final class MethodGen {
         Label start = new Label();
         Label end = new Label();
         Label caught = new Label();
-        boolean guarded = mode == Mode.HANDLER || mode == Mode.TIMER;
+        boolean guarded = mode == Mode.HANDLER || mode == Mode.TIMER || mode == Mode.FRAMING;
         if (guarded) {
             mv.visitTryCatchBlock(start, end, caught, MALFORMED);
         }
@@ -248,6 +254,10 @@ final class MethodGen {
                 mv.visitInsn(IRETURN);
             }
             case TIMER -> mv.visitInsn(RETURN);
+            case FRAMING -> {
+                pushInt(Kernel.MALFORMED); // a size function ends in its return; this is never reached
+                mv.visitInsn(IRETURN);
+            }
             case FUNCTION -> {
                 if (shapes.exploded(fn.result())) {
                     Repr[] parts = shapes.partReprs(fn.result());
@@ -271,7 +281,7 @@ final class MethodGen {
     }
 
     private void exitMalformed() {
-        if (mode == Mode.HANDLER) {
+        if (mode == Mode.HANDLER || mode == Mode.FRAMING) {
             pushInt(Kernel.MALFORMED);
             mv.visitInsn(IRETURN);
         } else {
@@ -320,7 +330,7 @@ final class MethodGen {
     }
 
     private void requirePacket(String what) {
-        if (mode != Mode.HANDLER) {
+        if (mode != Mode.HANDLER && mode != Mode.FRAMING) {
             throw new Unsupported(null, what + " outside a packet handler");
         }
     }
@@ -332,7 +342,7 @@ final class MethodGen {
      * value on the stack. Between statements of a handler a jump; inside expressions a throw.
      */
     private void malformedIf(int failWhen, boolean stackEmpty) {
-        if (stackEmpty && (mode == Mode.HANDLER || mode == Mode.TIMER)) {
+        if (stackEmpty && (mode == Mode.HANDLER || mode == Mode.TIMER || mode == Mode.FRAMING)) {
             mv.visitJumpInsn(failWhen, malformed);
             return;
         }
@@ -542,6 +552,18 @@ final class MethodGen {
                     pop(repr(r.value().type()));
                 }
                 endOfBody();
+            }
+            case FRAMING -> {
+                // The size, checked against the header's length and the port's max as the interpreter checks it.
+                IrAppliance.Framing framing = cg.ir.ports.stream().map(IrAppliance.Port::framing)
+                        .filter(f -> f != null && f.size() == fn).findFirst().orElseThrow();
+                expr(r.value());
+                adapt(repr(r.value().type()), Repr.LONG);
+                pushInt(dev.appl.compiler.ir.Arithmetic.signed(fn.result()) ? 1 : 0);
+                pushInt(framing.headerBytes());
+                pushLong(framing.maxBytes());
+                mv.visitMethodInsn(INVOKESTATIC, Codegen.FRAMING, "sized", "(JZIJ)I", false);
+                mv.visitInsn(IRETURN);
             }
             case TEST -> throw new Unsupported(null, "a return in a test");
         }

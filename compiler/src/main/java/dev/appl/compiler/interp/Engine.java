@@ -17,6 +17,9 @@ public interface Engine {
 
     void tick(int timer);
 
+    /** {@link dev.appl.runtime.kernel.Kernel#frameLength}: where a stream port's frame ends. */
+    int frameLength(int port, java.lang.foreign.MemorySegment buffer, long offset, int available);
+
     /**
      * Opens the appliance's stores, file names relative to {@code folder}; before the first
      * packet. On failure none stays open.
@@ -56,6 +59,11 @@ public interface Engine {
             @Override
             public void tick(int timer) {
                 interpreter.tick(timer);
+            }
+
+            @Override
+            public int frameLength(int port, java.lang.foreign.MemorySegment buffer, long offset, int available) {
+                return interpreter.frameLength(port, buffer, offset, available);
             }
 
             @Override

@@ -1,7 +1,6 @@
 package dev.appl.compiler.interp;
 
 import dev.appl.compiler.ir.IrAppliance;
-import dev.appl.runtime.kernel.Framing;
 import dev.appl.runtime.kernel.Kernel;
 import dev.appl.runtime.kernel.PacketView;
 import dev.appl.runtime.kernel.TableEntry;
@@ -22,14 +21,9 @@ public final class EngineKernel implements Kernel {
         this.ports = List.copyOf(ir.ports);
     }
 
-    /** As the compiled kernel frames: length prefixes only (a framing header is not compiled yet). */
     @Override
     public int frameLength(int port, MemorySegment buffer, long offset, int available) {
-        IrAppliance.Framing f = port >= 0 && port < ports.size() ? ports.get(port).framing() : null;
-        if (f == null || f.prefixBytes() == 0) {
-            return MALFORMED;
-        }
-        return Framing.prefixed(buffer, offset, available, f.prefixBytes(), f.maxBytes());
+        return engine.frameLength(port, buffer, offset, available);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.appl.compiler.interp;
 
+import dev.appl.runtime.kernel.Framing;
+import dev.appl.runtime.kernel.Kernel;
 import dev.appl.runtime.kernel.MalformedPacket;
 import dev.appl.runtime.kernel.StoreOps;
 import dev.appl.runtime.store.BlockStore;
@@ -157,6 +159,32 @@ public final class Interpreter {
             return new Outcome(Fate.MALFORMED, -1, packet.bytes());
         }
         return frame.outcome != null ? frame.outcome : new Outcome(Fate.DROP, -1, packet.bytes());
+    }
+
+    /**
+     * {@link dev.appl.runtime.kernel.Kernel#frameLength} of a stream port's framing: a length
+     * prefix by {@link Framing#prefixed}; a framing header, once its bytes have arrived, by running
+     * its size function over them and checking the size with {@link Framing#sized}.
+     */
+    public int frameLength(int port, MemorySegment buffer, long offset, int available) {
+        IrAppliance.Framing framing = port >= 0 && port < ir.ports.size() ? ir.ports.get(port).framing() : null;
+        if (framing == null) {
+            return Kernel.MALFORMED;
+        }
+        if (framing.size() == null) {
+            return Framing.prefixed(buffer, offset, available, framing.prefixBytes(), framing.maxBytes());
+        }
+        if (available < framing.headerBytes()) {
+            return Kernel.NEED_MORE;
+        }
+        IrFunction size = framing.size();
+        Frame frame = new Frame(size, new Packet(buffer.asSlice(offset, framing.headerBytes()).toArray(ValueLayout.JAVA_BYTE)), port);
+        try {
+            block(size.body(), frame);
+        } catch (Malformed e) {
+            return Kernel.MALFORMED;
+        }
+        return Framing.sized((Long) frame.returned, Values.signed(size.result()), framing.headerBytes(), framing.maxBytes());
     }
 
     /** Runs the handler of timer {@code timer}. */

@@ -15,26 +15,31 @@ public final class IrAppliance {
 
     /**
      * A stream port's framing: a big-endian length prefix of {@code prefixBytes} bytes, or (when
-     * that is 0) a framing header; {@code maxBytes} is the longest message, the prefix not counted.
+     * that is 0) a framing header of {@code headerBytes} bytes whose {@code size} function computes
+     * the frame's length from the header's fields; {@code maxBytes} is the longest message, the
+     * prefix not counted (for a header, the whole frame).
      */
-    public record Framing(int prefixBytes, String header, long maxBytes) {
+    public record Framing(int prefixBytes, String header, int headerBytes, IrFunction size, long maxBytes) {
         /** The longest message of a stream port whose spec gives no {@code max}. */
         public static final long DEFAULT_MAX = 64 * 1024;
 
         /** A length prefix of {@code bytes} bytes, with the spec's max (-1 for none). */
         public static Framing lengthPrefix(int bytes, long max) {
             long largest = bytes >= 8 ? Long.MAX_VALUE : (1L << (8 * bytes)) - 1;
-            return new Framing(bytes, null, Math.min(largest, max < 0 ? DEFAULT_MAX : max));
+            return new Framing(bytes, null, 0, null, Math.min(largest, max < 0 ? DEFAULT_MAX : max));
         }
 
-        /** Frames that start with {@code header}, with the spec's max (-1 for none). */
-        public static Framing header(String header, long max) {
-            return new Framing(0, header, max < 0 ? DEFAULT_MAX : max);
+        /**
+         * Frames that start with {@code header} ({@code headerBytes} long) and are as long as
+         * {@code size} returns, with the spec's max (-1 for none).
+         */
+        public static Framing header(String header, int headerBytes, IrFunction size, long max) {
+            return new Framing(0, header, headerBytes, size, max < 0 ? DEFAULT_MAX : max);
         }
 
-        /** As the IR prints it: {@code u16 max 65535}. */
+        /** As the IR prints it: {@code u16 max 65535}, {@code Request size frame_requests max 65536}. */
         public String text() {
-            return (header != null ? header : "u" + 8 * prefixBytes) + " max " + maxBytes;
+            return (header != null ? header + " size " + size.name() : "u" + 8 * prefixBytes) + " max " + maxBytes;
         }
     }
 
@@ -94,5 +99,10 @@ public final class IrAppliance {
 
     public String name() {
         return name;
+    }
+
+    /** The size functions of the ports framed by a header, in port order. */
+    public List<IrFunction> frameSizes() {
+        return ports.stream().map(Port::framing).filter(f -> f != null && f.size() != null).map(Framing::size).toList();
     }
 }

@@ -5,11 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A function of the IR: a handler, a pure function, or a test's body. Its locals are numbered in
+ * A function of the IR: a handler, a pure function, a test's body, or the size of a stream frame
+ * computed from its framing header (which reads the header's bytes, as a handler reads its packet). Its locals are numbered in
  * the order they are made; parameters come first.
  */
 public final class IrFunction {
-    public enum Kind { HANDLER, FUNCTION, TEST }
+    public enum Kind { HANDLER, FUNCTION, TEST, FRAMING }
 
     private final String name;
     private final Kind kind;

@@ -58,6 +58,9 @@ public final class IrPrinter {
             String source = h.event().equals("timer") ? ir.timers.get(h.source()).name() : ir.ports.get(h.source()).name();
             function("on " + h.event() + " " + source, h.function());
         }
+        for (IrFunction f : ir.frameSizes()) {
+            function("frame " + f.name(), f);
+        }
     }
 
     private void table(int index, IrAppliance.Table t) {

@@ -20,6 +20,9 @@ public final class IrWalk {
         for (var f : ir.functions) {
             w.block(f.body());
         }
+        for (var f : ir.frameSizes()) {
+            w.block(f.body());
+        }
         for (IrTest t : ir.tests) {
             for (IrTest.Step s : t.steps()) {
                 switch (s) {

@@ -135,6 +135,11 @@ public final class Lowering {
             }
         }
         for (Decl m : appliance.members()) {
+            if (m instanceof Decl.Port p && p.framing() != null && sem.typeOf(p.framing().type()) instanceof Type.Header h) {
+                frameSize(p, h);
+            }
+        }
+        for (Decl m : appliance.members()) {
             if (m instanceof Decl.Store s) {
                 index.put(s, ir.stores.size());
                 ir.stores.add(store(s));
@@ -178,13 +183,45 @@ public final class Lowering {
         return new IrAppliance.StoreState(s.name().text(), s.kind().text(), settings);
     }
 
+    /** A length prefix's framing; a framing header's size function is lowered by {@link #frameSize}. */
     private IrAppliance.Framing framing(Decl.Framing f) {
-        if (f == null) {
+        if (f == null || sem.typeOf(f.type()) instanceof Type.Header) {
             return null;
         }
-        long max = f.max() == null ? -1 : longValue(f.max());
-        return sem.typeOf(f.type()) instanceof Type.Header h ? IrAppliance.Framing.header(h.decl().name().text(), max)
-                : IrAppliance.Framing.lengthPrefix(sem.typeOf(f.type()).bits() / 8, max);
+        return IrAppliance.Framing.lengthPrefix(sem.typeOf(f.type()).bits() / 8, maxOf(f));
+    }
+
+    private long maxOf(Decl.Framing f) {
+        return f.max() == null ? -1 : longValue(f.max());
+    }
+
+    /**
+     * A framing header's {@code size} as a function over the frame's first bytes, where the header
+     * is at offset 0: each field the expression names is loaded into a local of the field's type,
+     * so that the expression is lowered (and its arithmetic typed) as the checker typed it.
+     */
+    private void frameSize(Decl.Port p, Type.Header h) {
+        Decl.Framing f = p.framing();
+        start(new IrFunction("frame_" + p.name().text(), IrFunction.Kind.FRAMING, sem.typeOf(f.size())));
+        HeaderLayout layout = sem.layoutOf(h.decl());
+        blocks.push(new ArrayList<>());
+        IrLocal header = fn.local(h.decl().name().text(), OFFSET);
+        emit(new IrStmt.Assign(header, new IrExpr.Const(0L, OFFSET)));
+        dev.appl.language.ast.Walk.expression(f.size(), x -> {
+            if (x instanceof Expr.NameRef n && sem.referenceOf(n) instanceof Symbol.Local l && !bindings.containsKey(l)
+                    && layout.field(l.name()) != null) {
+                HeaderLayout.FieldLayout field = layout.field(l.name());
+                IrLocal value = fn.local(l.name(), field.type());
+                bindings.put(l, value);
+                emit(new IrStmt.Assign(value, load(header, field)));
+            }
+        });
+        emit(new IrStmt.Return(expr(f.size())));
+        fn.setBody(new IrStmt.Block(blocks.pop()));
+        int i = index.get(p);
+        IrAppliance.Port port = ir.ports.get(i);
+        ir.ports.set(i, new IrAppliance.Port(port.name(), port.kind(), port.binding(),
+                IrAppliance.Framing.header(h.decl().name().text(), layout.fixedBytes(), fn, maxOf(f))));
     }
 
     private IrAppliance.Table table(Decl.Table t) {

@@ -123,7 +123,7 @@ class MessagePortsTest {
     void streamPortsFrameByTheirLengthPrefix() {
         IrAppliance ir = Specs.lowerOne(SPEC);
         assertEquals("u16 max 512", ir.ports.get(1).framing().text());
-        assertEquals("Request max 65536", ir.ports.get(2).framing().text());
+        assertEquals("Request size frame_blocks max 65536", ir.ports.get(2).framing().text());
         assertEquals("u32 max 65536", ir.ports.get(3).framing().text());
         Kernel compiled = ((CompiledKernel) CompiledAppliance.compile(ir).newKernel(Map.of())).kernel();
         Kernel interpreted = new EngineKernel(Engine.interpreter(ir, Map.of()), ir);
@@ -139,7 +139,7 @@ class MessagePortsTest {
             assertEquals(Kernel.MALFORMED, k.frameLength(1, bytes, 6, 4), "513 bytes, over the max of 512");
             assertEquals(Kernel.MALFORMED, k.frameLength(3, bytes, 6, 4), "over the 64 KiB a stream takes without max");
             assertEquals(4 + 3, k.frameLength(3, MemorySegment.ofArray(new byte[] {0, 0, 0, 3}), 0, 4));
-            assertEquals(Kernel.MALFORMED, k.frameLength(2, bytes, 0, 10), "a framing header is not compiled yet");
+            assertEquals(Kernel.MALFORMED, k.frameLength(2, bytes, 0, 10), "a framing header whose size is over the 64 KiB default max");
             assertEquals(Kernel.MALFORMED, k.frameLength(0, bytes, 0, 10), "not a stream port");
         }
     }

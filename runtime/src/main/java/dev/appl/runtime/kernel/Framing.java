@@ -4,7 +4,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-/** Framing of stream ports that the runtime can do alone: a big-endian length prefix. */
+/**
+ * Framing of stream ports: a big-endian length prefix, which the runtime can cut alone, and the
+ * checks on the size a framing header gives, which both engines share.
+ */
 public final class Framing {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -31,6 +34,21 @@ public final class Framing {
             return Kernel.MALFORMED;
         }
         return (int) (length + width);
+    }
+
+    /**
+     * {@link Kernel#frameLength} for a framing header of {@code headerBytes} bytes whose size
+     * expression gave {@code size} (a value of a signed type when {@code signed}, else unsigned):
+     * {@link Kernel#MALFORMED} when that is shorter than the header or longer than {@code max}.
+     */
+    public static int sized(long size, boolean signed, int headerBytes, long max) {
+        if (signed ? size < headerBytes : Long.compareUnsigned(size, headerBytes) < 0) {
+            return Kernel.MALFORMED;
+        }
+        if (Long.compareUnsigned(size, max) > 0 || Long.compareUnsigned(size, Integer.MAX_VALUE) > 0) {
+            return Kernel.MALFORMED;
+        }
+        return (int) size;
     }
 
     /** Writes {@code length} as a big-endian prefix of {@code width} bytes at {@code offset}. */
