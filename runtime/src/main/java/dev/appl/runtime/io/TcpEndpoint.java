@@ -307,8 +307,10 @@ public final class TcpEndpoint implements Endpoint {
             return false;
         }
         PacketView reply = batch.view(i);
-        if (reply.offset < prefix || (prefix < 4 && reply.length >= 1L << (8 * prefix))) {
-            return false; // no room for the prefix, or a reply longer than the prefix can say
+        // No room for the prefix, or a reply longer than the prefix can say (a framing header, prefix
+        // 0, has no prefix to outgrow).
+        if (reply.offset < prefix || (prefix > 0 && prefix < 4 && reply.length >= 1L << (8 * prefix))) {
+            return false;
         }
         long from = reply.offset - prefix;
         int length = reply.length + prefix;
