@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code applc build --image jlink} and {@code --image oci} on the firewall sample, run for real:
  * the jlink launcher replays the sample's traces; the OCI archive passes {@code skopeo inspect}, is
  * unpacked with {@code umoci} and its entry point runs as the image's user with the unpacked root
- * file system as its root ({@code unshare --root}); both write exactly the expected traces. Each
+ * file system as its root ({@code unshare --root}); both write exactly the expected traces. The
+ * DNS sample's OCI image, run the same way, serves {@code dig} on loopback over UDP and TCP. Each
  * build is made once for the whole class (jlink is slow on small machines) and reused.
  *
  * <p>umoci, skopeo and running as root (for the namespaces) are what .ci/run provides; elsewhere
@@ -116,17 +117,8 @@ class DeploymentImagesTest {
     void theOciEntryPointRunsInTheUnpackedRootFileSystemAsItsUser(@TempDir Path tmp) throws Exception {
         assumeTool("umoci");
         assumeRoot();
-        Path archive = build("oci", "first");
-        Path layout = tmp.resolve("layout");
-        Files.createDirectories(layout);
-        Run untar = run(tmp, Map.of(), List.of("tar", "-xf", archive.toString(), "-C", layout.toString()));
-        assertEquals(0, untar.exit(), untar.err());
-        Path bundle = tmp.resolve("bundle");
-        Run unpack = run(tmp, Map.of(), List.of("umoci", "unpack", "--image", layout + ":appl/firewall:latest",
-                bundle.toString()));
-        assertEquals(0, unpack.exit(), unpack.err());
-        Path rootfs = bundle.resolve("rootfs");
-        String config = Files.readString(bundle.resolve("config.json"), UTF_8);
+        Path rootfs = unpack(build("oci", "first"), "appl/firewall:latest", tmp);
+        String config = Files.readString(tmp.resolve("bundle/config.json"), UTF_8);
         List<String> entrypoint = jsonStrings(config, "args");
         assertEquals(List.of("/opt/appl/bin/java", "-XX:-UsePerfData", "-XX:AOTCache=/opt/appl/lib/appl/firewall.aot",
                 "-jar", "/opt/appl/lib/appl/firewall.jar"), entrypoint);
@@ -149,7 +141,6 @@ class DeploymentImagesTest {
         Path traces = rootfs.resolve("traces");
         Files.createDirectories(traces);
         Files.setPosixFilePermissions(traces, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Files.createDirectories(rootfs.resolve("proc"));
         List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--fork", "--mount-proc",
                 "--root=" + rootfs, "--wd=/srv/firewall", "--setgid=65532", "--setuid=65532"));
         command.add(entrypoint.getFirst());
@@ -167,6 +158,51 @@ class DeploymentImagesTest {
         for (Port p : ports(SAMPLE)) {
             assertSameTrace(sampleDir(SAMPLE).resolve("expected").resolve(p.name() + ".pcap"),
                     traces.resolve("out-" + p.name() + ".pcap"));
+        }
+    }
+
+    @Test
+    void theDnsSamplesOciEntryPointServesDigOnLoopbackFromItsRootFileSystem(@TempDir Path tmp) throws Exception {
+        assumeTool("umoci");
+        assumeTool("dig");
+        assumeRoot();
+        Run build = applc("build", sampleDir("dns").resolve("dns.appl").toString(), "-o", tmp.resolve("out").toString(),
+                "--image", "oci");
+        assertEquals(0, build.exit(), build.err());
+        Path rootfs = unpack(tmp.resolve("out/dns.tar"), "appl/dns:latest", tmp);
+        // The zone its param names by default is in the image, in the working folder.
+        String zone = Files.readString(sampleDir("dns").resolve("example.test.zone"), UTF_8);
+        assertEquals(zone, Files.readString(rootfs.resolve("srv/dns/example.test.zone"), UTF_8));
+        List<String> entrypoint = jsonStrings(Files.readString(tmp.resolve("bundle/config.json"), UTF_8), "args");
+        int udp = freePort();
+        int tcp = freePort();
+        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--fork", "--kill-child",
+                "--mount-proc", "--root=" + rootfs, "--wd=/srv/dns", "--setgid=65532", "--setuid=65532"));
+        command.addAll(entrypoint);
+        command.addAll(List.of("--port", "udp=udp:127.0.0.1:" + udp, "--port", "tcp=tcp:127.0.0.1:" + tcp));
+        Path log = tmp.resolve("dns.log");
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Matcher www = Pattern.compile("(?m)^www\\s+IN\\s+A\\s+(\\S+)$").matcher(zone);
+            Matcher www6 = Pattern.compile("(?m)^www\\s+IN\\s+AAAA\\s+(\\S+)$").matcher(zone);
+            assertTrue(www.find() && www6.find(), "the zone has www's addresses");
+            Run answer = null;
+            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); System.nanoTime() < until; ) {
+                answer = run(tmp, Map.of(), List.of("dig", "@127.0.0.1", "-p", Integer.toString(udp), "+short", "+time=1",
+                        "+tries=1", "www.example.test", "A"));
+                if (answer.exit() == 0 && !answer.out().isBlank() || !server.isAlive()) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertTrue(server.isAlive(), "the appliance stopped:\n" + Files.readString(log, UTF_8));
+            assertEquals(www.group(1) + "\n", answer.out(), answer.err() + Files.readString(log, UTF_8));
+            Run overTcp = run(tmp, Map.of(), List.of("dig", "@127.0.0.1", "-p", Integer.toString(tcp), "+tcp", "+short",
+                    "+time=2", "www.example.test", "AAAA"));
+            assertEquals(www6.group(1) + "\n", overTcp.out(), overTcp.err());
+        } finally {
+            server.destroy();
+            server.waitFor(20, TimeUnit.SECONDS);
         }
     }
 
@@ -332,6 +368,38 @@ class DeploymentImagesTest {
         Path written = Path.of(m.group(1));
         assertEquals(expected, written);
         return written;
+    }
+
+    /**
+     * Unpacks an OCI archive with umoci into {@code tmp/bundle} (config.json and rootfs/) and adds
+     * the mount point for /proc, as a container runtime has it; returns the root file system.
+     */
+    private static Path unpack(Path archive, String tag, Path tmp) throws IOException {
+        Path layout = tmp.resolve("layout");
+        Files.createDirectories(layout);
+        Run untar = run(tmp, Map.of(), List.of("tar", "-xf", archive.toString(), "-C", layout.toString()));
+        assertEquals(0, untar.exit(), untar.err());
+        Path bundle = tmp.resolve("bundle");
+        Run unpack = run(tmp, Map.of(), List.of("umoci", "unpack", "--image", layout + ":" + tag, bundle.toString()));
+        assertEquals(0, unpack.exit(), unpack.err());
+        Path rootfs = bundle.resolve("rootfs");
+        Files.createDirectories(rootfs.resolve("proc"));
+        return rootfs;
+    }
+
+    /** A port no one listens on now (on UDP and TCP), for a server started next. */
+    private static int freePort() throws IOException {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try (java.net.DatagramSocket u = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+                int port = u.getLocalPort();
+                try (java.net.ServerSocket t = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    return port;
+                } catch (IOException busy) {
+                    // Taken on TCP: try another.
+                }
+            }
+        }
+        throw new IOException("no free port on loopback");
     }
 
     /** Every file and folder under {@code root}: its mode, time and, for a file, a digest of its bytes. */
