@@ -251,7 +251,14 @@ public final class ZoneFile {
             throw new Problem(typeToken.line, typeToken.column, "the record's data is longer than 65,535 bytes");
         }
         if (ttl == null) {
-            ttl = code == SOA && defaultTtl == null ? minimum(rdata) : defaultTtl != null ? defaultTtl : lastTtl;
+            // Not one conditional expression: with minimum's long in it, a null lastTtl would be unboxed.
+            if (defaultTtl != null) {
+                ttl = defaultTtl;
+            } else if (code == SOA) {
+                ttl = minimum(rdata);
+            } else {
+                ttl = lastTtl;
+            }
             if (ttl == null) {
                 throw new Problem(first.line, first.column, "a record without a TTL, and no $TTL or record before it");
             }

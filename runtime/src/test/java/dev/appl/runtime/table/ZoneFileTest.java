@@ -72,6 +72,12 @@ class ZoneFileTest {
                 "5:8 only class IN is served, not CH",
                 "6:11 `300.0.0.1` is not an IPv4 address",
                 "7:1 `(` is not closed before the end of the file"), problems);
+        RulesFileException noTtl = assertThrows(RulesFileException.class, () -> read("""
+                $ORIGIN example.test.
+                www IN A 192.0.2.1
+                """));
+        assertEquals(List.of("2:1 a record without a TTL, and no $TTL or record before it"), noTtl.problems().stream()
+                .map(p -> p.line() + ":" + p.column() + " " + p.message()).toList());
     }
 
     @Test
