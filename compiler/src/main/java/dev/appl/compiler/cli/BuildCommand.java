@@ -126,13 +126,19 @@ final class BuildCommand implements Callable<Integer> {
         for (int i = 0; i < ir.tables.size(); i++) {
             IrAppliance.Table t = ir.tables.get(i);
             if (t.loadParam() != null) {
+                Descriptor.Format format = Descriptor.Format.RULES;
                 for (Decl m : appliance.members()) {
                     if (m instanceof Decl.Table decl && decl.name().text().equals(t.name()) && ZoneTables.loadsZone(decl)) {
-                        throw new UsageError("table `" + t.name() + "` loads a DNS zone file, which images cannot"
-                                + " load yet; run the appliance with applc run");
+                        format = Descriptor.Format.DNS_ZONE;
+                        try {
+                            ZoneTables.checkShape(t); // the launcher relies on it
+                        } catch (IllegalArgumentException e) {
+                            throw new UsageError(e.getMessage());
+                        }
                     }
                 }
-                loaded.add(new Descriptor.LoadedTable(i, t.loadParam(), LoadedRules.schema(ir, i, appliance, semantics)));
+                loaded.add(new Descriptor.LoadedTable(i, t.loadParam(), format,
+                        LoadedRules.schema(ir, i, appliance, semantics)));
             }
         }
         for (int i = 0; i < ir.params.size(); i++) {

@@ -42,6 +42,33 @@ public final class ZoneTables {
      * @throws dev.appl.runtime.table.RulesFileException for problems of the file's text
      */
     public static int load(Engine engine, int index, IrAppliance.Table table, Path file) throws IOException {
+        checkShape(table);
+        List<String> actions = table.actions().stream().map(IrAppliance.TableAction::name).toList();
+        boolean records = actions.contains("rrset") || actions.contains("nodata");
+        List<DnsZone.Entry> entries = DnsZone.entries(ZoneFile.read(file, null), actions);
+        long room = table.size() - table.entries().size();
+        if (entries.size() > room) {
+            throw new IllegalArgumentException("table `" + table.name() + "` loads a zone: the zone gives "
+                    + entries.size() + " entries; the table holds " + room);
+        }
+        for (DnsZone.Entry e : entries) {
+            List<IrPattern> patterns = new ArrayList<>();
+            patterns.add(new IrPattern.Exact(e.name()));
+            if (records) {
+                patterns.add(e.type() < 0 ? new IrPattern.Any() : new IrPattern.Exact(e.type()));
+            }
+            engine.addEntry(index, new IrAppliance.Entry(patterns, actions.indexOf(e.action()), e.data()));
+        }
+        return entries.size();
+    }
+
+    /**
+     * Checks that a table loading a zone has the keys and actions a zone's entries need (what an
+     * image's launcher relies on, without the compiler).
+     *
+     * @throws IllegalArgumentException saying what the table lacks
+     */
+    public static void checkShape(IrAppliance.Table table) {
         List<String> actions = table.actions().stream().map(IrAppliance.TableAction::name).toList();
         boolean records = actions.contains("rrset") || actions.contains("nodata");
         boolean apex = actions.contains("apex");
@@ -67,20 +94,5 @@ public final class ZoneTables {
                         a.data().stream().map(Type::display).toList()) + ")");
             }
         }
-        List<DnsZone.Entry> entries = DnsZone.entries(ZoneFile.read(file, null), actions);
-        long room = table.size() - table.entries().size();
-        if (entries.size() > room) {
-            throw new IllegalArgumentException(what + ": the zone gives " + entries.size() + " entries; the table"
-                    + " holds " + room);
-        }
-        for (DnsZone.Entry e : entries) {
-            List<IrPattern> patterns = new ArrayList<>();
-            patterns.add(new IrPattern.Exact(e.name()));
-            if (records) {
-                patterns.add(e.type() < 0 ? new IrPattern.Any() : new IrPattern.Exact(e.type()));
-            }
-            engine.addEntry(index, new IrAppliance.Entry(patterns, actions.indexOf(e.action()), e.data()));
-        }
-        return entries.size();
     }
 }

@@ -98,6 +98,46 @@ class JarImageTest {
     }
 
     @Test
+    void theDnsSampleLoadsItsZoneFileAndAnswersTheQueriesOfItsTrace(@TempDir Path tmp) throws IOException {
+        Path jar = jar("dns");
+        Descriptor.LoadedTable records = descriptor(jar).tables().getFirst();
+        assertEquals(Descriptor.Format.DNS_ZONE, records.format());
+        assertEquals("zone", records.param());
+        // From the sample's folder, where its default zone file is.
+        Run run = java(sampleDir("dns"), jar, "--port", "udp=pcap:queries.pcap,out=" + tmp.resolve("udp.pcap"));
+        assertEquals(0, run.exit(), run.err());
+        assertNoStackTrace(run);
+        assertEquals(List.of("dns: table `records`: 19 entries loaded from example.test.zone",
+                "dns: table `zones`: 1 entry loaded from example.test.zone"), run.err().lines().toList());
+        assertEquals(expectedSummary("dns"), summary(run.out()), run.out());
+        assertSameTrace(sampleDir("dns").resolve("expected/udp.pcap"), tmp.resolve("udp.pcap"));
+    }
+
+    @Test
+    void aMissingOrBadZoneFileIsOneLineAndStatusTwo(@TempDir Path tmp) throws IOException {
+        Path queries = sampleDir("dns").resolve("queries.pcap");
+        Run missing = java(tmp, jar("dns"), "--port", "udp=pcap:" + queries);
+        assertEquals(2, missing.exit());
+        assertEquals(List.of("dns: table `records` loads entries from the file named by param `zone`; its default, "
+                + "example.test.zone (in the working folder), does not exist: pass --param zone=FILE to load another "
+                + "file, or --param zone= to start without loaded entries"), missing.err().lines().toList());
+        Path outside = tmp.resolve("outside.zone");
+        Files.writeString(outside, "$ORIGIN example.test.\n$TTL 60\n@ IN SOA ns host 1 2 3 4 5\nwww.other.test. IN A"
+                + " 192.0.2.1\n", UTF_8);
+        Run unservable = java(tmp, jar("dns"), "--param", "zone=" + outside, "--port", "udp=pcap:" + queries);
+        assertEquals(2, unservable.exit());
+        assertEquals(List.of("dns: " + outside + ": line 4: the record's owner is outside the zone of the SOA"),
+                unservable.err().lines().toList());
+        Path noTtl = tmp.resolve("no-ttl.zone");
+        Files.writeString(noTtl, "$ORIGIN example.test.\nwww IN A 192.0.2.1\n", UTF_8);
+        Run bad = java(tmp, jar("dns"), "--param", "zone=" + noTtl, "--port", "udp=pcap:" + queries);
+        assertEquals(2, bad.exit());
+        assertEquals(List.of(noTtl + ":2:1: error: a record without a TTL, and no $TTL or record before it",
+                "dns: " + noTtl + ": 1 problem; the appliance was not started"), bad.err().lines().toList());
+        assertEquals("", missing.out() + unservable.out() + bad.out());
+    }
+
+    @Test
     void paramsReachTheKernelAsApplcRunGivesThemToTheInterpreter(@TempDir Path tmp) throws IOException {
         String[] params = {"--param", "public_ip=198.51.100.7", "--param", "port_first=40_000", "--param",
             "port_secret=0x1234"};

@@ -44,7 +44,9 @@ import java.util.Properties;
  * tables=1                               the tables with `load`, each with what RulesFile needs:
  * table.0.index=0                        the table's index in the kernel (Kernel.addEntry)
  * table.0.name=acl
- * table.0.load=rules                     the path param naming its rules file
+ * table.0.load=rules                     the path param naming the file it loads
+ * table.0.format=rules                   what that file is: rules (a rules file, `load P`) or dns_zone
+ *                                        (a DNS zone file, `load dns_zone(P)`; DnsZone gives its entries)
  * table.0.size=4096                      TableSchema.size
  * table.0.spec-entries=2                 TableSchema.specEntries
  * table.0.keys=4
@@ -79,8 +81,26 @@ public record Descriptor(String appliance, String kernelClass, String compilerVe
 
     public record Timer(String name, long periodNanos) {}
 
-    /** A table whose entries are loaded at start from the file its {@code param} names. */
-    public record LoadedTable(int index, String param, TableSchema schema) {}
+    /** A table whose entries are loaded at start from the file its {@code param} names, of the given format. */
+    public record LoadedTable(int index, String param, Format format, TableSchema schema) {}
+
+    /** What a loaded table's file is, named as the descriptor writes it. */
+    public enum Format {
+        /** A rules file ({@code load P}, docs/rules-files.md), read by {@code RulesFile}. */
+        RULES("rules"),
+        /** A DNS zone file ({@code load dns_zone(P)}), read by {@code ZoneFile}, its entries made by {@code DnsZone}. */
+        DNS_ZONE("dns_zone");
+
+        private final String text;
+
+        Format(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
 
     public Descriptor {
         ports = List.copyOf(ports);
@@ -144,6 +164,7 @@ public record Descriptor(String appliance, String kernelClass, String compilerVe
             w.put(at + "index", t.index());
             w.put(at + "name", s.name());
             w.put(at + "load", t.param());
+            w.put(at + "format", t.format().text());
             w.put(at + "size", s.size());
             w.put(at + "spec-entries", s.specEntries());
             w.put(at + "keys", s.keys().size());
@@ -276,7 +297,7 @@ public record Descriptor(String appliance, String kernelClass, String compilerVe
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("table " + i + ": " + e.getMessage());
             }
-            tables.add(new LoadedTable(r.integer(at + "index"), r.string(at + "load"), schema));
+            tables.add(new LoadedTable(r.integer(at + "index"), r.string(at + "load"), r.format(at + "format"), schema));
         }
         return new Descriptor(r.string("appliance"), r.string("kernel"), r.string("compiler"), r.string("spec.file"),
                 r.string("spec.resource"), r.string("spec.sha256"), ports, params, counters, maps, timers, tables);
@@ -322,6 +343,16 @@ public record Descriptor(String appliance, String kernelClass, String compilerVe
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("`" + key + "`: " + e.getMessage());
             }
+        }
+
+        Format format(String key) {
+            String v = string(key);
+            for (Format f : Format.values()) {
+                if (f.text().equals(v)) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("`" + key + "` is `" + v + "`, not rules or dns_zone");
         }
 
         MatchKind match(String key) {

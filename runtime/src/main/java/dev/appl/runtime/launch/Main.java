@@ -2,12 +2,14 @@ package dev.appl.runtime.launch;
 
 import dev.appl.runtime.kernel.Kernel;
 import dev.appl.runtime.kernel.TableEntry;
+import dev.appl.runtime.table.DnsZone;
 import dev.appl.runtime.table.KeyMatch;
 import dev.appl.runtime.table.RulesEntry;
 import dev.appl.runtime.table.RulesFile;
 import dev.appl.runtime.table.RulesFileException;
 import dev.appl.runtime.table.TableSchema;
 import dev.appl.runtime.table.ValueType;
+import dev.appl.runtime.table.ZoneFile;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -30,13 +32,13 @@ import java.util.Map;
  * same messages and the same summary. What it knows of the appliance comes from the image's
  * {@link Descriptor}.
  *
- * <p>Default port bindings and rules files are relative to the working folder (there is no spec
+ * <p>Default port bindings, rules files and zone files are relative to the working folder (there is no spec
  * folder beside an image); those given on the command line too. Each packet is copied once from
  * the mapped trace into one reused buffer with {@link Kernel#HEADROOM} on both sides and handled
  * in place there: nothing is allocated per packet.
  *
  * <p>Exit status: 0 when the traces were replayed, 2 for a usage or I/O error (a bad option or
- * param, a missing trace, a bad rules file), 1 when the kernel itself failed. Every error is one
+ * param, a missing trace, a bad rules or zone file), 1 when the kernel itself failed. Every error is one
  * line on stderr; {@code -Dappl.debug=true} adds the stack trace of an internal failure.
  */
 public final class Main {
@@ -231,7 +233,8 @@ public final class Main {
             }
             for (Descriptor.LoadedTable t : appliance.tables()) {
                 if (t.param().equals(p.name())) {
-                    what.append("  (rules file of table `").append(t.schema().name()).append("`)");
+                    what.append(t.format() == Descriptor.Format.DNS_ZONE ? "  (zone file of table `"
+                            : "  (rules file of table `").append(t.schema().name()).append("`)");
                 }
             }
             out.printf(row, p.name(), p.type().kind() == ParamType.Kind.ENUM || p.type().kind() == ParamType.Kind.OTHER
@@ -463,7 +466,8 @@ public final class Main {
     }
 
     /**
-     * Loads the rules file of every table with {@code load PARAM}: the file the param names, given
+     * Loads the rules file (or, for {@code load dns_zone(PARAM)}, the zone file) of every table
+     * with {@code load PARAM}: the file the param names, given
      * by --param or by default (both relative to the working folder). An empty value loads nothing.
      * Returns a line per table, saying what it loaded.
      */
@@ -502,28 +506,81 @@ public final class Main {
                                 + name + "=FILE to load another file, or --param " + name
                                 + "= to start without loaded entries");
             }
+            boolean zone = table.format() == Descriptor.Format.DNS_ZONE;
+            String kind = zone ? "zone file" : "rules file";
             if (Files.isDirectory(file)) {
                 throw new UsageError((given ? "--param " + name + "=" + text : "param `" + name + "`") + ": " + file
-                        + " is a folder, not a rules file");
+                        + " is a folder, not a " + kind);
             }
-            List<RulesEntry> entries;
+            List<TableEntry> entries;
+            int count; // entries as the file gives them (a signed range that crosses zero is one of them)
             try {
-                entries = RulesFile.read(file, table.schema());
+                if (zone) {
+                    entries = zoneEntries(table.schema(), file);
+                    count = entries.size();
+                } else {
+                    List<RulesEntry> rules = RulesFile.read(file, table.schema());
+                    entries = tableEntries(table.schema(), rules);
+                    count = rules.size();
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(file + ": " + e.getMessage()); // a zone that cannot be served, saying why
             } catch (RulesFileException e) {
                 throw e;
             } catch (NoSuchFileException e) {
-                throw new UsageError("cannot read rules file " + file + ": no such file");
+                throw new UsageError("cannot read " + kind + " " + file + ": no such file");
             } catch (IOException e) {
-                throw new UsageError("cannot read rules file " + file + ": " + e.getMessage());
+                throw new UsageError("cannot read " + kind + " " + file + ": " + e.getMessage());
             }
-            for (TableEntry e : tableEntries(table.schema(), entries)) {
+            for (TableEntry e : entries) {
                 kernel.addEntry(table.index(), e);
             }
-            int count = entries.size();
             lines.add("table `" + tableName + "`: " + count + (count == 1 ? " entry" : " entries") + " loaded from "
                     + file);
         }
         return lines;
+    }
+
+    /**
+     * The entries a DNS zone file gives a table with {@code load dns_zone(P)}, as the kernel takes
+     * them: keys the name's hash and, for a table of records ({@code rrset}, {@code nodata}), the
+     * type ({@code any} for a CNAME's entry that answers every type); data scalars and bytes. The
+     * table's shape was checked when the image was built.
+     *
+     * @throws IllegalArgumentException when the zone cannot be served or does not fit the table
+     * @throws RulesFileException       for problems of the file's text
+     */
+    static List<TableEntry> zoneEntries(TableSchema schema, Path file) throws IOException {
+        List<String> actions = schema.actions().stream().map(TableSchema.Action::name).toList();
+        boolean records = actions.contains("rrset") || actions.contains("nodata");
+        List<DnsZone.Entry> zone = DnsZone.entries(ZoneFile.read(file, null), actions);
+        long room = schema.size() - schema.specEntries();
+        if (zone.size() > room) {
+            throw new IllegalArgumentException("table `" + schema.name() + "` loads a zone: the zone gives "
+                    + zone.size() + " entries; the table holds " + room);
+        }
+        List<TableEntry> out = new ArrayList<>();
+        for (DnsZone.Entry e : zone) {
+            List<TableEntry.Match> keys = new ArrayList<>();
+            keys.add(TableEntry.Match.exact(e.name()));
+            if (records) {
+                keys.add(e.type() < 0 ? TableEntry.Match.any() : TableEntry.Match.exact(e.type()));
+            }
+            long[] data = new long[e.data().size()];
+            byte[][] blobs = null;
+            for (int i = 0; i < data.length; i++) {
+                switch (e.data().get(i)) {
+                    case Long v -> data[i] = v;
+                    case byte[] b -> {
+                        blobs = blobs == null ? new byte[data.length][] : blobs;
+                        blobs[i] = b;
+                    }
+                    default -> throw new IllegalStateException("DnsZone gives numbers and bytes, not " + e.data().get(i));
+                }
+            }
+            out.add(new TableEntry(keys, actions.indexOf(e.action()), data, blobs));
+        }
+        return out;
     }
 
     /**

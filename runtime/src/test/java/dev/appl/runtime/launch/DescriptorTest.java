@@ -39,6 +39,13 @@ class DescriptorTest {
                                 new TableSchema.Datum("via", ValueType.unsupported("ip6")),
                                 new TableSchema.Datum("tuple", ValueType.unsupported("[u8; 4]"))))),
                 4096, 12);
+        TableSchema records = new TableSchema("records",
+                List.of(new TableSchema.Key("name_hash(q)", MatchKind.EXACT, ValueType.unsigned(64)),
+                        new TableSchema.Key("q.type", MatchKind.EXACT, ValueType.unsigned(16))),
+                List.of(new TableSchema.Action("rrset", List.of(new TableSchema.Datum("owner", ValueType.unsupported("bytes")),
+                        new TableSchema.Datum("count", ValueType.unsigned(16)),
+                        new TableSchema.Datum("records", ValueType.unsupported("bytes"))))),
+                1024, 0);
         return new Descriptor("Firewall", "dev.appl.gen.Firewall", "0.1.0", "fire wall.appl",
                 "META-INF/appl/spec/fire wall.appl", "00ff",
                 List.of(new Descriptor.Port("outside", "packet", "pcap:outside.pcap"),
@@ -59,7 +66,8 @@ class DescriptorTest {
                         new Descriptor.Param("idle", ParamType.of(ParamType.Kind.DURATION), 10_000_000L, false)),
                 List.of("allowed", "dropped"), List.of("outbound"),
                 List.of(new Descriptor.Timer("report", 10_000_000_000L)),
-                List.of(new Descriptor.LoadedTable(3, "rules", acl)));
+                List.of(new Descriptor.LoadedTable(3, "rules", Descriptor.Format.RULES, acl),
+                        new Descriptor.LoadedTable(4, "zone", Descriptor.Format.DNS_ZONE, records)));
     }
 
     @Test
@@ -80,6 +88,8 @@ class DescriptorTest {
         assertTrue(text.contains("\nparam.1.value=\\  lead \\\\ back\\nnew # = : ! tab\\t é ✓\n"), text);
         assertTrue(text.contains("\nparam.8.type=enum IpProto 8 Icmp=1,Tcp=6,Udp=17\n"), text);
         assertTrue(text.contains("\ntable.0.action.1.datum.2.type=other [u8; 4]\n"), text);
+        assertTrue(text.contains("\ntable.0.load=rules\ntable.0.format=rules\n"), text);
+        assertTrue(text.contains("\ntable.1.load=zone\ntable.1.format=dns_zone\n"), text);
         assertEquals(text.lines().count(), text.chars().filter(c -> c == '\n').count());
     }
 
@@ -101,5 +111,8 @@ class DescriptorTest {
                 () -> Descriptor.parse(text.replace("\nparam.4.value=-1\n", "\nparam.4.value=x\n"))).getMessage());
         assertEquals("`param.0.type`: not a type: `u65`", assertThrows(IllegalArgumentException.class,
                 () -> Descriptor.parse(text.replace("\nparam.0.type=path\n", "\nparam.0.type=u65\n"))).getMessage());
+        assertEquals("`table.1.format` is `zone`, not rules or dns_zone", assertThrows(IllegalArgumentException.class,
+                () -> Descriptor.parse(text.replace("\ntable.1.format=dns_zone\n", "\ntable.1.format=zone\n")))
+                .getMessage());
     }
 }
