@@ -530,6 +530,7 @@ public final class Codegen {
         mv.visitEnd();
 
         framing();
+        frameMax();
 
         indexed("counter", "(I)J", ir.counters.size(), (m, i) -> {
             m.visitVarInsn(ALOAD, 0);
@@ -646,6 +647,15 @@ public final class Codegen {
         mv.visitInsn(IRETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
+    }
+
+    /** {@code frameMax} of the stream ports: the spec's max plus the length prefix; 0 for other ports. */
+    private void frameMax() {
+        indexed("frameMax", "(I)J", ir.ports.size(), (m, p) -> {
+            IrAppliance.Framing f = ir.ports.get(p).framing();
+            MethodGen.pushLong(m, f == null ? 0 : f.maxBytes() + f.prefixBytes());
+            m.visitInsn(LRETURN);
+        });
     }
 
     /** A method that switches on its int argument to one case per index, else throws. */

@@ -33,6 +33,12 @@ public final class EngineKernel implements Kernel {
     }
 
     @Override
+    public long frameMax(int port) {
+        IrAppliance.Framing f = port >= 0 && port < ports.size() ? ports.get(port).framing() : null;
+        return f == null ? 0 : f.maxBytes() + f.prefixBytes();
+    }
+
+    @Override
     public int handle(int port, PacketView packet) {
         Interpreter.Outcome o = engine.handle(port, packet.toArray());
         if (o.fate() == Interpreter.Fate.FORWARD || o.fate() == Interpreter.Fate.REPLY) {

@@ -143,4 +143,18 @@ class MessagePortsTest {
             assertEquals(Kernel.MALFORMED, k.frameLength(0, bytes, 0, 10), "not a stream port");
         }
     }
+
+    @Test
+    void theLongestFrameIsTheSpecsMaxPlusTheLengthPrefix() {
+        IrAppliance ir = Specs.lowerOne(SPEC);
+        Kernel compiled = ((CompiledKernel) CompiledAppliance.compile(ir).newKernel(Map.of())).kernel();
+        Kernel interpreted = new EngineKernel(Engine.interpreter(ir, Map.of()), ir);
+        for (Kernel k : List.of(compiled, interpreted)) {
+            assertEquals(0, k.frameMax(0), "not a stream port");
+            assertEquals(2 + 512, k.frameMax(1));
+            assertEquals(65536, k.frameMax(2), "a framing header's frame is its message");
+            assertEquals(4 + 65536, k.frameMax(3), "64 KiB when the spec gives no max");
+            assertEquals(2 + 16, k.frameMax(4));
+        }
+    }
 }

@@ -24,10 +24,14 @@ import java.net.InetSocketAddress;
  *
  * <p>Limits, so that no client can make the appliance buffer without bound: at most
  * {@value #MAX_CONNECTIONS} connections per worker (more are accepted and closed at once); a frame
- * longer than {@value #MAX_FRAME} bytes, or one the framing calls malformed, closes its connection;
- * a connection whose replies the client does not read is not read from either (back-pressure: its
- * requests wait in the client's socket), and is closed if its unsent replies outgrow
- * {@value #MAX_PENDING} bytes.
+ * longer than the port's {@link Kernel#frameMax} (the spec's {@code max} plus the length prefix:
+ * each connection's buffer has that size), or one the framing calls malformed, closes its
+ * connection; a connection whose replies the client does not read is not read from either
+ * (back-pressure: its requests wait in the client's socket), and is closed if its unsent replies
+ * outgrow {@value #PENDING_FRAMES} longest frames (and at least {@value #MIN_PENDING} bytes, so that a
+ * batch of small replies fits). A spec whose {@code max} is over
+ * {@value #MAX_MESSAGE} bytes is refused at start: every connection's buffer is allocated when the
+ * worker starts.
  */
 public final class TcpEndpoint implements Endpoint {
     /**
@@ -37,14 +41,19 @@ public final class TcpEndpoint implements Endpoint {
     public static final String PORT_KIND = "stream";
 
     static final int MAX_CONNECTIONS = 256;
-    static final int MAX_FRAME = 65_536 + 4;
-    static final int MAX_PENDING = 4 * MAX_FRAME;
+    /** The largest {@code max} a stream port may declare for this driver (1 MiB). */
+    static final int MAX_MESSAGE = 1 << 20;
+    static final int PENDING_FRAMES = 4;
+    static final int MIN_PENDING = 256 * 1024;
     private static final long LISTENER = -1;
 
     private final String port;
     private final Kernel kernel;
     private final int kernelPort;
     private final int prefix;
+    /** The longest frame, prefix included: the size of each connection's buffer. */
+    private final int maxFrame;
+    private final int maxPending;
     private final int listener;
     private final int epoll;
     private final InetSocketAddress address;
@@ -84,13 +93,15 @@ public final class TcpEndpoint implements Endpoint {
         this.kernel = kernel;
         this.kernelPort = kernelPort;
         this.prefix = kernel.framePrefix(kernelPort);
+        this.maxFrame = (int) kernel.frameMax(kernelPort);
+        this.maxPending = Math.max(MIN_PENDING, PENDING_FRAMES * maxFrame);
         this.listener = listener;
         this.epoll = epoll;
         this.address = address;
         events = arena.allocate(Libc.EPOLL_EVENT * Batch.DEFAULT_CAPACITY, 8);
         event = arena.allocate(Libc.EPOLL_EVENT, 8);
-        input = new BufferPool(MAX_CONNECTIONS, MAX_FRAME);
-        messages = new BufferPool(Batch.DEFAULT_CAPACITY, Kernel.HEADROOM + MAX_FRAME + Kernel.HEADROOM);
+        input = new BufferPool(MAX_CONNECTIONS, maxFrame);
+        messages = new BufferPool(Batch.DEFAULT_CAPACITY, Kernel.HEADROOM + maxFrame + Kernel.HEADROOM);
         java.util.Arrays.fill(fd, -1);
     }
 
@@ -103,6 +114,16 @@ public final class TcpEndpoint implements Endpoint {
     public static TcpEndpoint open(String port, InetSocketAddress address, Kernel kernel, int kernelPort,
             boolean first) throws PortException {
         String where = "tcp:" + UdpEndpoint.text(address);
+        long maxFrame = kernel.frameMax(kernelPort);
+        int prefix = kernel.framePrefix(kernelPort);
+        if (maxFrame - prefix > MAX_MESSAGE) {
+            throw new PortException("port `" + port + "`: " + where + ": the spec's max of " + (maxFrame - prefix)
+                    + " bytes is over the " + MAX_MESSAGE + " (1MiB) that the tcp driver supports (each of its "
+                    + MAX_CONNECTIONS + " connections per worker has a buffer of that size)");
+        }
+        if (maxFrame <= prefix) {
+            throw new PortException("port `" + port + "`: " + where + ": not a stream port with a framing");
+        }
         if (first) {
             AddressProbe.checkFree(port, where, address, Libc.SOCK_STREAM);
         }
@@ -220,7 +241,7 @@ public final class TcpEndpoint implements Endpoint {
             start[slot] = 0;
             end[slot] = have;
         }
-        int room = MAX_FRAME - end[slot];
+        int room = maxFrame - end[slot];
         if (room == 0) {
             return;
         }
@@ -242,7 +263,7 @@ public final class TcpEndpoint implements Endpoint {
             int available = end[slot] - start[slot];
             int length = available == 0 ? Kernel.NEED_MORE : frameLength(buffer, start[slot], available);
             if (length == Kernel.NEED_MORE) {
-                if (available == MAX_FRAME) {
+                if (available == maxFrame) {
                     badFrames++; // a framing that needs more than a whole buffer to say how long the frame is
                     closeConnection(slot);
                 } else if (eof[slot]) {
@@ -250,7 +271,7 @@ public final class TcpEndpoint implements Endpoint {
                 }
                 return;
             }
-            if (length < 0 || length > MAX_FRAME || length < prefix) {
+            if (length < 0 || length > maxFrame || length < prefix) {
                 badFrames++;
                 closeConnection(slot);
                 return;
@@ -336,9 +357,9 @@ public final class TcpEndpoint implements Endpoint {
         }
         int rest = length - sent;
         if (pending[slot] == null) {
-            pending[slot] = arena.allocate(MAX_PENDING);
+            pending[slot] = arena.allocate(maxPending);
         }
-        if (pendingEnd[slot] + rest > MAX_PENDING) {
+        if (pendingEnd[slot] + rest > maxPending) {
             overrun++;
             closeConnection(slot);
             return false;

@@ -84,6 +84,16 @@ public interface Kernel {
     }
 
     /**
+     * For a stream port: the longest frame in bytes, its framing included: the spec's {@code max}
+     * (language.md §10.2; 64 KiB when it gives none) plus the length prefix. The runtime sizes each
+     * connection's buffer to it; a frame that {@link #frameLength} says is longer closes its
+     * connection.
+     */
+    default long frameMax(int port) {
+        return 64 * 1024 + framePrefix(port);
+    }
+
+    /**
      * Opens the appliance's stores (language.md §10.6), their file names resolved against
      * {@code folder}; called once before the first handler runs. Throws
      * {@link dev.appl.runtime.store.StoreException} for a store file it refuses.

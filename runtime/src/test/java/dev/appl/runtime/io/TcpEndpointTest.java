@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.appl.runtime.kernel.Kernel;
@@ -109,6 +110,16 @@ class TcpEndpointTest {
             live.join();
             assertEquals(1, live.malformed());
         }
+    }
+
+    @Test
+    void aMaxOverWhatTheDriverSupportsIsRefusedAtStartInOneLine() {
+        PortException e = assertThrows(PortException.class, () -> Live.start(List.of(new TestKernels.Echo(2 << 20)),
+                ECHO, Map.of(0, new PortBinding.Tcp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))),
+                false));
+        assertEquals("port `clients`: tcp:127.0.0.1:0: the spec's max of 2097152 bytes is over the 1048576 (1MiB)"
+                + " that the tcp driver supports (each of its 256 connections per worker has a buffer of that size)",
+                e.getMessage());
     }
 
     @Test

@@ -79,6 +79,11 @@ final class TestKernels {
         }
 
         @Override
+        public long frameMax(int port) {
+            return 2 + maxMessage;
+        }
+
+        @Override
         public void tick(int timer) {
             counters[1]++;
         }
