@@ -185,12 +185,13 @@ class TcpEndpointTest {
     void aClientThatDoesNotReadIsNotReadEither() throws Exception {
         try (Live live = start(1); Socket slow = new Socket(); Socket other = connect(live)) {
             // A small receive window: the replies the client does not read pile up in the appliance,
-            // which would close the connection past MAX_PENDING bytes unless it stopped reading requests.
+            // which would close the connection past its limit of unsent replies (MIN_PENDING bytes
+            // here) unless it stopped reading requests.
             slow.setReceiveBufferSize(64 * 1024);
             slow.connect(live.address(0), 5000);
             slow.setSoTimeout(10_000);
             byte[] request = frame("y".repeat(900));
-            int requests = 20_000; // 18 MB of replies: far more than the appliance's socket buffer and MAX_PENDING
+            int requests = 20_000; // 18 MB of replies: far more than the appliance's socket buffer and its unsent-reply limit
             ExecutorService writer = Executors.newSingleThreadExecutor();
             Future<?> writing = writer.submit(() -> {
                 OutputStream out = slow.getOutputStream();
