@@ -33,7 +33,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SPEC", description = "The spec file of the appliance.")
+    /** Optional only for {@code --passes}, which lists the pipeline whatever the spec. */
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SPEC", description = "The spec file of the appliance.")
     Path specFile;
 
     @Option(names = "--passes", description = "List the passes in the order they run, and stop.")
@@ -71,6 +72,9 @@ final class ExplainCommand implements Callable<Integer> {
         }
         if (dumpAfter != null && !dumpAfter.equals("lower") && !dumpAfter.equals("all") && !known.contains(dumpAfter)) {
             return usage(err, "unknown pass `" + dumpAfter + "`; `applc explain --passes` lists them");
+        }
+        if (specFile == null) {
+            return usage(err, "missing the SPEC to explain (only --passes needs none)");
         }
         CheckedSpec checked;
         try {

@@ -150,6 +150,19 @@ class CliTest {
                 "the kernel's entry point");
     }
 
+    /** `applc explain --passes` lists the pipeline with no spec; anything else without a spec is a usage error. */
+    @Test
+    void explainListsThePassesWithoutASpec() {
+        Run r = applc("explain", "--passes");
+        assertEquals(0, r.exit(), r.err());
+        for (var pass : dev.appl.compiler.passes.Pipeline.PASSES) {
+            assertTrue(r.out().contains(pass.name()), pass.name());
+        }
+        Run missing = applc("explain", "--bytecode");
+        assertEquals(Applc.EXIT_USAGE, missing.exit());
+        assertEquals("applc: missing the SPEC to explain (only --passes needs none)", missing.err().strip());
+    }
+
     /** `applc bench` runs a sample's trace on each engine and reports a rate; a missing trace is a usage error. */
     @Test
     void benchReportsARateOnEachEngine() {
