@@ -81,7 +81,6 @@ public final class TcpEndpoint implements Endpoint {
     private final int[] batchSlot = new int[Batch.DEFAULT_CAPACITY];
     private final int[] batchGeneration = new int[Batch.DEFAULT_CAPACITY];
 
-    private long accepted;
     private long refused;
     private long badFrames;
     private long overrun;
@@ -219,7 +218,6 @@ public final class TcpEndpoint implements Endpoint {
                 Libc.close(c);
                 continue;
             }
-            accepted++;
             fd[slot] = c;
             generation[slot]++;
             start[slot] = 0;
@@ -433,11 +431,6 @@ public final class TcpEndpoint implements Endpoint {
     @Override
     public int readyFd() {
         return epoll;
-    }
-
-    /** Connections accepted so far (for tests and the summary). */
-    public long accepted() {
-        return accepted;
     }
 
     @Override

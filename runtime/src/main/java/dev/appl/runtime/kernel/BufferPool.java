@@ -32,10 +32,6 @@ public final class BufferPool implements AutoCloseable {
         return slots[i];
     }
 
-    public int count() {
-        return slots.length;
-    }
-
     /** A free slot's index, now taken; -1 when every slot is taken. */
     public int take() {
         return freeCount == 0 ? -1 : free[--freeCount];
@@ -43,10 +39,6 @@ public final class BufferPool implements AutoCloseable {
 
     public void give(int slot) {
         free[freeCount++] = slot;
-    }
-
-    public int available() {
-        return freeCount;
     }
 
     @Override

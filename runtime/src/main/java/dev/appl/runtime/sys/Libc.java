@@ -43,14 +43,12 @@ public final class Libc {
     public static final int TCP_NODELAY = 1;
     public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_NOSIGNAL = 0x4000;
-    public static final int MSG_WAITFORONE = 0x10000;
 
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
     public static final int ENOBUFS = 105;
 
     public static final short POLLIN = 0x1;
-    public static final short POLLOUT = 0x4;
 
     public static final int EPOLLIN = 0x1;
     public static final int EPOLLOUT = 0x4;
@@ -69,7 +67,6 @@ public final class Libc {
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 1;
-    public static final int MAP_POPULATE = 0x8000;
 
     // ---- struct layouts -------------------------------------------------------------------------
 
