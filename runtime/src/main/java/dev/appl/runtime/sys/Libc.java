@@ -122,36 +122,97 @@ public final class Libc {
     private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT;
     private static final ValueLayout P = ValueLayout.ADDRESS;
 
+    /*
+     * Each downcall handle is made on first use, in a holder class of its own: making one generates
+     * code (a few ms each, which the AOT cache does not keep), and an appliance uses only the calls
+     * of its drivers. Once the holder is initialised its final field is a constant to the JIT, so a
+     * call costs what it cost with the handles made up front; the JVM's class initialisation makes
+     * the first use safe from any thread.
+     */
     private static MethodHandle call(String name, FunctionDescriptor d) {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(
                 () -> new UnsatisfiedLinkError("libc has no " + name)), d, Linker.Option.captureCallState("errno"));
     }
 
-    private static final MethodHandle SOCKET = call("socket", FunctionDescriptor.of(I, I, I, I));
-    private static final MethodHandle BIND = call("bind", FunctionDescriptor.of(I, I, P, I));
-    private static final MethodHandle LISTEN = call("listen", FunctionDescriptor.of(I, I, I));
-    private static final MethodHandle ACCEPT4 = call("accept4", FunctionDescriptor.of(I, I, P, P, I));
-    private static final MethodHandle SETSOCKOPT = call("setsockopt", FunctionDescriptor.of(I, I, I, I, P, I));
-    private static final MethodHandle GETSOCKOPT = call("getsockopt", FunctionDescriptor.of(I, I, I, I, P, P));
-    private static final MethodHandle GETSOCKNAME = call("getsockname", FunctionDescriptor.of(I, I, P, P));
-    private static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(I, I));
-    private static final MethodHandle RECVMMSG = call("recvmmsg", FunctionDescriptor.of(I, I, P, I, I, P));
-    private static final MethodHandle SENDMMSG = call("sendmmsg", FunctionDescriptor.of(I, I, P, I, I));
-    private static final MethodHandle RECV = call("recv", FunctionDescriptor.of(L, I, P, L, I));
-    private static final MethodHandle SEND = call("send", FunctionDescriptor.of(L, I, P, L, I));
-    private static final MethodHandle POLL = call("poll", FunctionDescriptor.of(I, P, L, I));
-    private static final MethodHandle EPOLL_CREATE1 = call("epoll_create1", FunctionDescriptor.of(I, I));
-    private static final MethodHandle EPOLL_CTL = call("epoll_ctl", FunctionDescriptor.of(I, I, I, I, P));
-    private static final MethodHandle EPOLL_WAIT = call("epoll_wait", FunctionDescriptor.of(I, I, P, I, I));
-    private static final MethodHandle IF_NAMETOINDEX = call("if_nametoindex", FunctionDescriptor.of(I, P));
-    private static final MethodHandle MMAP = call("mmap", FunctionDescriptor.of(P, P, L, I, I, I, L));
-    private static final MethodHandle MUNMAP = call("munmap", FunctionDescriptor.of(I, P, L));
-    private static final MethodHandle SCHED_SETAFFINITY = call("sched_setaffinity", FunctionDescriptor.of(I, I, L, P));
-    private static final MethodHandle SCHED_GETAFFINITY = call("sched_getaffinity", FunctionDescriptor.of(I, I, L, P));
-    private static final MethodHandle OPEN = call("open", FunctionDescriptor.of(I, P, I));
-    private static final MethodHandle POSIX_FALLOCATE = call("posix_fallocate", FunctionDescriptor.of(I, I, L, L));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
-            FunctionDescriptor.of(P, I));
+    private static final class Socket {
+        static final MethodHandle H = call("socket", FunctionDescriptor.of(I, I, I, I));
+    }
+    private static final class Bind {
+        static final MethodHandle H = call("bind", FunctionDescriptor.of(I, I, P, I));
+    }
+    private static final class Listen {
+        static final MethodHandle H = call("listen", FunctionDescriptor.of(I, I, I));
+    }
+    private static final class Accept4 {
+        static final MethodHandle H = call("accept4", FunctionDescriptor.of(I, I, P, P, I));
+    }
+    private static final class Setsockopt {
+        static final MethodHandle H = call("setsockopt", FunctionDescriptor.of(I, I, I, I, P, I));
+    }
+    private static final class Getsockopt {
+        static final MethodHandle H = call("getsockopt", FunctionDescriptor.of(I, I, I, I, P, P));
+    }
+    private static final class Getsockname {
+        static final MethodHandle H = call("getsockname", FunctionDescriptor.of(I, I, P, P));
+    }
+    private static final class Close {
+        static final MethodHandle H = call("close", FunctionDescriptor.of(I, I));
+    }
+    private static final class Recvmmsg {
+        static final MethodHandle H = call("recvmmsg", FunctionDescriptor.of(I, I, P, I, I, P));
+    }
+    private static final class Sendmmsg {
+        static final MethodHandle H = call("sendmmsg", FunctionDescriptor.of(I, I, P, I, I));
+    }
+    private static final class Recv {
+        static final MethodHandle H = call("recv", FunctionDescriptor.of(L, I, P, L, I));
+    }
+    private static final class Send {
+        static final MethodHandle H = call("send", FunctionDescriptor.of(L, I, P, L, I));
+    }
+    private static final class Poll {
+        static final MethodHandle H = call("poll", FunctionDescriptor.of(I, P, L, I));
+    }
+    private static final class EpollCreate1 {
+        static final MethodHandle H = call("epoll_create1", FunctionDescriptor.of(I, I));
+    }
+    private static final class EpollCtl {
+        static final MethodHandle H = call("epoll_ctl", FunctionDescriptor.of(I, I, I, I, P));
+    }
+    private static final class EpollWait {
+        static final MethodHandle H = call("epoll_wait", FunctionDescriptor.of(I, I, P, I, I));
+    }
+    private static final class IfNametoindex {
+        static final MethodHandle H = call("if_nametoindex", FunctionDescriptor.of(I, P));
+    }
+    private static final class Mmap {
+        static final MethodHandle H = call("mmap", FunctionDescriptor.of(P, P, L, I, I, I, L));
+    }
+    private static final class Munmap {
+        static final MethodHandle H = call("munmap", FunctionDescriptor.of(I, P, L));
+    }
+    private static final class SchedSetaffinity {
+        static final MethodHandle H = call("sched_setaffinity", FunctionDescriptor.of(I, I, L, P));
+    }
+    private static final class SchedGetaffinity {
+        static final MethodHandle H = call("sched_getaffinity", FunctionDescriptor.of(I, I, L, P));
+    }
+    private static final class Open {
+        static final MethodHandle H = call("open", FunctionDescriptor.of(I, P, I));
+    }
+    private static final class PosixFallocate {
+        static final MethodHandle H = call("posix_fallocate", FunctionDescriptor.of(I, I, L, L));
+    }
+    /**
+     * The XSI {@code strerror_r}, which writes the message into the caller's buffer and returns 0:
+     * glibc exports it as {@code __xpg_strerror_r} (its {@code strerror_r} symbol is the GNU
+     * variant, which returns a {@code char *}), and musl exports both names for it. Unlike
+     * {@code strerror}, it shares no buffer between threads.
+     */
+    private static final class StrerrorR {
+        static final MethodHandle H = LINKER.downcallHandle(LIBC.find("__xpg_strerror_r").orElseThrow(
+                () -> new UnsatisfiedLinkError("libc has no __xpg_strerror_r")), FunctionDescriptor.of(I, I, P, L));
+    }
 
     /** The error of the last failed call on this thread. */
     public static int errno() {
@@ -160,9 +221,12 @@ public final class Libc {
 
     /** libc's message for an error number, such as "Address already in use". */
     public static String strerror(int errno) {
-        try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
-            return s.reinterpret(1024).getString(0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment message = arena.allocate(256);
+            // Nonzero for an unknown number, whose message ("Unknown error 4242") glibc writes all the same.
+            int ignored = (int) StrerrorR.H.invokeExact(errno, message, message.byteSize());
+            String text = message.getString(0);
+            return text.isEmpty() ? "error " + errno : text;
         } catch (Throwable t) {
             return "error " + errno;
         }
@@ -178,7 +242,7 @@ public final class Libc {
 
     public static int socket(int domain, int type, int protocol) {
         try {
-            return (int) SOCKET.invokeExact(STATE.get(), domain, type, protocol);
+            return (int) Socket.H.invokeExact(STATE.get(), domain, type, protocol);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -186,7 +250,7 @@ public final class Libc {
 
     public static int bind(int fd, MemorySegment addr, int length) {
         try {
-            return (int) BIND.invokeExact(STATE.get(), fd, addr, length);
+            return (int) Bind.H.invokeExact(STATE.get(), fd, addr, length);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -194,7 +258,7 @@ public final class Libc {
 
     public static int listen(int fd, int backlog) {
         try {
-            return (int) LISTEN.invokeExact(STATE.get(), fd, backlog);
+            return (int) Listen.H.invokeExact(STATE.get(), fd, backlog);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -202,7 +266,7 @@ public final class Libc {
 
     public static int accept4(int fd, MemorySegment addr, MemorySegment length, int flags) {
         try {
-            return (int) ACCEPT4.invokeExact(STATE.get(), fd, addr, length, flags);
+            return (int) Accept4.H.invokeExact(STATE.get(), fd, addr, length, flags);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -210,7 +274,7 @@ public final class Libc {
 
     public static int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
         try {
-            return (int) SETSOCKOPT.invokeExact(STATE.get(), fd, level, name, value, length);
+            return (int) Setsockopt.H.invokeExact(STATE.get(), fd, level, name, value, length);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -226,7 +290,7 @@ public final class Libc {
     /** getsockopt into {@code value}; {@code length} holds its size in and the size written out. */
     public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
         try {
-            return (int) GETSOCKOPT.invokeExact(STATE.get(), fd, level, name, value, length);
+            return (int) Getsockopt.H.invokeExact(STATE.get(), fd, level, name, value, length);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -237,7 +301,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
-            int r = (int) GETSOCKOPT.invokeExact(STATE.get(), fd, level, name, value, length);
+            int r = (int) Getsockopt.H.invokeExact(STATE.get(), fd, level, name, value, length);
             return r < 0 ? -1 : value.get(ValueLayout.JAVA_INT, 0);
         } catch (Throwable t) {
             throw fail(t);
@@ -246,7 +310,7 @@ public final class Libc {
 
     public static int getsockname(int fd, MemorySegment addr, MemorySegment length) {
         try {
-            return (int) GETSOCKNAME.invokeExact(STATE.get(), fd, addr, length);
+            return (int) Getsockname.H.invokeExact(STATE.get(), fd, addr, length);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -254,7 +318,7 @@ public final class Libc {
 
     public static int close(int fd) {
         try {
-            return (int) CLOSE.invokeExact(STATE.get(), fd);
+            return (int) Close.H.invokeExact(STATE.get(), fd);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -262,7 +326,7 @@ public final class Libc {
 
     public static int recvmmsg(int fd, MemorySegment msgs, int count, int flags) {
         try {
-            return (int) RECVMMSG.invokeExact(STATE.get(), fd, msgs, count, flags, MemorySegment.NULL);
+            return (int) Recvmmsg.H.invokeExact(STATE.get(), fd, msgs, count, flags, MemorySegment.NULL);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -270,7 +334,7 @@ public final class Libc {
 
     public static int sendmmsg(int fd, MemorySegment msgs, int count, int flags) {
         try {
-            return (int) SENDMMSG.invokeExact(STATE.get(), fd, msgs, count, flags);
+            return (int) Sendmmsg.H.invokeExact(STATE.get(), fd, msgs, count, flags);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -278,7 +342,7 @@ public final class Libc {
 
     public static long recv(int fd, MemorySegment buffer, long length, int flags) {
         try {
-            return (long) RECV.invokeExact(STATE.get(), fd, buffer, length, flags);
+            return (long) Recv.H.invokeExact(STATE.get(), fd, buffer, length, flags);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -286,7 +350,7 @@ public final class Libc {
 
     public static long send(int fd, MemorySegment buffer, long length, int flags) {
         try {
-            return (long) SEND.invokeExact(STATE.get(), fd, buffer, length, flags);
+            return (long) Send.H.invokeExact(STATE.get(), fd, buffer, length, flags);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -294,7 +358,7 @@ public final class Libc {
 
     public static int poll(MemorySegment fds, long count, int timeoutMillis) {
         try {
-            return (int) POLL.invokeExact(STATE.get(), fds, count, timeoutMillis);
+            return (int) Poll.H.invokeExact(STATE.get(), fds, count, timeoutMillis);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -302,7 +366,7 @@ public final class Libc {
 
     public static int epollCreate() {
         try {
-            return (int) EPOLL_CREATE1.invokeExact(STATE.get(), EPOLL_CLOEXEC);
+            return (int) EpollCreate1.H.invokeExact(STATE.get(), EPOLL_CLOEXEC);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -313,7 +377,7 @@ public final class Libc {
         event.set(ValueLayout.JAVA_INT_UNALIGNED, 0, events);
         event.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, data);
         try {
-            return (int) EPOLL_CTL.invokeExact(STATE.get(), epfd, op, fd, event);
+            return (int) EpollCtl.H.invokeExact(STATE.get(), epfd, op, fd, event);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -321,7 +385,7 @@ public final class Libc {
 
     public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
         try {
-            return (int) EPOLL_WAIT.invokeExact(STATE.get(), epfd, events, max, timeoutMillis);
+            return (int) EpollWait.H.invokeExact(STATE.get(), epfd, events, max, timeoutMillis);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -334,11 +398,11 @@ public final class Libc {
      */
     public static int allocate(String path, long length) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) OPEN.invokeExact(STATE.get(), arena.allocateFrom(path), O_WRONLY | O_CLOEXEC);
+            int fd = (int) Open.H.invokeExact(STATE.get(), arena.allocateFrom(path), O_WRONLY | O_CLOEXEC);
             if (fd < 0) {
                 return errno();
             }
-            int error = (int) POSIX_FALLOCATE.invokeExact(STATE.get(), fd, 0L, length);
+            int error = (int) PosixFallocate.H.invokeExact(STATE.get(), fd, 0L, length);
             close(fd);
             return error;
         } catch (Throwable t) {
@@ -349,7 +413,7 @@ public final class Libc {
     /** The index of a network interface, 0 when there is none by that name. */
     public static int ifNameToIndex(String name) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) IF_NAMETOINDEX.invokeExact(STATE.get(), arena.allocateFrom(name));
+            return (int) IfNametoindex.H.invokeExact(STATE.get(), arena.allocateFrom(name));
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -358,7 +422,7 @@ public final class Libc {
     /** mmap of a file descriptor; the result's address is -1 ({@code MAP_FAILED}) on failure. */
     public static MemorySegment mmap(long length, int prot, int flags, int fd) {
         try {
-            return (MemorySegment) MMAP.invokeExact(STATE.get(), MemorySegment.NULL, length, prot, flags, fd, 0L);
+            return (MemorySegment) Mmap.H.invokeExact(STATE.get(), MemorySegment.NULL, length, prot, flags, fd, 0L);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -366,7 +430,7 @@ public final class Libc {
 
     public static int munmap(MemorySegment address, long length) {
         try {
-            return (int) MUNMAP.invokeExact(STATE.get(), address, length);
+            return (int) Munmap.H.invokeExact(STATE.get(), address, length);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -376,7 +440,7 @@ public final class Libc {
     public static int[] allowedCpus() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment set = arena.allocate(128);
-            if ((int) SCHED_GETAFFINITY.invokeExact(STATE.get(), 0, 128L, set) < 0) {
+            if ((int) SchedGetaffinity.H.invokeExact(STATE.get(), 0, 128L, set) < 0) {
                 return new int[0];
             }
             return java.util.stream.IntStream.range(0, 1024)
@@ -391,7 +455,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment set = arena.allocate(128);
             set.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
-            return (int) SCHED_SETAFFINITY.invokeExact(STATE.get(), 0, 128L, set);
+            return (int) SchedSetaffinity.H.invokeExact(STATE.get(), 0, 128L, set);
         } catch (Throwable t) {
             throw fail(t);
         }
