@@ -42,7 +42,7 @@ const KEYWORDS: Record<string, string[]> = {
 };
 
 /** Words that are keywords only where they start a declaration or clause (docs/language.md). */
-const SOFT_KEYWORDS = new Set(['action', 'actions', 'after', 'before', 'build', 'capacity', 'counter', 'default',
+const SOFT_KEYWORDS = new Set(['action', 'actions', 'after', 'before', 'build', 'by', 'capacity', 'counter', 'default',
   'entries', 'every', 'expire', 'framed', 'from', 'header', 'key', 'le', 'load', 'lru', 'map', 'max', 'param',
   'parser', 'port', 'shared', 'size', 'state', 'store', 'table', 'test', 'timer']);
 

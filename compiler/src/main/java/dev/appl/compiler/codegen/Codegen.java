@@ -16,6 +16,7 @@ import static org.objectweb.asm.Opcodes.DUP;
 import static org.objectweb.asm.Opcodes.GETFIELD;
 import static org.objectweb.asm.Opcodes.GETSTATIC;
 import static org.objectweb.asm.Opcodes.GOTO;
+import static org.objectweb.asm.Opcodes.I2L;
 import static org.objectweb.asm.Opcodes.ICONST_0;
 import static org.objectweb.asm.Opcodes.ICONST_1;
 import static org.objectweb.asm.Opcodes.IFNONNULL;
@@ -560,7 +561,9 @@ public final class Codegen {
     /**
      * {@code frameLength} and {@code framePrefix} of the stream ports: a length prefix is framed by
      * {@code Framing.prefixed}; a framing header, once its bytes have arrived, by its size function
-     * ({@code fr$p}, run over the header's bytes), which checks the size with {@code Framing.sized}.
+     * ({@code fr$p}, run over the header's bytes), which checks the size with {@code Framing.sized};
+     * a scanner ({@code framed by}) by {@code fr$p} run over every byte so far, checked with
+     * {@code Framing.scanned}.
      */
     private void framing() {
         int ports = ir.ports.size();
@@ -584,7 +587,7 @@ public final class Codegen {
                 if (f.size() != null) {
                     Label arrived = new Label();
                     mv.visitVarInsn(ILOAD, 5);
-                    MethodGen.pushInt(mv, f.headerBytes());
+                    MethodGen.pushInt(mv, Math.max(f.headerBytes(), 1));
                     mv.visitJumpInsn(IF_ICMPGE, arrived);
                     MethodGen.pushInt(mv, dev.appl.runtime.kernel.Kernel.NEED_MORE);
                     mv.visitInsn(IRETURN);
@@ -593,7 +596,12 @@ public final class Codegen {
                     mv.visitVarInsn(ILOAD, 1);
                     mv.visitVarInsn(ALOAD, 2);
                     mv.visitVarInsn(LLOAD, 3);
-                    MethodGen.pushLong(mv, f.headerBytes());
+                    if (f.scanned()) {
+                        mv.visitVarInsn(ILOAD, 5); // a scanner reads every byte that has arrived
+                        mv.visitInsn(I2L);
+                    } else {
+                        MethodGen.pushLong(mv, f.headerBytes());
+                    }
                     mv.visitMethodInsn(INVOKEVIRTUAL, owner, "fr$" + p, FRAME_SIZE, false);
                     mv.visitInsn(IRETURN);
                     continue;

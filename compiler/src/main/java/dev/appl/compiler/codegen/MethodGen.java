@@ -559,6 +559,12 @@ final class MethodGen {
                         .filter(f -> f != null && f.size() == fn).findFirst().orElseThrow();
                 expr(r.value());
                 adapt(repr(r.value().type()), Repr.LONG);
+                if (framing.scanned()) {
+                    pushLong(framing.maxBytes());
+                    mv.visitMethodInsn(INVOKESTATIC, Codegen.FRAMING, "scanned", "(JJ)I", false);
+                    mv.visitInsn(IRETURN);
+                    return;
+                }
                 pushInt(dev.appl.compiler.ir.Arithmetic.signed(fn.result()) ? 1 : 0);
                 pushInt(framing.headerBytes());
                 pushLong(framing.maxBytes());

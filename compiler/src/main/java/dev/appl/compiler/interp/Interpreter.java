@@ -164,7 +164,8 @@ public final class Interpreter {
     /**
      * {@link dev.appl.runtime.kernel.Kernel#frameLength} of a stream port's framing: a length
      * prefix by {@link Framing#prefixed}; a framing header, once its bytes have arrived, by running
-     * its size function over them and checking the size with {@link Framing#sized}.
+     * its size function over them and checking the size with {@link Framing#sized}; a scanner
+     * ({@code framed by}) by running it over every byte so far, checked with {@link Framing#scanned}.
      */
     public int frameLength(int port, MemorySegment buffer, long offset, int available) {
         IrAppliance.Framing framing = port >= 0 && port < ir.ports.size() ? ir.ports.get(port).framing() : null;
@@ -174,15 +175,19 @@ public final class Interpreter {
         if (framing.size() == null) {
             return Framing.prefixed(buffer, offset, available, framing.prefixBytes(), framing.maxBytes());
         }
-        if (available < framing.headerBytes()) {
+        if (available < framing.headerBytes() || available == 0) {
             return Kernel.NEED_MORE;
         }
         IrFunction size = framing.size();
-        Frame frame = new Frame(size, new Packet(buffer.asSlice(offset, framing.headerBytes()).toArray(ValueLayout.JAVA_BYTE)), port);
+        int measured = framing.scanned() ? available : framing.headerBytes();
+        Frame frame = new Frame(size, new Packet(buffer.asSlice(offset, measured).toArray(ValueLayout.JAVA_BYTE)), port);
         try {
             block(size.body(), frame);
         } catch (Malformed e) {
             return Kernel.MALFORMED;
+        }
+        if (framing.scanned()) {
+            return Framing.scanned((Long) frame.returned, framing.maxBytes());
         }
         return Framing.sized((Long) frame.returned, Values.signed(size.result()), framing.headerBytes(), framing.maxBytes());
     }

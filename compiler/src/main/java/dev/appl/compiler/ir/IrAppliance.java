@@ -16,8 +16,10 @@ public final class IrAppliance {
     /**
      * A stream port's framing: a big-endian length prefix of {@code prefixBytes} bytes, or (when
      * that is 0) a framing header of {@code headerBytes} bytes whose {@code size} function computes
-     * the frame's length from the header's fields; {@code maxBytes} is the longest message, the
-     * prefix not counted (for a header, the whole frame).
+     * the frame's length from the header's fields, or (when {@code header} is null too) a scanner:
+     * {@code size} runs a {@code framed by} function over the bytes that have arrived;
+     * {@code maxBytes} is the longest message, the prefix not counted (for a header or a scanner,
+     * the whole frame).
      */
     public record Framing(int prefixBytes, String header, int headerBytes, IrFunction size, long maxBytes) {
         /** The longest message of a stream port whose spec gives no {@code max}. */
@@ -37,9 +39,26 @@ public final class IrAppliance {
             return new Framing(0, header, headerBytes, size, max < 0 ? DEFAULT_MAX : max);
         }
 
-        /** As the IR prints it: {@code u16 max 65535}, {@code Request size frame_requests max 65536}. */
+        /**
+         * Frames as long as {@code scan} (a function of the bytes from the frame's start, which
+         * calls the spec's {@code framed by} function) says, with the spec's max (-1 for none).
+         */
+        public static Framing scanned(IrFunction scan, long max) {
+            return new Framing(0, null, 0, scan, max < 0 ? DEFAULT_MAX : max);
+        }
+
+        /** Whether {@code size} scans the bytes so far ({@code framed by}) rather than reading a header. */
+        public boolean scanned() {
+            return header == null && size != null;
+        }
+
+        /**
+         * As the IR prints it: {@code u16 max 65535}, {@code Request size frame_requests max 65536},
+         * {@code by frame_requests max 65536}.
+         */
         public String text() {
-            return (header != null ? header + " size " + size.name() : "u" + 8 * prefixBytes) + " max " + maxBytes;
+            String how = scanned() ? "by " + size.name() : header != null ? header + " size " + size.name() : "u" + 8 * prefixBytes;
+            return how + " max " + maxBytes;
         }
     }
 

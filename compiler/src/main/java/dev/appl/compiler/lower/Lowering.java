@@ -135,7 +135,9 @@ public final class Lowering {
             }
         }
         for (Decl m : appliance.members()) {
-            if (m instanceof Decl.Port p && p.framing() != null && sem.typeOf(p.framing().type()) instanceof Type.Header h) {
+            if (m instanceof Decl.Port p && p.framing() != null && p.framing().by() != null) {
+                frameScan(p);
+            } else if (m instanceof Decl.Port p && p.framing() != null && sem.typeOf(p.framing().type()) instanceof Type.Header h) {
                 frameSize(p, h);
             }
         }
@@ -185,7 +187,7 @@ public final class Lowering {
 
     /** A length prefix's framing; a framing header's size function is lowered by {@link #frameSize}. */
     private IrAppliance.Framing framing(Decl.Framing f) {
-        if (f == null || sem.typeOf(f.type()) instanceof Type.Header) {
+        if (f == null || f.by() != null || sem.typeOf(f.type()) instanceof Type.Header) {
             return null;
         }
         return IrAppliance.Framing.lengthPrefix(sem.typeOf(f.type()).bits() / 8, maxOf(f));
@@ -222,6 +224,22 @@ public final class Lowering {
         IrAppliance.Port port = ir.ports.get(i);
         ir.ports.set(i, new IrAppliance.Port(port.name(), port.kind(), port.binding(),
                 IrAppliance.Framing.header(h.decl().name().text(), layout.fixedBytes(), fn, maxOf(f))));
+    }
+
+    /**
+     * A {@code framed by} port's scanner: a function over the bytes that have arrived (the frame
+     * function's packet) that returns what the spec's function says of them.
+     */
+    private void frameScan(Decl.Port p) {
+        Decl.Framing f = p.framing();
+        Decl.Fn scanner = (Decl.Fn) ((Symbol.DeclSymbol) sem.referenceOf(f.by())).decl();
+        start(new IrFunction("frame_" + p.name().text(), IrFunction.Kind.FRAMING, U32));
+        IrExpr arrived = new IrExpr.Slice(new IrExpr.Const(0L, OFFSET), new IrExpr.PacketLength(OFFSET));
+        fn.setBody(new IrStmt.Block(List.of(new IrStmt.Return(new IrExpr.Call(function(scanner), List.of(arrived), U32)))));
+        int i = index.get(p);
+        IrAppliance.Port port = ir.ports.get(i);
+        ir.ports.set(i, new IrAppliance.Port(port.name(), port.kind(), port.binding(),
+                IrAppliance.Framing.scanned(fn, maxOf(f))));
     }
 
     private IrAppliance.Table table(Decl.Table t) {

@@ -28,6 +28,7 @@ AS        : 'as';
 BEFORE    : 'before';
 BREAK     : 'break';
 BUILD     : 'build';
+BY        : 'by';
 CAPACITY  : 'capacity';
 CONST     : 'const';
 CONTINUE  : 'continue';

@@ -91,9 +91,13 @@ paramDecl   : BUILD? PARAM name COLON type (ASSIGN expr)? SEMI? ;
 
 // `port outside: packet = "pcap:outside.pcap"`; a stream names its framing:
 // `framed u16` (a length prefix) or `framed Request size 28 + length` (a header and the frame's
-// size as an expression of its fields), optionally `max SIZE`.
+// size as an expression of its fields) or `framed by scan` (a function of the bytes so far that
+// says how long the first frame is), optionally `max SIZE`.
 portDecl    : PORT name COLON name framing? (ASSIGN STRING)? SEMI? ;
-framing     : FRAMED type (SIZE_KW expr)? (MAX expr)? ;
+framing
+    : FRAMED BY qualifiedName (MAX expr)?
+    | FRAMED type (SIZE_KW expr)? (MAX expr)?
+    ;
 
 counterDecl : COUNTER name SEMI? ;
 mapDecl     : MAP name COLON type ARROW type mapOption* SEMI? ;
@@ -215,7 +219,7 @@ literal
 // ordinary names, so a header may have fields called `size`, `key` or `state`.
 name
     : ID
-    | ACTION | ACTIONS | AFTER | BEFORE | BUILD | CAPACITY | COUNTER | DEFAULT | ENTRIES | EVERY
+    | ACTION | ACTIONS | AFTER | BEFORE | BUILD | BY | CAPACITY | COUNTER | DEFAULT | ENTRIES | EVERY
     | EXPIRE | FRAMED | FROM | HEADER | KEY | LE | LOAD | LRU | MAP | MAX | PARAM | PARSER | PORT
     | SHARED | SIZE_KW | STATE | STORE | TABLE | TEST | TIMER
     ;

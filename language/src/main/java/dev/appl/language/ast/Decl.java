@@ -75,8 +75,12 @@ public sealed interface Decl extends Node {
     /** {@code binding} is the default binding string, such as {@code "pcap:in.pcap"}; null if none. */
     record Port(String doc, Name name, Name kind, Framing framing, Expr.StringLit binding, Span span) implements Decl {}
 
-    /** {@code framed u16} (a length prefix) or {@code framed Request size 28 + length}, with an optional max. */
-    record Framing(TypeRef type, Expr size, Expr max, Span span) implements Node {}
+    /**
+     * {@code framed u16} (a length prefix), {@code framed Request size 28 + length} (a framing
+     * header), or {@code framed by scan} ({@code by} names the function that measures a frame;
+     * {@code type} is then null), with an optional max.
+     */
+    record Framing(TypeRef type, Expr by, Expr size, Expr max, Span span) implements Node {}
 
     record Counter(String doc, Name name, Span span) implements Decl {}
 

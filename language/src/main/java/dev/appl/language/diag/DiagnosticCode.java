@@ -94,7 +94,8 @@ public enum DiagnosticCode {
     INVALID_ENUM(101, ERROR, "{0}", TEXT),
     INVALID_DECLARATION(102, ERROR, "{0}", TEXT),
     INVALID_TEST(103, ERROR, "{0}", TEXT),
-    STORE_NEVER_FLUSHED(104, WARNING, "store {0} is written but never flushed: its writes are never made durable", NAME);
+    STORE_NEVER_FLUSHED(104, WARNING, "store {0} is written but never flushed: its writes are never made durable", NAME),
+    INVALID_FRAMER(110, ERROR, "{0} cannot frame a stream: {1}", NAME, TEXT);
 
     /** The kind of a template argument; names and types are shown in backticks. */
     public enum Arg {

@@ -527,7 +527,12 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
     @Override
     public Void visitFraming(FramingContext ctx) {
         tok(ctx.FRAMED());
-        sp(ctx.type());
+        if (ctx.BY() != null) {
+            spTok(ctx.BY());
+            sp(ctx.qualifiedName());
+        } else {
+            sp(ctx.type());
+        }
         int e = 0;
         if (ctx.SIZE_KW() != null) {
             spTok(ctx.SIZE_KW());

@@ -207,7 +207,9 @@ final class AstBuilder {
         Decl.Framing framing = null;
         if (ctx.framing() != null) {
             FramingContext f = ctx.framing();
-            framing = new Decl.Framing(type(f.type(), f), f.SIZE_KW() != null ? expr(f.expr(0), f) : null,
+            framing = new Decl.Framing(f.type() != null ? type(f.type(), f) : null,
+                    f.BY() != null ? qualifiedName(f.qualifiedName()) : null,
+                    f.SIZE_KW() != null ? expr(f.expr(0), f) : null,
                     f.MAX() != null ? expr(f.expr(f.expr().size() - 1), f) : null, span(f));
         }
         Expr.StringLit binding = ctx.STRING() != null ? (Expr.StringLit) literal(ctx.STRING().getSymbol()) : null;
@@ -380,6 +382,18 @@ final class AstBuilder {
             body = new Stmt.Block(List.of(), end(ctx));
         }
         return new Stmt.MatchArm(map(ctx.pattern(), this::pattern), body, span(ctx));
+    }
+
+    /** {@code std.proto.resp.frame_length} as a name with fields: resolved like a call's callee. */
+    private Expr qualifiedName(QualifiedNameContext ctx) {
+        Expr result = null;
+        int start = ctx.getStart().getStartIndex();
+        for (NameContext n : ctx.name()) {
+            Name name = name(n, ctx);
+            result = result == null ? new Expr.NameRef(name, name.span())
+                    : new Expr.Field(result, name, new Span(source, start, name.span().end()));
+        }
+        return result;
     }
 
     /** {@code a.b[i].c}: the children alternate between names and index expressions. */

@@ -482,6 +482,45 @@ public final class TypeChecker {
         }
     }
 
+    /**
+     * {@code framed by NAME}: NAME is a function {@code fn(b: bytes) -> u32} that measures the
+     * first frame of the bytes that have arrived (functions are pure and bounded, so it can run on
+     * every read).
+     */
+    private void framer(Expr by, Ctx ctx) {
+        Env none = new Env(null);
+        Symbol s = null;
+        if (by instanceof Expr.NameRef n) {
+            s = lookupValue(n.name().text(), ctx, none);
+        } else if (by instanceof Expr.Field f && staticTarget(f.target(), ctx, none) instanceof Symbol.ModuleSymbol ms) {
+            s = ms.module().declared(f.field().text());
+            if (s == null) {
+                diags.report(DiagnosticCode.NOT_IN_MODULE, f.field().span(), ms.module().name(), f.field().text());
+                return;
+            }
+        }
+        if (s == null) {
+            diags.report(DiagnosticCode.UNKNOWN_NAME, by.span(), by.span().text());
+            return;
+        }
+        sem.references.put(by, s);
+        if (by instanceof Expr.Field f) {
+            sem.references.put(f.field(), s);
+        }
+        if (!(s instanceof Symbol.DeclSymbol ds && ds.decl() instanceof Decl.Fn fn)) {
+            diags.report(DiagnosticCode.INVALID_FRAMER, by.span(), by.span().text(), "it is not a function");
+            return;
+        }
+        Ctx owner = ds.module() == ctx.module() ? ctx : new Ctx(ds.module(), Map.of(), null);
+        boolean fits = fn.params().size() == 1 && type(fn.params().getFirst().type(), owner) instanceof Type.Bytes
+                && fn.result() != null && type(fn.result(), owner).equals(U32);
+        if (!fits) {
+            diags.report(DiagnosticCode.INVALID_FRAMER, by.span(), by.span().text(),
+                    "a framing function takes one `bytes` (the stream's bytes from the frame's start) and returns"
+                            + " a `u32` (the frame's length; 0 while more bytes are needed)");
+        }
+    }
+
     private void port(Decl.Port p, Ctx ctx) {
         String kind = p.kind().text();
         if (!kind.equals("packet") && !kind.equals("datagram") && !kind.equals("stream")) {
@@ -495,7 +534,12 @@ public final class TypeChecker {
             diags.report(DiagnosticCode.INVALID_DECLARATION, p.span(),
                     "a stream port needs a framing: `framed u16` (a length prefix) or `framed Header size EXPR`");
         }
-        if (p.framing() != null) {
+        if (p.framing() != null && p.framing().by() != null) {
+            framer(p.framing().by(), ctx);
+            if (p.framing().max() != null) {
+                expectConst(p.framing().max(), Type.SIZE, ctx, "a frame's maximum size");
+            }
+        } else if (p.framing() != null) {
             Decl.Framing f = p.framing();
             Type t = type(f.type(), ctx);
             if (t instanceof Type.Header h) {

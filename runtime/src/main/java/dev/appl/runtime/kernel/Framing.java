@@ -51,6 +51,21 @@ public final class Framing {
         return (int) size;
     }
 
+    /**
+     * {@link Kernel#frameLength} for {@code framed by FN}, whose function gave {@code length} (a
+     * {@code u32}) for the bytes so far: 0 is {@link Kernel#NEED_MORE}; more than {@code max} is
+     * {@link Kernel#MALFORMED}, which is how a function says that the bytes are not a frame.
+     */
+    public static int scanned(long length, long max) {
+        if (length == 0) {
+            return Kernel.NEED_MORE;
+        }
+        if (Long.compareUnsigned(length, max) > 0 || Long.compareUnsigned(length, Integer.MAX_VALUE) > 0) {
+            return Kernel.MALFORMED;
+        }
+        return (int) length;
+    }
+
     /** Writes {@code length} as a big-endian prefix of {@code width} bytes at {@code offset}. */
     public static void writePrefix(MemorySegment buffer, long offset, int width, int length) {
         switch (width) {
