@@ -154,14 +154,14 @@ final class RunCommand implements Callable<Integer> {
                         + e.getValue() + ") while others are live; bind every port live, or every port to a trace");
             }
         }
+        List<Kernel> kernels = new ArrayList<>();
+        kernels.add(kernel(p.engine(), p.ir()));
         int count;
         try {
-            count = Live.workerCount(p.ir().name(), workers, p.ir().stores.size(), p.ir().maps.size());
+            count = Live.workerCount(p.ir().name(), workers, kernels.getFirst());
         } catch (Replay.BadInput e) {
             throw new UsageError(e.getMessage());
         }
-        List<Kernel> kernels = new ArrayList<>();
-        kernels.add(kernel(p.engine(), p.ir()));
         for (int w = 1; w < count; w++) {
             kernels.add(kernel(p.another().make(), p.ir()));
         }

@@ -79,7 +79,9 @@ import org.objectweb.asm.MethodVisitor;
  *
  * <p>Layout of the class ({@code dev.appl.gen.<Appliance>}):
  * <ul>
- *   <li>{@code c$i} counters, {@code p$i} params, {@code m$i} maps ({@code FlowMap}), {@code t$i}
+ *   <li>{@code c$i} counters, {@code p$i} params, {@code m$i} maps ({@code FlowMap}, or
+ *       {@code SharedFlowMap} for a {@code shared} map, which {@code shareMaps} replaces by the
+ *       first worker's), {@code t$i}
  *       run-time table entries ({@code EntryTable}) with {@code k$i}/{@code d$i} scratch arrays for
  *       their keys and data and {@code b$i} their bytes data ({@code BlobPool}),
  *       {@code mk$i}/{@code mv$i} scratch arrays for map i's struct keys and
@@ -102,6 +104,7 @@ public final class Codegen {
     static final String KERNEL = "dev/appl/runtime/kernel/Kernel";
     static final String VIEW = "dev/appl/runtime/kernel/PacketView";
     static final String FLOW_MAP = "dev/appl/runtime/kernel/FlowMap";
+    static final String SHARED_FLOW_MAP = "dev/appl/runtime/kernel/SharedFlowMap";
     static final String ENTRY_TABLE = "dev/appl/runtime/kernel/EntryTable";
     static final String TABLE_ENTRY = "dev/appl/runtime/kernel/TableEntry";
     static final String SCRATCH = "dev/appl/runtime/kernel/ByteScratch";
@@ -222,7 +225,9 @@ public final class Codegen {
             cw.visitField(ACC_PRIVATE | ACC_FINAL, "p$" + i, paramRepr(i).descriptor, null, null).visitEnd();
         }
         for (int i = 0; i < ir.maps.size(); i++) {
-            cw.visitField(ACC_PRIVATE | ACC_FINAL, "m$" + i, "L" + FLOW_MAP + ";", null, null).visitEnd();
+            // A shared map's field is set again by shareMaps.
+            int access = ir.maps.get(i).shared() ? ACC_PRIVATE : ACC_PRIVATE | ACC_FINAL;
+            cw.visitField(access, "m$" + i, mapDescriptor(i), null, null).visitEnd();
         }
         for (int i = 0; i < ir.tables.size(); i++) {
             cw.visitField(ACC_PRIVATE | ACC_FINAL, "t$" + i, "L" + ENTRY_TABLE + ";", null, null).visitEnd();
@@ -388,15 +393,15 @@ public final class Codegen {
                         + " of scalars cannot be compiled yet (`" + m.key().display() + " -> " + m.value().display() + "`)");
             }
             mv.visitVarInsn(ALOAD, 0);
-            mv.visitTypeInsn(NEW, FLOW_MAP);
+            mv.visitTypeInsn(NEW, mapClass(i));
             mv.visitInsn(DUP);
             MethodGen.pushInt(mv, keyWords);
             MethodGen.pushInt(mv, valueWords);
             MethodGen.pushLong(mv, m.capacity());
             MethodGen.pushLong(mv, m.expireNanos());
             mv.visitInsn(m.lru() ? ICONST_1 : ICONST_0);
-            mv.visitMethodInsn(INVOKESPECIAL, FLOW_MAP, "<init>", "(IIJJZ)V", false);
-            mv.visitFieldInsn(PUTFIELD, owner, "m$" + i, "L" + FLOW_MAP + ";");
+            mv.visitMethodInsn(INVOKESPECIAL, mapClass(i), "<init>", "(IIJJZ)V", false);
+            mv.visitFieldInsn(PUTFIELD, owner, "m$" + i, mapDescriptor(i));
             if (shapes.repr(m.key()) == Repr.FLAT) {
                 mv.visitVarInsn(ALOAD, 0);
                 MethodGen.pushInt(mv, keyWords);
@@ -540,12 +545,13 @@ public final class Codegen {
         });
         indexed("mapSize", "(I)I", ir.maps.size(), (m, i) -> {
             m.visitVarInsn(ALOAD, 0);
-            m.visitFieldInsn(GETFIELD, owner, "m$" + i, "L" + FLOW_MAP + ";");
+            m.visitFieldInsn(GETFIELD, owner, "m$" + i, mapDescriptor(i));
             m.visitVarInsn(ALOAD, 0);
             m.visitFieldInsn(GETFIELD, owner, "now", "J");
-            m.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "size", "(J)I", false);
+            m.visitMethodInsn(INVOKEVIRTUAL, mapClass(i), "size", "(J)I", false);
             m.visitInsn(IRETURN);
         });
+        mapSharing();
         indexed("addEntry", "(IL" + TABLE_ENTRY + ";)V", ir.tables.size(), (m, i) -> {
             m.visitVarInsn(ALOAD, 0);
             m.visitFieldInsn(GETFIELD, owner, "t$" + i, "L" + ENTRY_TABLE + ";");
@@ -689,6 +695,50 @@ public final class Codegen {
         mv.visitVarInsn(ILOAD, 1);
         mv.visitMethodInsn(INVOKESPECIAL, "java/lang/IndexOutOfBoundsException", "<init>", "(I)V", false);
         mv.visitInsn(ATHROW);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** The runtime class of map {@code i}: {@code SharedFlowMap} for a {@code shared} map. */
+    String mapClass(int i) {
+        return ir.maps.get(i).shared() ? SHARED_FLOW_MAP : FLOW_MAP;
+    }
+
+    String mapDescriptor(int i) {
+        return "L" + mapClass(i) + ";";
+    }
+
+    /**
+     * {@code mapCount()}, {@code mapShared(int)} and, for an appliance with shared maps,
+     * {@code shareMaps(Kernel)}: {@code m$i = ((Owner) first).m$i.another()} for each shared map.
+     */
+    private void mapSharing() {
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "mapCount", "()I", null, null);
+        mv.visitCode();
+        MethodGen.pushInt(mv, ir.maps.size());
+        mv.visitInsn(IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        indexed("mapShared", "(I)Z", ir.maps.size(), (m, i) -> {
+            m.visitInsn(ir.maps.get(i).shared() ? ICONST_1 : ICONST_0);
+            m.visitInsn(IRETURN);
+        });
+        if (ir.maps.stream().noneMatch(IrAppliance.MapState::shared)) {
+            return;
+        }
+        mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "shareMaps", "(L" + KERNEL + ";)V", null, null);
+        mv.visitCode();
+        for (int i = 0; i < ir.maps.size(); i++) {
+            if (ir.maps.get(i).shared()) {
+                mv.visitVarInsn(ALOAD, 0);
+                mv.visitVarInsn(ALOAD, 1);
+                mv.visitTypeInsn(CHECKCAST, owner);
+                mv.visitFieldInsn(GETFIELD, owner, "m$" + i, mapDescriptor(i));
+                mv.visitMethodInsn(INVOKEVIRTUAL, SHARED_FLOW_MAP, "another", "()" + mapDescriptor(i), false);
+                mv.visitFieldInsn(PUTFIELD, owner, "m$" + i, mapDescriptor(i));
+            }
+        }
+        mv.visitInsn(RETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
     }

@@ -79,6 +79,11 @@ public final class CompiledKernel implements Engine {
     }
 
     @Override
+    public void shareMaps(Engine first) {
+        kernel.shareMaps(((CompiledKernel) first).kernel);
+    }
+
+    @Override
     public void tick(int timer) {
         kernel.tick(timer);
     }

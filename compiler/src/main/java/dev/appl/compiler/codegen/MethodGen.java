@@ -3,7 +3,6 @@ package dev.appl.compiler.codegen;
 import static dev.appl.compiler.codegen.Codegen.AGGREGATES;
 import static dev.appl.compiler.codegen.Codegen.BITS;
 import static dev.appl.compiler.codegen.Codegen.ENTRY_TABLE;
-import static dev.appl.compiler.codegen.Codegen.FLOW_MAP;
 import static dev.appl.compiler.codegen.Codegen.HEADER_FORMAT;
 import static dev.appl.compiler.codegen.Codegen.MALFORMED;
 import static dev.appl.compiler.codegen.Codegen.PACKETS;
@@ -1419,7 +1418,7 @@ final class MethodGen {
 
     private void mapAndNow(int map) {
         mv.visitVarInsn(ALOAD, 0);
-        mv.visitFieldInsn(GETFIELD, cg.owner, "m$" + map, "L" + FLOW_MAP + ";");
+        mv.visitFieldInsn(GETFIELD, cg.owner, "m$" + map, cg.mapDescriptor(map));
         mv.visitVarInsn(ALOAD, 0);
         mv.visitFieldInsn(GETFIELD, cg.owner, "now", "J");
     }
@@ -1471,7 +1470,7 @@ final class MethodGen {
         Staged keyValue = stage(g.key(), m.key());
         mapAndNow(g.map());
         String key = push(keyValue, Codegen.mapKeyField(g.map()));
-        mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "get", "(J" + key + ")I", false);
+        mv.visitMethodInsn(INVOKEVIRTUAL, cg.mapClass(g.map()), "get", "(J" + key + ")I", false);
         mv.visitVarInsn(ISTORE, slot);
         Label hit = new Label();
         Label end = new Label();
@@ -1485,24 +1484,24 @@ final class MethodGen {
             int[] own = partSlots[g.target().slot()];
             for (int i = 0; i < own.length; i++) {
                 mv.visitVarInsn(ALOAD, 0);
-                mv.visitFieldInsn(GETFIELD, cg.owner, "m$" + g.map(), "L" + FLOW_MAP + ";");
+                mv.visitFieldInsn(GETFIELD, cg.owner, "m$" + g.map(), cg.mapDescriptor(g.map()));
                 mv.visitVarInsn(ILOAD, slot);
                 pushInt(i);
-                mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "value", "(II)J", false);
+                mv.visitMethodInsn(INVOKEVIRTUAL, cg.mapClass(g.map()), "value", "(II)J", false);
                 mv.visitVarInsn(LSTORE, own[i]);
             }
             mv.visitLabel(end);
             return;
         }
         mv.visitVarInsn(ALOAD, 0);
-        mv.visitFieldInsn(GETFIELD, cg.owner, "m$" + g.map(), "L" + FLOW_MAP + ";");
+        mv.visitFieldInsn(GETFIELD, cg.owner, "m$" + g.map(), cg.mapDescriptor(g.map()));
         mv.visitVarInsn(ILOAD, slot);
         Repr value = repr(m.value());
         if (value == Repr.FLAT) {
-            mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "copyValue", "(I)[J", false);
+            mv.visitMethodInsn(INVOKEVIRTUAL, cg.mapClass(g.map()), "copyValue", "(I)[J", false);
         } else {
             mv.visitInsn(ICONST_0);
-            mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "value", "(II)J", false);
+            mv.visitMethodInsn(INVOKEVIRTUAL, cg.mapClass(g.map()), "value", "(II)J", false);
         }
         adapt(value, repr(g.target().type()));
         storeLocal(g.target(), repr(g.target().type()));
@@ -1516,12 +1515,12 @@ final class MethodGen {
                 Staged keyValue = stage(m.args().getFirst(), state.key());
                 mapAndNow(m.map());
                 String key = push(keyValue, Codegen.mapKeyField(m.map()));
-                mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, m.op(), "(J" + key + ")Z", false);
+                mv.visitMethodInsn(INVOKEVIRTUAL, cg.mapClass(m.map()), m.op(), "(J" + key + ")Z", false);
                 mv.visitInsn(I2L);
             }
             case "size" -> {
                 mapAndNow(m.map());
-                mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "size", "(J)I", false);
+                mv.visitMethodInsn(INVOKEVIRTUAL, cg.mapClass(m.map()), "size", "(J)I", false);
                 mv.visitInsn(I2L);
             }
             case "put" -> {
@@ -1530,7 +1529,7 @@ final class MethodGen {
                 mapAndNow(m.map());
                 String key = push(keyValue, Codegen.mapKeyField(m.map()));
                 String value = push(valueValue, Codegen.mapValueField(m.map()));
-                mv.visitMethodInsn(INVOKEVIRTUAL, FLOW_MAP, "put", "(J" + key + value + ")Z", false);
+                mv.visitMethodInsn(INVOKEVIRTUAL, cg.mapClass(m.map()), "put", "(J" + key + value + ")Z", false);
                 mv.visitInsn(I2L);
             }
             default -> throw new Unsupported(null, "map method `" + m.op() + "`");

@@ -2,7 +2,6 @@ package dev.appl.compiler.interp;
 
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrExpr;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,6 +34,12 @@ public interface Engine {
 
     int mapSize(int index);
 
+    /**
+     * Makes this engine, another worker's instance of {@code first}'s appliance (of the same kind of
+     * engine), use {@code first}'s {@code shared} maps; before either handles a packet.
+     */
+    void shareMaps(Engine first);
+
     /** Adds a run-time entry to a table, after the spec's entries and those added before. */
     void addEntry(int table, IrAppliance.Entry entry);
 
@@ -49,68 +54,6 @@ public interface Engine {
 
     /** The interpreter as an engine. */
     static Engine interpreter(IrAppliance ir, Map<String, Object> params) {
-        Interpreter interpreter = new Interpreter(ir, params);
-        return new Engine() {
-            @Override
-            public Interpreter.Outcome handle(int port, byte[] packet) {
-                return interpreter.handle(port, packet);
-            }
-
-            @Override
-            public void tick(int timer) {
-                interpreter.tick(timer);
-            }
-
-            @Override
-            public int frameLength(int port, java.lang.foreign.MemorySegment buffer, long offset, int available) {
-                return interpreter.frameLength(port, buffer, offset, available);
-            }
-
-            @Override
-            public void setTime(long nanos) {
-                interpreter.setTime(nanos);
-            }
-
-            @Override
-            public void openStores(java.nio.file.Path folder) throws java.io.IOException {
-                interpreter.openStores(folder);
-            }
-
-            @Override
-            public void closeStores() {
-                interpreter.closeStores();
-            }
-
-            @Override
-            public long counter(int index) {
-                return interpreter.counter(index);
-            }
-
-            @Override
-            public int mapSize(int index) {
-                return interpreter.mapSize(index);
-            }
-
-            @Override
-            public void addEntry(int table, IrAppliance.Entry entry) {
-                interpreter.addEntry(table, entry);
-            }
-
-            @Override
-            public Object evaluate(IrExpr e, Object[] locals) {
-                return interpreter.evaluate(e, locals);
-            }
-
-            @Override
-            public byte[] packet(IrExpr e, Object[] locals) {
-                // A stack of one part is its bytes, whatever the part: the interpreter's own conversion.
-                return (byte[]) interpreter.evaluate(new IrExpr.Stack(List.of(e)), locals);
-            }
-
-            @Override
-            public String toString() {
-                return "interpreter";
-            }
-        };
+        return new InterpreterEngine(new Interpreter(ir, params));
     }
 }

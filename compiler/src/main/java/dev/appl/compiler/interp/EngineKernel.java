@@ -15,10 +15,14 @@ import java.util.List;
 public final class EngineKernel implements Kernel {
     private final Engine engine;
     private final List<IrAppliance.Port> ports;
+    private final List<IrAppliance.MapState> maps;
+    private final int stores;
 
     public EngineKernel(Engine engine, IrAppliance ir) {
         this.engine = engine;
         this.ports = List.copyOf(ir.ports);
+        this.maps = List.copyOf(ir.maps);
+        this.stores = ir.stores.size();
     }
 
     @Override
@@ -75,6 +79,26 @@ public final class EngineKernel implements Kernel {
     @Override
     public int mapSize(int index) {
         return engine.mapSize(index);
+    }
+
+    @Override
+    public int mapCount() {
+        return maps.size();
+    }
+
+    @Override
+    public boolean mapShared(int index) {
+        return maps.get(index).shared();
+    }
+
+    @Override
+    public void shareMaps(Kernel first) {
+        engine.shareMaps(((EngineKernel) first).engine);
+    }
+
+    @Override
+    public int storeCount() {
+        return stores;
     }
 
     /** Loaded entries reach the interpreter through {@link Engine#addEntry}, before the replay. */

@@ -135,8 +135,23 @@ public final class Interpreter {
     }
 
     public int mapSize(int i) {
-        expire(i);
-        return maps.get(i).size();
+        synchronized (maps.get(i)) {
+            expire(i);
+            return maps.get(i).size();
+        }
+    }
+
+    /**
+     * Makes this interpreter, another worker's instance of {@code first}'s appliance, use
+     * {@code first}'s {@code shared} maps. Every map operation holds the map's monitor, so that the
+     * workers' operations on a shared map happen one after the other.
+     */
+    public void shareMaps(Interpreter first) {
+        for (int i = 0; i < maps.size(); i++) {
+            if (ir.maps.get(i).shared()) {
+                maps.set(i, first.maps.get(i));
+            }
+        }
     }
 
     /** Entries added at start (from a rules file) or by handlers, after the spec's own. */
@@ -339,12 +354,18 @@ public final class Interpreter {
             }
             case IrStmt.MapGet g -> {
                 Object key = eval(g.key(), f);
-                expire(g.map());
-                MapEntry entry = maps.get(g.map()).get(key);
+                Map<Object, MapEntry> map = maps.get(g.map());
+                MapEntry entry;
+                synchronized (map) {
+                    expire(g.map());
+                    entry = map.get(key);
+                    if (entry != null) {
+                        map.put(key, new MapEntry(entry.value(), now));
+                    }
+                }
                 if (entry == null) {
                     return block(g.missing(), f);
                 }
-                maps.get(g.map()).put(key, new MapEntry(entry.value(), now));
                 f.locals[g.target().slot()] = entry.value();
             }
             case IrStmt.Apply a -> {
@@ -567,12 +588,18 @@ public final class Interpreter {
     private Object mapOp(IrExpr.MapOp m, Frame f, Object[] locals) {
         Map<Object, MapEntry> map = maps.get(m.map());
         IrAppliance.MapState spec = ir.maps.get(m.map());
-        expire(m.map());
         List<Object> args = new ArrayList<>();
         for (IrExpr a : m.args()) {
             args.add(eval(a, f, locals));
         }
-        return switch (m.op()) {
+        synchronized (map) {
+            expire(m.map());
+            return mapOp(m.op(), map, spec, args);
+        }
+    }
+
+    private Object mapOp(String op, Map<Object, MapEntry> map, IrAppliance.MapState spec, List<Object> args) {
+        return switch (op) {
             case "contains" -> Values.bool(map.containsKey(args.getFirst()));
             case "remove" -> Values.bool(map.remove(args.getFirst()) != null);
             case "size" -> (long) map.size();
@@ -588,7 +615,7 @@ public final class Interpreter {
                 map.put(key, new MapEntry(args.get(1), now));
                 yield 1L;
             }
-            default -> throw new IllegalStateException("map method " + m.op());
+            default -> throw new IllegalStateException("map method " + op);
         };
     }
 

@@ -32,7 +32,23 @@ class TracesTest {
         for (IrAppliance compiledIr : new IrAppliance[] {ir, optimized}) {
             Differential d = new Differential(ir, CompiledAppliance.compile(compiledIr));
             loadRules(d, ir, lowered, spec.getParent());
-            packets += replay(d, ir, spec.getParent());
+            replay(ir, spec.getParent(), new Traffic() {
+                @Override
+                public void setTime(long nanos) {
+                    d.setTime(nanos);
+                }
+
+                @Override
+                public void tick(int timer) {
+                    d.tick(timer);
+                }
+
+                @Override
+                public void send(int port, byte[] packet) {
+                    d.send(port, packet);
+                }
+            });
+            packets += d.packets;
         }
         System.out.println("traces " + sample + ": " + packets + " packets");
     }
@@ -57,7 +73,17 @@ class TracesTest {
         }
     }
 
-    private static int replay(Differential d, IrAppliance ir, Path folder) throws IOException {
+    /** What a replay drives: one appliance, or several. */
+    interface Traffic {
+        void setTime(long nanos);
+
+        void tick(int timer);
+
+        void send(int port, byte[] packet);
+    }
+
+    /** Replays the traces the ports of {@code ir} are bound to, in {@code folder}, as {@code applc run} does. */
+    static void replay(IrAppliance ir, Path folder, Traffic d) throws IOException {
         Map<Integer, PcapFile> traces = new LinkedHashMap<>();
         try {
             for (int i = 0; i < ir.ports.size(); i++) {
@@ -106,6 +132,5 @@ class TracesTest {
                 t.close();
             }
         }
-        return d.packets;
     }
 }

@@ -251,6 +251,7 @@ class JarImageTest {
             assertNull(firewall.getEntry(flows));
             assertNotNull(firewall.getEntry(tables));
             assertNotNull(nat.getEntry(flows));
+            assertNotNull(nat.getEntry("dev/appl/runtime/kernel/SharedFlowMap.class"), "the NAT's maps are shared");
             assertNull(nat.getEntry(tables));
             assertNull(nat.getEntry("dev/appl/runtime/kernel/package-info.class"), "nothing names a package-info");
             // Packet ports only: not the UDP or TCP driver.

@@ -12,8 +12,9 @@ import java.util.Arrays;
  * back); a put of a new key into a full map fails, or for an {@code lru} map first evicts the entry
  * at the front; every operation first removes the entries idle for {@code expire} or longer
  * ({@code now - touched >= expire}), where gets and puts touch an entry. Expiry pops entries off a
- * second list kept in touch order; only if the clock ever went backwards does it fall back to
- * scanning every entry.
+ * second list kept sorted by touch time: an entry touched at a time before the newest's (the clock
+ * went backwards, or a {@link SharedFlowMap}'s workers read their clocks in one order and reach the
+ * map in the other) is inserted where its time belongs, walking from the newest end.
  *
  * <p>Slots are allocated as entries arrive, doubling up to the capacity.
  */
@@ -39,13 +40,11 @@ public final class FlowMap {
     private int[] next;
     private int head = NONE;
     private int tail = NONE;
-    /** Touch order, for expiry: {@code oldest} was touched first. */
+    /** Entries by touch time, for expiry: {@code oldest} has the earliest. */
     private int[] older;
     private int[] newer;
     private int oldest = NONE;
     private int newest = NONE;
-    /** False once an entry was touched at a time before the newest's: then expiry scans. */
-    private boolean touchSorted = true;
     /** Open addressing, linear probing: slot + 1, or 0 for an empty cell. */
     private int[] index;
     private int mask;
@@ -185,46 +184,12 @@ public final class FlowMap {
     // ---- Expiry ---------------------------------------------------------------------------------
 
     private void expire(long now) {
-        if (idle <= 0 || size == 0) {
+        if (idle <= 0) {
             return;
         }
-        if (touchSorted) {
-            while (oldest != NONE && now - touched[oldest] >= idle) {
-                delete(oldest);
-            }
-            return;
+        while (oldest != NONE && now - touched[oldest] >= idle) {
+            delete(oldest);
         }
-        for (int s = head; s != NONE; ) {
-            int after = next[s];
-            if (now - touched[s] >= idle) {
-                delete(s);
-            }
-            s = after;
-        }
-        resortTouchList();
-    }
-
-    /** Rebuilds the touch list in order of touch time, after the clock went backwards. */
-    private void resortTouchList() {
-        Integer[] live = new Integer[size];
-        int n = 0;
-        for (int s = head; s != NONE; s = next[s]) {
-            live[n++] = s;
-        }
-        Arrays.sort(live, (x, y) -> Long.compare(touched[x], touched[y]));
-        oldest = NONE;
-        newest = NONE;
-        for (Integer s : live) {
-            older[s] = newest;
-            newer[s] = NONE;
-            if (newest == NONE) {
-                oldest = s;
-            } else {
-                newer[newest] = s;
-            }
-            newest = s;
-        }
-        touchSorted = true;
     }
 
     private void touch(int s, long now) {
@@ -233,18 +198,24 @@ public final class FlowMap {
         appendTouch(s, now);
     }
 
+    /** Links {@code s}, touched at {@code now}, after the last entry touched at or before then. */
     private void appendTouch(int s, long now) {
-        if (newest != NONE && touched[newest] > now) {
-            touchSorted = false;
+        int before = newest;
+        while (before != NONE && touched[before] > now) {
+            before = older[before];
         }
-        older[s] = newest;
-        newer[s] = NONE;
-        if (newest == NONE) {
+        older[s] = before;
+        newer[s] = before == NONE ? oldest : newer[before];
+        if (before == NONE) {
             oldest = s;
         } else {
-            newer[newest] = s;
+            newer[before] = s;
         }
-        newest = s;
+        if (newer[s] == NONE) {
+            newest = s;
+        } else {
+            older[newer[s]] = s;
+        }
     }
 
     private void unlinkTouch(int s) {

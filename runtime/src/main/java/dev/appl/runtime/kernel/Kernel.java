@@ -5,7 +5,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * What a compiled appliance is to the runtime: the class the compiler generates for a spec
  * implements this. One instance is one appliance's state (counters, maps, loaded table entries,
- * params), driven by one worker thread: nothing here is thread-safe.
+ * params), driven by one worker thread: nothing here is thread-safe but the {@code shared} maps
+ * that instances of one appliance share ({@link #shareMaps}).
  *
  * <p>{@link #handle} runs a port's handler on one packet in place and returns its fate as an int:
  * a port index ({@code >= 0}) to forward it to, or one of {@link #REPLY}, {@link #DROP},
@@ -116,6 +117,25 @@ public interface Kernel {
 
     /** How many entries map {@code index} holds now (expired ones are removed first). */
     int mapSize(int index);
+
+    /** How many maps the appliance declares. */
+    default int mapCount() {
+        return 0;
+    }
+
+    /**
+     * Whether map {@code index} is {@code shared} (language.md §10.4): one map for all workers,
+     * which {@link #shareMaps} hands to the workers after the first. The others are per worker.
+     */
+    default boolean mapShared(int index) {
+        return false;
+    }
+
+    /**
+     * Makes this kernel, another worker's instance of {@code first}'s appliance, use {@code first}'s
+     * shared maps instead of its own; called before either handles a packet or a timer.
+     */
+    default void shareMaps(Kernel first) {}
 
     /** Adds a run-time entry to table {@code index}, after the spec's entries and the ones added before. */
     void addEntry(int index, TableEntry entry);

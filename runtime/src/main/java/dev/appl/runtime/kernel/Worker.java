@@ -29,6 +29,12 @@ public final class Worker implements Runnable {
      * wake-up cost more than a few empty looks, and while traffic flows the next packet is near.
      */
     static final long SPIN_NANOS = 50_000;
+    /**
+     * What the kernels' clock adds to System.nanoTime() to read as wall-clock nanoseconds: one for
+     * all workers, so that their clocks agree to the nanosecond and the entries they touch in a
+     * shared map are filed in the order they were touched.
+     */
+    private static final long CLOCK_BASE = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
 
     private final Kernel kernel;
     private final Endpoint[] endpoints;
@@ -92,7 +98,7 @@ public final class Worker implements Runnable {
         if (cpu >= 0) {
             Libc.pinToCpu(cpu); // best effort: an unpinned worker still works
         }
-        long clockBase = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        long clockBase = CLOCK_BASE;
         try (Arena arena = Arena.ofConfined()) {
             int waits = 0;
             for (Endpoint e : endpoints) {

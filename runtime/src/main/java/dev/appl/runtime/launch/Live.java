@@ -43,31 +43,44 @@ public final class Live implements AutoCloseable {
     }
 
     /**
-     * How many workers serve a live run of {@code appliance}, given {@code --workers} ({@code asked},
-     * null when not given). By default one per CPU the process may use, but one for an appliance
-     * with state that workers would split: stores belong to the one thread that opened them (more
-     * workers are refused), and maps are per worker while the Linux kernel spreads packets over the
-     * workers by a hash of their addresses, so a flow's return traffic (a NAT's, say) may land on a
-     * worker that never saw the flow. More workers for maps are allowed when asked for: an appliance
-     * whose flows hash to one worker both ways can use them.
+     * How many workers serve a live run of {@code first}'s appliance, given {@code --workers}
+     * ({@code asked}, null when not given). By default one per CPU the process may use, but one for
+     * an appliance with state that workers would split: stores belong to the one thread that opened
+     * them (more workers are refused), and maps not declared {@code shared} are per worker while the
+     * Linux kernel spreads packets over the workers by a hash of their addresses, so a flow's return
+     * traffic (a NAT's, say) may land on a worker that never saw the flow. More workers for such
+     * maps are allowed when asked for: an appliance whose flows hash to one worker both ways can use
+     * them. Shared maps are one map for all workers and change nothing here.
      *
      * @throws Replay.BadInput for more than one worker with stores
      */
-    public static int workerCount(String appliance, Integer asked, int stores, int maps) throws Replay.BadInput {
-        if (stores > 0 && asked != null && asked > 1) {
+    public static int workerCount(String appliance, Integer asked, Kernel first) throws Replay.BadInput {
+        if (first.storeCount() > 0 && asked != null && asked > 1) {
             throw new Replay.BadInput("appliance `" + appliance + "` has stores, which belong to one worker: it runs"
                     + " with --workers 1");
         }
         if (asked != null) {
             return asked;
         }
-        return stores > 0 || maps > 0 ? 1 : Math.max(1, Libc.allowedCpus().length);
+        return first.storeCount() > 0 || perWorkerMaps(first) > 0 ? 1 : Math.max(1, Libc.allowedCpus().length);
+    }
+
+    private static int perWorkerMaps(Kernel kernel) {
+        int count = 0;
+        for (int m = 0; m < kernel.mapCount(); m++) {
+            count += kernel.mapShared(m) ? 0 : 1;
+        }
+        return count;
     }
 
     /**
      * Opens every worker's endpoints and starts the workers, one per kernel in {@code kernels}
-     * (each a separate instance of the appliance, with its params and loaded entries). Worker
-     * {@code i} is pinned to the {@code i}-th CPU the process may run on when {@code pin}.
+     * (each a separate instance of the appliance, with its params and loaded entries; the kernels
+     * after the first are given the first's shared maps). Worker {@code i} is pinned to the
+     * {@code i}-th CPU the process may run on when {@code pin}. Timers fire on every worker, on its
+     * own state, except in an appliance whose maps are all shared: there they fire on the first
+     * worker only, once a period for the whole appliance, as what they can read of maps is the same
+     * on every worker and counters are summed over the workers.
      *
      * @throws PortException when a port cannot be opened (nothing is left open then)
      */
@@ -81,6 +94,11 @@ public final class Live implements AutoCloseable {
         int[] cpus = pin ? Libc.allowedCpus() : new int[0];
         // One fanout group per port and process, so that two appliances on one interface do not share.
         int fanoutBase = (int) (ProcessHandle.current().pid() * 31);
+        Kernel first = kernels.getFirst();
+        boolean timersOnFirstOnly = first.mapCount() > 0 && perWorkerMaps(first) == 0;
+        for (Kernel kernel : kernels.subList(1, kernels.size())) {
+            kernel.shareMaps(first);
+        }
         try {
             for (int w = 0; w < kernels.size(); w++) {
                 Kernel kernel = kernels.get(w);
@@ -110,7 +128,8 @@ public final class Live implements AutoCloseable {
                     endpoints[p] = endpoint;
                 }
                 int cpu = cpus.length == 0 ? -1 : cpus[w % cpus.length];
-                workers.add(new Worker(kernel, endpoints, appliance.timerPeriods(), cpu, stop));
+                long[] timers = w > 0 && timersOnFirstOnly ? new long[0] : appliance.timerPeriods();
+                workers.add(new Worker(kernel, endpoints, timers, cpu, stop));
             }
         } catch (PortException | RuntimeException e) {
             for (Endpoint endpoint : opened) {

@@ -328,7 +328,7 @@ public final class Main {
         }
         int count;
         try {
-            count = Live.workerCount(appliance.appliance(), workers, first.storeCount(), appliance.maps().size());
+            count = Live.workerCount(appliance.appliance(), workers, first);
         } catch (Replay.BadInput e) {
             throw new UsageError(e.getMessage());
         }
