@@ -8,6 +8,8 @@ import dev.appl.runtime.kernel.TableEntry;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** Small hand-written kernels that drive the endpoints as a compiled appliance would. */
 final class TestKernels {
@@ -17,7 +19,8 @@ final class TestKernels {
 
     /**
      * An echo service for datagram and stream ports: a message starting with {@code drop} is
-     * dropped, {@code bad} is malformed, {@code boom} makes the kernel throw; any other is answered
+     * dropped, {@code bad} is malformed, {@code boom} makes the kernel throw, {@code wait} holds the
+     * worker in the kernel (counting down {@link #waiting}) until {@link #release}; any other is answered
      * with {@code echo:} and the message, the prefix pushed into the headroom. Counter 0 counts
      * replies, counter 1 timer ticks. Stream frames have a big-endian u16 length prefix and a max of
      * {@code maxMessage} bytes; a frame whose first byte is 0xff makes the framing throw.
@@ -25,6 +28,8 @@ final class TestKernels {
     static final class Echo implements Kernel {
         final long[] counters = new long[2];
         final int maxMessage;
+        final CountDownLatch waiting = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
 
         Echo(int maxMessage) {
             this.maxMessage = maxMessage;
@@ -44,6 +49,14 @@ final class TestKernels {
             }
             if (startsWith(p, "boom")) {
                 throw new IllegalStateException("boom");
+            }
+            if (startsWith(p, "wait")) {
+                waiting.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             int r = Packets.insert(p, 0, ECHO, ECHO.byteSize());
             if (r != 0) {

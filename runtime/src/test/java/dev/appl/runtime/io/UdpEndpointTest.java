@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The UDP driver and the kernel loop, against a hand-written echo kernel on real sockets. */
@@ -61,6 +62,43 @@ class UdpEndpointTest {
             assertEquals(3, live.in(0));
             assertEquals(3, live.out(0));
             assertEquals(3, live.counter(0));
+        }
+    }
+
+    @Test
+    void datagramsQueuedWhenTheStopComesAreHandledAndAnsweredFirst() throws Exception {
+        TestKernels.Echo echo = new TestKernels.Echo();
+        try (Live live = Live.start(List.of(echo), ECHO, Map.of(0, new PortBinding.Udp(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))), false);
+                DatagramChannel client = DatagramChannel.open()) {
+            InetSocketAddress server = live.address(0);
+            client.send(ByteBuffer.wrap("wait".getBytes(StandardCharsets.US_ASCII)), server);
+            assertTrue(echo.waiting.await(10, TimeUnit.SECONDS));
+            // The worker is held in the kernel: these wait in the socket when the stop comes.
+            int queued = 40;
+            for (int i = 0; i < queued; i++) {
+                client.send(ByteBuffer.wrap(("m" + i).getBytes(StandardCharsets.US_ASCII)), server);
+            }
+            live.stop();
+            echo.release.countDown();
+            live.join();
+            assertEquals(queued + 1, live.in(0));
+            assertEquals(queued + 1, live.out(0));
+            Set<String> answers = new HashSet<>();
+            client.configureBlocking(false);
+            ByteBuffer answer = ByteBuffer.allocate(100);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (answers.size() < queued + 1 && System.nanoTime() < deadline) {
+                answer.clear();
+                if (client.receive(answer) == null) {
+                    Thread.sleep(1);
+                    continue;
+                }
+                answer.flip();
+                answers.add(StandardCharsets.US_ASCII.decode(answer).toString());
+            }
+            assertEquals(queued + 1, answers.size(), "replies received: " + answers);
+            assertTrue(answers.contains("echo:wait") && answers.contains("echo:m" + (queued - 1)), answers.toString());
         }
     }
 

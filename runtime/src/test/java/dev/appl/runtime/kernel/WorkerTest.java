@@ -1,5 +1,6 @@
 package dev.appl.runtime.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,12 +81,64 @@ class WorkerTest {
         assertSame(bug, worker.failure());
     }
 
+    /** An endpoint holding {@code queued} packets of 60 bytes when the worker starts; nothing waits on it. */
+    static final class Queued implements Endpoint {
+        final java.lang.foreign.MemorySegment buffer = java.lang.foreign.MemorySegment.ofArray(new byte[60]);
+        int queued;
+
+        Queued(int queued) {
+            this.queued = queued;
+        }
+
+        @Override
+        public int receive(Batch batch) {
+            batch.clear();
+            while (queued > 0 && !batch.full()) {
+                PacketView view = batch.add();
+                view.segment = buffer;
+                view.offset = 0;
+                view.length = 60;
+                queued--;
+            }
+            return batch.size();
+        }
+
+        @Override
+        public boolean complete(Batch batch, int i, int fate) {
+            return false;
+        }
+
+        @Override
+        public boolean transmit(PacketView packet) {
+            return false;
+        }
+
+        @Override
+        public int flush() {
+            return 0;
+        }
+
+        @Override
+        public void release(Batch batch) {}
+
+        @Override
+        public int readyFd() {
+            return -1;
+        }
+
+        @Override
+        public void close() {}
+    }
+
     @Test
-    void aWorkerAskedToStopHasNoFailure() {
+    void aWorkerAskedToStopHandlesWhatItsEndpointsHoldFirst() {
         AtomicBoolean stop = new AtomicBoolean(true);
-        Worker worker = new Worker(new Dropper(), new Endpoint[] {new Failing(new IllegalStateException())},
-                new long[0], -1, stop);
+        Queued queued = new Queued(1000);
+        Worker worker = new Worker(new Dropper(), new Endpoint[] {queued, null}, new long[0], -1, stop);
         worker.run();
         assertNull(worker.failure());
+        assertEquals(0, queued.queued);
+        assertEquals(1000, worker.in[0]);
+        assertEquals(1000, worker.dropped);
     }
 }
