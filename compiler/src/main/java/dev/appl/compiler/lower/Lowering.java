@@ -12,6 +12,7 @@ import dev.appl.language.ast.Decl;
 import dev.appl.language.ast.Expr;
 import dev.appl.language.ast.Pattern;
 import dev.appl.language.ast.Stmt;
+import dev.appl.language.diag.Span;
 import dev.appl.language.resolve.Symbol;
 import dev.appl.language.types.BuiltinTypes;
 import dev.appl.language.types.ConstEval;
@@ -90,12 +91,7 @@ public final class Lowering {
      */
     public static Object constValue(Decl.Const c, Semantics semantics) {
         Lowering l = new Lowering(null, semantics);
-        IrExpr e = l.constExpr(c.value(), semantics.typeOf(c));
-        Object value = new Interpreter(l.ir, Map.of()).evaluateConstant(e);
-        if (value == null) {
-            throw new Unsupported(c.value().span(), "computing this const at build time indexed an array out of range");
-        }
-        return value;
+        return l.evaluate(l.constExpr(c.value(), semantics.typeOf(c)), c.value().span());
     }
 
     /** @throws Unsupported for a construct the compiler cannot compile yet */
@@ -734,19 +730,24 @@ public final class Lowering {
             return known;
         }
         if (buildTimeValues.containsKey(c)) {
-            throw new Unsupported(c.span(), "this call needs the value of the const it computes");
+            throw new IllegalStateException("a const computed from itself in a checked spec");
         }
         buildTimeValues.put(c, null);
         int functionsBefore = ir.functions.size();
-        IrExpr call = call(c, type);
-        Object value = new Interpreter(ir, Map.of()).evaluateConstant(call);
-        if (value == null) {
-            throw new Unsupported(c.span(), "computing this const at build time indexed an array out of range");
-        }
+        Object value = evaluate(call(c, type), c.span());
         List<IrFunction> added = new ArrayList<>(ir.functions.subList(functionsBefore, ir.functions.size()));
         ir.functions.subList(functionsBefore, ir.functions.size()).clear();
         functions.values().removeIf(added::contains);
         buildTimeValues.put(c, value);
+        return value;
+    }
+
+    /** A constant expression's value, computed by the reference interpreter over the IR lowered so far. */
+    private Object evaluate(IrExpr e, Span at) {
+        Object value = new Interpreter(ir, Map.of()).evaluateConstant(e);
+        if (value == null) {
+            throw new Unsupported(at, "computing this const at build time indexed an array out of range");
+        }
         return value;
     }
 

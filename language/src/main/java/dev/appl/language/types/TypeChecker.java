@@ -6,6 +6,7 @@ import dev.appl.language.ast.Name;
 import dev.appl.language.ast.Pattern;
 import dev.appl.language.ast.Stmt;
 import dev.appl.language.ast.TypeRef;
+import dev.appl.language.ast.Walk;
 import dev.appl.language.diag.DiagnosticCode;
 import dev.appl.language.diag.Diagnostics;
 import dev.appl.language.diag.Note;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Resolves every name in declaration bodies and gives every expression a type, enforcing widths
@@ -72,6 +74,8 @@ public final class TypeChecker {
     private final ConstEval consts;
     /** The const whose value is being checked, to name a cycle from its start. */
     private Decl.Const currentConst;
+    /** The consts of the module being checked whose values call functions, checked, for {@link #computedFromItself}. */
+    private final List<Decl.Const> computedByCalls = new java.util.ArrayList<>();
     private final Set<Decl> resolvingTypes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     public TypeChecker(Semantics semantics, Diagnostics diagnostics) {
@@ -93,6 +97,9 @@ public final class TypeChecker {
                 decl(decl, ctx);
             }
         }
+        // Once every function body is checked, so that their references are known.
+        computedByCalls.forEach(this::computedFromItself);
+        computedByCalls.clear();
     }
 
     // ---- Declarations -------------------------------------------------------------------------
@@ -129,8 +136,85 @@ public final class TypeChecker {
         Type t = type(c.type(), ctx);
         sem.declTypes.put(c, t);
         currentConst = c;
+        int errors = diags.errorCount();
         expectConst(c.value(), t, ctx, "a const's value", true);
         currentConst = null;
+        boolean[] calls = {false};
+        Walk.expression(c.value(), x -> calls[0] |= x instanceof Expr.Call);
+        if (diags.errorCount() == errors && calls[0]) {
+            computedByCalls.add(c);
+        }
+    }
+
+    /**
+     * Reports a const whose value calls a function that needs the const itself (reads it, or calls
+     * a function that does, or reads a const computed so): the compiler computes the call when it
+     * builds the appliance, and this computation would never end. Cycles of consts alone are
+     * reported as not constant ({@link #whyNotConstant}).
+     */
+    private void computedFromItself(Decl.Const c) {
+        SelfReference search = new SelfReference(c);
+        if (search.reaches(visit -> Walk.expression(c.value(), visit)) && search.throughCall) {
+            String name = "`" + c.name().text() + "`";
+            diags.report(DiagnosticCode.NOT_CONSTANT, c.value().span(), "a const's value");
+            diags.noteLast(Note.plain(name + " is computed when the appliance is built, by running the call,"
+                    + " and the call needs the value of " + name + " itself: " + String.join(" -> ", search.path)));
+            diags.noteLast(Note.at(search.closing.span(), name + " is read here"));
+        }
+    }
+
+    /**
+     * A search for the reads of one const from its own value: through the consts it reads and the
+     * functions it calls (their bodies), each looked at once.
+     */
+    private final class SelfReference {
+        private final Decl.Const target;
+        /** The names from the const to where the search is, in backticks. */
+        final List<String> path = new java.util.ArrayList<>();
+        private final Set<Decl> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        /** The read of the const that closes the cycle, once found. */
+        Expr closing;
+        /** Whether the cycle passes through a function. */
+        boolean throughCall;
+
+        SelfReference(Decl.Const target) {
+            this.target = target;
+            path.add("`" + target.name().text() + "`");
+        }
+
+        /** Whether the expressions {@code walk} visits read the const; they are visited outer before inner. */
+        boolean reaches(Consumer<Consumer<Expr>> walk) {
+            walk.accept(x -> {
+                if (closing == null && (x instanceof Expr.NameRef || x instanceof Expr.Field)) {
+                    step(sem.referenceOf(x), x);
+                }
+            });
+            return closing != null;
+        }
+
+        private void step(Symbol s, Expr at) {
+            switch (s) {
+                case Symbol.DeclSymbol(Decl.Const c, var m) when c == target -> {
+                    path.add("`" + c.name().text() + "`");
+                    closing = at;
+                }
+                case Symbol.DeclSymbol(Decl.Const c, var m) when seen.add(c) ->
+                        follow(c.name(), visit -> Walk.expression(c.value(), visit), false);
+                case Symbol.DeclSymbol(Decl.Fn f, var m) when seen.add(f) ->
+                        follow(f.name(), visit -> Walk.expressions(f.body(), visit), true);
+                case null, default -> {}
+            }
+        }
+
+        private void follow(Name name, Consumer<Consumer<Expr>> walk,
+                boolean call) {
+            path.add("`" + name.text() + "`");
+            if (reaches(walk)) {
+                throughCall |= call;
+            } else {
+                path.removeLast();
+            }
+        }
     }
 
     /** Checks an expression against a type and requires it to be constant. */
@@ -153,11 +237,12 @@ public final class TypeChecker {
                 diags.noteLast(Note.plain(why));
             }
             boolean[] calls = {false};
-            dev.appl.language.ast.Walk.expression(e, x -> calls[0] |= x instanceof Expr.Call);
+            Walk.expression(e, x -> calls[0] |= x instanceof Expr.Call);
             if (buildTime && calls[0]) {
                 diags.noteLast(Note.plain("a const may call a function declared at the top level of a module, with"
-                        + " arguments known when the spec is compiled; the call must be the const's whole value,"
-                        + " or an element or field of an array or struct literal that is"));
+                        + " arguments known when the spec is compiled, and is then computed when the appliance is"
+                        + " built; the call must be the const's whole value, or an element or field of an array"
+                        + " or struct literal that is"));
             }
         }
     }
@@ -165,7 +250,7 @@ public final class TypeChecker {
     /** Why an expression made only of constants has no value: a division by zero, or a const cycle. */
     private String whyNotConstant(Expr e, java.util.List<Decl.Const> through) {
         String[] found = {null};
-        dev.appl.language.ast.Walk.expression(e, x -> {
+        Walk.expression(e, x -> {
             if (found[0] != null) {
                 return;
             }
