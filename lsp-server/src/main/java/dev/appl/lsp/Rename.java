@@ -4,6 +4,7 @@ import dev.appl.language.ast.Decl;
 import dev.appl.language.resolve.Module;
 import dev.appl.language.resolve.ModuleLoader;
 import dev.appl.language.resolve.Symbol;
+import dev.appl.language.syntax.Keywords;
 import dev.appl.language.types.BuiltinTypes;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,11 +32,6 @@ import org.eclipse.lsp4j.jsonrpc.messages.ResponseErrorCode;
  */
 final class Rename {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    /** Reserved everywhere (docs/language.md, "Names and keywords"). */
-    static final Set<String> RESERVED = Set.of("accept", "and", "appliance", "as", "break", "const", "continue",
-            "drop", "else", "enum", "expect", "extract", "false", "fn", "for", "forward", "goto", "if", "import", "in",
-            "let", "match", "not", "on", "or", "pop", "push", "reject", "reply", "return", "select", "send", "struct",
-            "true", "var");
 
     private Rename() {}
 
@@ -95,7 +91,7 @@ final class Rename {
         if (newName.equals("_")) {
             return "`_` is the wildcard, not a name";
         }
-        if (RESERVED.contains(newName)) {
+        if (Keywords.RESERVED.contains(newName)) {
             return "`" + newName + "` is a reserved keyword";
         }
         if (t.occurrence().symbol() instanceof Symbol.DeclSymbol d) {

@@ -141,44 +141,45 @@ final class BuildCommand implements Callable<Integer> {
                         LoadedRules.schema(ir, i, appliance, semantics)));
             }
         }
-        for (int i = 0; i < ir.params.size(); i++) {
-            IrAppliance.Param p = ir.params.get(i);
-            if (buildValues.containsKey(p.name())) {
-                ir.params.set(i, new IrAppliance.Param(p.name(), p.type(), buildValues.get(p.name()), true));
-            }
-        }
-        // The tests run on the appliance as lowered, as applc test runs them, for the AOT cache's training.
-        IrAppliance testIr;
-        Codegen.Generated kernel;
-        try {
-            testIr = Lowering.lower(appliance, semantics);
-            Pipeline.run(ir);
-            kernel = Codegen.generate(ir);
-        } catch (Unsupported e) {
-            throw unsupported(e);
-        }
         byte[] specBytes;
         try {
             specBytes = Files.readAllBytes(specFile);
         } catch (IOException e) {
             throw new IOException("cannot read " + specFile + ": " + e.getMessage(), e);
         }
-        String version = Applc.class.getPackage().getImplementationVersion();
-        version = version != null ? version : "(development build)";
-        Descriptor descriptor = ImageDescriptor.of(ir, kernel.className(), loaded, semantics,
-                specFile.getFileName().toString(), specBytes, version);
-        byte[] jar = JarImage.bytes(kernel, descriptor, specBytes, version);
-        String name = JarImage.baseName(descriptor.appliance());
         Progress progress = Progress.onTerminal(err);
         Path testTraces = null;
         try {
-            JlinkImage.Training training = null;
-            if (!image.equals("jar") && !noAotCache) {
+            // The packets the tests send train the AOT cache: the tests run on the appliance as
+            // lowered, before the passes change it, as applc test runs them.
+            boolean trained = !image.equals("jar") && !noAotCache;
+            Map<String, Path> sent = Map.of();
+            if (trained) {
                 Files.createDirectories(output);
                 testTraces = Files.createTempDirectory(output, ".applc-tests-");
-                training = JlinkImage.Training.of(descriptor, specFile.toAbsolutePath().getParent(),
-                        TestTraces.write(testIr, buildValues, testTraces));
+                sent = TestTraces.write(ir, buildValues, testTraces);
             }
+            for (int i = 0; i < ir.params.size(); i++) {
+                IrAppliance.Param p = ir.params.get(i);
+                if (buildValues.containsKey(p.name())) {
+                    ir.params.set(i, new IrAppliance.Param(p.name(), p.type(), buildValues.get(p.name()), true));
+                }
+            }
+            Codegen.Generated kernel;
+            try {
+                Pipeline.run(ir);
+                kernel = Codegen.generate(ir);
+            } catch (Unsupported e) {
+                throw unsupported(e);
+            }
+            String version = Applc.class.getPackage().getImplementationVersion();
+            version = version != null ? version : "(development build)";
+            Descriptor descriptor = ImageDescriptor.of(ir, kernel.className(), loaded, semantics,
+                    specFile.getFileName().toString(), specBytes, version);
+            byte[] jar = JarImage.bytes(kernel, descriptor, specBytes, version);
+            String name = JarImage.baseName(descriptor.appliance());
+            JlinkImage.Training training = trained
+                    ? JlinkImage.Training.of(descriptor, specFile.toAbsolutePath().getParent(), sent) : null;
             switch (image) {
                 case "jar" -> {
                     Path written = JarImage.write(output, descriptor.appliance(), jar);

@@ -214,7 +214,6 @@ public record ImageReport(String kind, Descriptor appliance, byte[] spec, long t
 
     // ---- OCI archives ------------------------------------------------------------------------------
 
-    private static final Pattern DIGEST = Pattern.compile("\"digest\"\\s*:\\s*\"sha256:([0-9a-f]{64})\"");
     private static final Pattern COMMENT = Pattern.compile("\"comment\"\\s*:\\s*\"([^\"]*)\"");
 
     private static ImageReport ociArchive(Path archive) throws IOException {
@@ -240,13 +239,11 @@ public record ImageReport(String kind, Descriptor appliance, byte[] spec, long t
         if (index == null) {
             throw new IOException(archive + " is not an OCI image archive: it has no index.json");
         }
-        byte[] manifest = blob(blobs, first(DIGEST, new String(index, UTF_8), archive + ": index.json"), archive);
-        String manifestText = new String(manifest, UTF_8);
-        List<String> digests = new ArrayList<>();
-        Matcher m = DIGEST.matcher(manifestText);
-        while (m.find()) {
-            digests.add(m.group(1));
+        List<String> manifests = OciImage.digests(index);
+        if (manifests.isEmpty()) {
+            throw new IOException(archive + ": index.json names no manifest");
         }
+        List<String> digests = OciImage.digests(blob(blobs, manifests.getFirst(), archive));
         if (digests.size() < 2) {
             throw new IOException(archive + ": its manifest names no layers");
         }
@@ -328,14 +325,6 @@ public record ImageReport(String kind, Descriptor appliance, byte[] spec, long t
     private static boolean isElf(TarArchiveInputStream tar) throws IOException {
         byte[] magic = tar.readNBytes(4);
         return magic.length == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
-    }
-
-    private static String first(Pattern p, String text, String where) throws IOException {
-        Matcher m = p.matcher(text);
-        if (!m.find()) {
-            throw new IOException(where + " names no manifest");
-        }
-        return m.group(1);
     }
 
     private static byte[] blob(Map<String, byte[]> blobs, String digest, Path archive) throws IOException {

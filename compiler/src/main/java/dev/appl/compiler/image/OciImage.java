@@ -168,14 +168,13 @@ public final class OciImage {
         if (index == null) {
             throw new IOException("jib wrote no index.json");
         }
-        Matcher digest = DIGEST.matcher(new String(index, UTF_8));
-        if (!digest.find() || !entries.containsKey("blobs/sha256/" + digest.group(1))) {
+        List<String> manifests = digests(index);
+        if (manifests.isEmpty() || !entries.containsKey("blobs/sha256/" + manifests.getFirst())) {
             throw new IOException("jib's index.json names no manifest in the archive");
         }
-        Matcher blobs = DIGEST.matcher(new String(entries.get("blobs/sha256/" + digest.group(1)), UTF_8));
         List<String> names = new ArrayList<>();
-        while (blobs.find()) {
-            names.add("\"blobs/sha256/" + blobs.group(1) + "\"");
+        for (String blob : digests(entries.get("blobs/sha256/" + manifests.getFirst()))) {
+            names.add("\"blobs/sha256/" + blob + "\"");
         }
         String manifest = "[{\"Config\":" + names.getFirst() + ",\"RepoTags\":[\"" + tag + "\"],\"Layers\":["
                 + String.join(",", names.subList(1, names.size())) + "]}]";
@@ -195,6 +194,19 @@ public final class OciImage {
     }
 
     private static final Pattern DIGEST = Pattern.compile("\"digest\"\\s*:\\s*\"sha256:([0-9a-f]{64})\"");
+
+    /**
+     * The sha256 digests (hex) an OCI index or manifest names, in order: an index's manifests; a
+     * manifest's config, then its layers.
+     */
+    static List<String> digests(byte[] json) {
+        List<String> out = new ArrayList<>();
+        Matcher m = DIGEST.matcher(new String(json, UTF_8));
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
 
     // ---- Layers --------------------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ import dev.appl.language.ast.Expr;
 import dev.appl.language.types.Type;
 import dev.appl.language.types.TypeChecker;
 import dev.appl.runtime.table.DnsZone;
-import dev.appl.runtime.table.ZoneFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,13 +43,8 @@ public final class ZoneTables {
     public static int load(Engine engine, int index, IrAppliance.Table table, Path file) throws IOException {
         checkShape(table);
         List<String> actions = table.actions().stream().map(IrAppliance.TableAction::name).toList();
-        boolean records = actions.contains("rrset") || actions.contains("nodata");
-        List<DnsZone.Entry> entries = DnsZone.entries(ZoneFile.read(file, null), actions);
-        long room = table.size() - table.entries().size();
-        if (entries.size() > room) {
-            throw new IllegalArgumentException("table `" + table.name() + "` loads a zone: the zone gives "
-                    + entries.size() + " entries; the table holds " + room);
-        }
+        boolean records = DnsZone.keyedByType(actions);
+        List<DnsZone.Entry> entries = DnsZone.load(file, table.name(), actions, table.size() - table.entries().size());
         for (DnsZone.Entry e : entries) {
             List<IrPattern> patterns = new ArrayList<>();
             patterns.add(new IrPattern.Exact(e.name()));
@@ -70,7 +64,7 @@ public final class ZoneTables {
      */
     public static void checkShape(IrAppliance.Table table) {
         List<String> actions = table.actions().stream().map(IrAppliance.TableAction::name).toList();
-        boolean records = actions.contains("rrset") || actions.contains("nodata");
+        boolean records = DnsZone.keyedByType(actions);
         boolean apex = actions.contains("apex");
         String what = "table `" + table.name() + "` loads a zone";
         if (records == apex) {

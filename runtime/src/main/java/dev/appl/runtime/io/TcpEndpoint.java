@@ -112,7 +112,7 @@ public final class TcpEndpoint implements Endpoint {
      */
     public static TcpEndpoint open(String port, InetSocketAddress address, Kernel kernel, int kernelPort,
             boolean first) throws PortException {
-        String where = "tcp:" + UdpEndpoint.text(address);
+        String where = "tcp:" + SocketAddresses.text(address);
         long maxFrame = kernel.frameMax(kernelPort);
         int prefix = kernel.framePrefix(kernelPort);
         if (maxFrame - prefix > MAX_MESSAGE) {

@@ -78,7 +78,7 @@ public final class UdpEndpoint implements Endpoint {
      */
     public static UdpEndpoint open(String port, InetSocketAddress address, int capacity, boolean first)
             throws PortException {
-        String where = "udp:" + text(address);
+        String where = "udp:" + SocketAddresses.text(address);
         if (first) {
             AddressProbe.checkFree(port, where, address, Libc.SOCK_DGRAM);
         }
@@ -112,11 +112,6 @@ public final class UdpEndpoint implements Endpoint {
         if (Libc.getsockoptInt(fd, Libc.SOL_SOCKET, option) < SOCKET_BUFFER) {
             Libc.setsockopt(fd, Libc.SOL_SOCKET, option, SOCKET_BUFFER);
         }
-    }
-
-    static String text(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** The address the socket is bound to (with the port chosen when 0 was asked for). */

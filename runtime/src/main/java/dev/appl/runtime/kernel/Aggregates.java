@@ -55,7 +55,6 @@ public final class Aggregates {
         };
     }
 
-    /** A constant bytes value. */
     /** A constant array of numbers, written as their 64 bits in hex separated by commas. */
     public static long[] longs(String text) {
         String[] parts = text.split(",");

@@ -9,7 +9,6 @@ import dev.appl.runtime.table.RulesFile;
 import dev.appl.runtime.table.RulesFileException;
 import dev.appl.runtime.table.TableSchema;
 import dev.appl.runtime.table.ValueType;
-import dev.appl.runtime.table.ZoneFile;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -552,13 +551,8 @@ public final class Main {
      */
     static List<TableEntry> zoneEntries(TableSchema schema, Path file) throws IOException {
         List<String> actions = schema.actions().stream().map(TableSchema.Action::name).toList();
-        boolean records = actions.contains("rrset") || actions.contains("nodata");
-        List<DnsZone.Entry> zone = DnsZone.entries(ZoneFile.read(file, null), actions);
-        long room = schema.size() - schema.specEntries();
-        if (zone.size() > room) {
-            throw new IllegalArgumentException("table `" + schema.name() + "` loads a zone: the zone gives "
-                    + zone.size() + " entries; the table holds " + room);
-        }
+        boolean records = DnsZone.keyedByType(actions);
+        List<DnsZone.Entry> zone = DnsZone.load(file, schema.name(), actions, schema.size() - schema.specEntries());
         List<TableEntry> out = new ArrayList<>();
         for (DnsZone.Entry e : zone) {
             List<TableEntry.Match> keys = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.appl.runtime.launch;
 
+import dev.appl.runtime.sys.SocketAddresses;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -24,7 +25,7 @@ public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket
     record Udp(InetSocketAddress address) implements PortBinding {
         @Override
         public String toString() {
-            return "udp:" + hostPort(address);
+            return "udp:" + SocketAddresses.text(address);
         }
     }
 
@@ -32,7 +33,7 @@ public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket
     record Tcp(InetSocketAddress address) implements PortBinding {
         @Override
         public String toString() {
-            return "tcp:" + hostPort(address);
+            return "tcp:" + SocketAddresses.text(address);
         }
     }
 
@@ -118,10 +119,5 @@ public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket
         } catch (UnknownHostException e) {
             throw new Replay.BadInput("port `" + port + "`: `" + text + "`: unknown host " + host);
         }
-    }
-
-    private static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 }

@@ -89,12 +89,35 @@ final class FileHeader {
 
     /**
      * Creates {@code file} whole or not at all: writes {@code header} and sets the length in a
-     * temporary file beside it, gives it its disk blocks, forces it, renames it into place and forces
-     * the folder, so that a crash leaves either no file or a complete one. Refuses to replace a file
-     * that exists, and to create one the disk has no room for: stores write through mappings, where a
-     * full disk would be a SIGBUS rather than an error.
+     * temporary file beside it ({@link #written}), renames it into place and forces the folder, so
+     * that a crash leaves either no file or a complete one. Refuses to replace a file that exists.
      */
     static void create(Path file, ByteBuffer header, long length) throws IOException {
+        Path tmp = written(file, header, length);
+        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(tmp);
+            throw new StoreException(file, "exists already; refusing to overwrite it");
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        forceFolder(file);
+    }
+
+    /**
+     * Replaces {@code file} with one holding {@code header} atomically: written to a temporary file
+     * ({@link #written}), renamed over the old one, and the folder forced.
+     */
+    static void replace(Path file, ByteBuffer header) throws IOException {
+        Path tmp = written(file, header, header.remaining());
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceFolder(file);
+    }
+
+    /**
+     * A temporary file beside {@code file} holding {@code header}, {@code length} bytes long, with
+     * its disk blocks allocated and forced to disk. Refuses a length the disk has no room for: stores
+     * write through mappings, where a full disk would be a SIGBUS rather than an error.
+     */
+    private static Path written(Path file, ByteBuffer header, long length) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -113,29 +136,7 @@ final class FileHeader {
             }
             ch.force(true);
         }
-        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            Files.delete(tmp);
-            throw new StoreException(file, "exists already; refusing to overwrite it");
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        forceFolder(file);
-    }
-
-    /**
-     * Replaces {@code file} with one holding {@code header} atomically: written to a temporary file,
-     * forced, renamed over the old one, and the folder forced.
-     */
-    static void replace(Path file, ByteBuffer header) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (header.hasRemaining()) {
-                ch.write(header, header.position());
-            }
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceFolder(file);
+        return tmp;
     }
 
     /** Makes the creation, renaming or removal of a file in {@code file}'s folder durable. */

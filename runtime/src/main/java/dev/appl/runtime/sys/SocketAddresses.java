@@ -9,7 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
 
-/** {@code struct sockaddr_in} and {@code sockaddr_in6}, written from and read into Java addresses. */
+/**
+ * {@code struct sockaddr_in} and {@code sockaddr_in6}, written from and read into Java addresses,
+ * and addresses as bindings and messages write them.
+ */
 public final class SocketAddresses {
     private static final ValueLayout.OfShort NET_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfShort HOST_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -52,5 +55,11 @@ public final class SocketAddresses {
             throw new IllegalStateException(e);
         }
         throw new IllegalArgumentException("not an IP socket address (family " + family + ")");
+    }
+
+    /** {@code HOST:PORT}, an IPv6 host in brackets ({@code [::1]:5353}), as a binding writes it. */
+    public static String text(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 }

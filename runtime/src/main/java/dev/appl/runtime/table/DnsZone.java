@@ -1,6 +1,8 @@
 package dev.appl.runtime.table;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -57,6 +59,31 @@ public final class DnsZone {
             }
         }
         return Arrays.toString(lower);
+    }
+
+    /**
+     * The entries the zone file {@code file} gives table {@code table}, which has the given action
+     * names and room for {@code room} more entries.
+     *
+     * @throws IllegalArgumentException when the zone cannot be served, or gives more entries than
+     *                                  the table has room for (saying why)
+     * @throws RulesFileException       for problems of the file's text
+     */
+    public static List<Entry> load(Path file, String table, List<String> actions, long room) throws IOException {
+        List<Entry> entries = entries(ZoneFile.read(file, null), actions);
+        if (entries.size() > room) {
+            throw new IllegalArgumentException("table `" + table + "` loads a zone: the zone gives "
+                    + entries.size() + " entries; the table holds " + room);
+        }
+        return entries;
+    }
+
+    /**
+     * Whether a table with these actions holds a zone's records ({@code rrset}, {@code nodata}),
+     * keyed by name and type, rather than its apex ({@code apex}), keyed by name alone.
+     */
+    public static boolean keyedByType(List<String> actions) {
+        return actions.contains("rrset") || actions.contains("nodata");
     }
 
     /**
