@@ -34,13 +34,14 @@ final class CompletionFeature {
     private static final Pattern TYPE_POSITION = Pattern.compile("(?:[A-Za-z0-9_\\]]\\s*:|\\bas|->|\\bextract\\s+\\w+\\s*:)\\s*$");
 
     static final List<String> TOP_LEVEL = List.of("import", "const", "enum", "header", "struct", "fn", "parser", "appliance");
-    static final List<String> MEMBERS = List.of("const", "param", "build", "port", "counter", "map", "timer", "store",
-            "parser", "action", "table", "fn", "on", "test");
+    static final List<String> MEMBERS = List.of("const", "param", "build", "port", "session", "counter", "map", "timer",
+            "store", "parser", "action", "table", "fn", "on", "test");
     static final List<String> TABLE = List.of("key", "actions", "default", "size", "entries", "const", "load");
     static final List<String> PARSER = List.of("extract", "state", "select", "goto", "accept", "reject");
     static final List<String> STATEMENTS = List.of("let", "var", "if", "else", "match", "for", "break", "continue",
-            "return", "forward", "reply", "drop", "push", "pop", "true", "false", "not", "and", "or", "as");
-    static final List<String> TEST = List.of("send", "expect", "let", "drop", "forward", "reply", "true", "false");
+            "return", "forward", "reply", "drop", "push", "pop", "enter", "close", "true", "false", "not", "and", "or", "as");
+    static final List<String> TEST = List.of("send", "connect", "expect", "let", "drop", "forward", "reply", "close",
+            "true", "false");
     static final List<String> MATCH_KINDS = List.of("exact", "lpm", "ternary", "range");
     static final List<String> BUILTIN_TYPES = List.of("bool", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64",
             "ip4", "ip6", "mac", "prefix4", "prefix6", "size", "duration", "bytes", "path", "string", "packet",

@@ -27,6 +27,8 @@ final class Describe {
             case Decl.MapDecl m -> -1;
             case Decl.Timer t -> -1;
             case Decl.Store s -> -1;
+            case Decl.SessionVar v -> -1;
+            case Decl.Phase p -> -1;
             default -> text.indexOf('{');
         };
         String head = body >= 0 ? text.substring(0, body) : text;

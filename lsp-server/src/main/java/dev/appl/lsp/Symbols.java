@@ -40,6 +40,10 @@ final class Symbols {
             case Decl.Enum e -> e.cases().forEach(c -> children.add(leaf(c.name(), SymbolKind.EnumMember, c.span(),
                     c.value() == null ? null : c.value().span().text())));
             case Decl.Parser p -> p.states().forEach(st -> children.add(leaf(st.name(), SymbolKind.Method, st.span(), null)));
+            case Decl.Session se -> {
+                se.vars().forEach(v -> children.add(symbol(v)));
+                se.phases().forEach(p -> children.add(symbol(p)));
+            }
             default -> {}
         }
         if (!children.isEmpty()) {
@@ -58,6 +62,7 @@ final class Symbols {
         String text = switch (decl) {
             case Decl.Handler h -> "on " + h.event().text() + (h.source() != null ? " from " + h.source().text() : "");
             case Decl.Test t -> "test \"" + t.title().value() + "\"";
+            case Decl.Session s -> "session on " + s.port().text();
             default -> decl.name().text();
         };
         return text.isBlank() ? "?" : text;
@@ -80,6 +85,9 @@ final class Symbols {
             case Decl.Appliance a -> SymbolKind.Module;
             case Decl.ParamDecl p -> SymbolKind.Property;
             case Decl.Port p -> SymbolKind.Interface;
+            case Decl.Session s -> SymbolKind.Namespace;
+            case Decl.SessionVar v -> SymbolKind.Variable;
+            case Decl.Phase p -> SymbolKind.EnumMember;
             case Decl.Counter c -> SymbolKind.Variable;
             case Decl.MapDecl m -> SymbolKind.Object;
             case Decl.Timer t -> SymbolKind.Event;

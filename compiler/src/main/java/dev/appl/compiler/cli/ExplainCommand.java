@@ -142,6 +142,8 @@ final class ExplainCommand implements Callable<Integer> {
             switch (m) {
                 case Decl.Port p -> out.println("  port " + p.name().text() + ": " + p.kind().text()
                         + (p.framing() == null ? "" : " framed " + p.framing().span().text().substring(7))
+                        + (p.max() == null ? "" : " max " + p.max().span().text())
+                        + (p.connections() == null ? "" : " connections " + p.connections().span().text())
                         + (p.binding() == null ? "  (no default binding)" : "  = " + p.binding().span().text()));
                 case Decl.ParamDecl p -> out.println("  " + (p.buildTime() ? "build param " : "param ")
                         + p.name().text() + ": " + sem.typeOf(p).display()

@@ -106,7 +106,7 @@ public final class Lowering {
                 case Decl.Port p -> {
                     index.put(p, ir.ports.size());
                     ir.ports.add(new IrAppliance.Port(p.name().text(), p.kind().text(),
-                            p.binding() == null ? null : p.binding().value(), framing(p.framing())));
+                            p.binding() == null ? null : p.binding().value(), framing(p)));
                 }
                 case Decl.ParamDecl p -> {
                     index.put(p, ir.params.size());
@@ -123,6 +123,7 @@ public final class Lowering {
                             sem.typeOf(map.value()), longValue(map.capacity()),
                             map.expire() == null ? 0 : longValue(map.expire()), map.lru(), map.shared()));
                 }
+                case Decl.Session s -> throw new Unsupported(s.span(), "sessions are not compiled yet");
                 case Decl.Timer t -> {
                     index.put(t, ir.timers.size());
                     ir.timers.add(new IrAppliance.Timer(t.name().text(), longValue(t.every())));
@@ -182,15 +183,17 @@ public final class Lowering {
     }
 
     /** A length prefix's framing; a framing header's size function is lowered by {@link #frameSize}. */
-    private IrAppliance.Framing framing(Decl.Framing f) {
+    private IrAppliance.Framing framing(Decl.Port p) {
+        Decl.Framing f = p.framing();
         if (f == null || f.by() != null || sem.typeOf(f.type()) instanceof Type.Header) {
             return null;
         }
-        return IrAppliance.Framing.lengthPrefix(sem.typeOf(f.type()).bits() / 8, maxOf(f));
+        return IrAppliance.Framing.lengthPrefix(sem.typeOf(f.type()).bits() / 8, maxOf(p));
     }
 
-    private long maxOf(Decl.Framing f) {
-        return f.max() == null ? -1 : longValue(f.max());
+    /** A stream port's {@code max}, -1 when it gives none. */
+    private long maxOf(Decl.Port p) {
+        return p.max() == null ? -1 : longValue(p.max());
     }
 
     /**
@@ -219,7 +222,7 @@ public final class Lowering {
         int i = index.get(p);
         IrAppliance.Port port = ir.ports.get(i);
         ir.ports.set(i, new IrAppliance.Port(port.name(), port.kind(), port.binding(),
-                IrAppliance.Framing.header(h.decl().name().text(), layout.fixedBytes(), fn, maxOf(f))));
+                IrAppliance.Framing.header(h.decl().name().text(), layout.fixedBytes(), fn, maxOf(p))));
     }
 
     /**
@@ -235,7 +238,7 @@ public final class Lowering {
         int i = index.get(p);
         IrAppliance.Port port = ir.ports.get(i);
         ir.ports.set(i, new IrAppliance.Port(port.name(), port.kind(), port.binding(),
-                IrAppliance.Framing.scanned(fn, maxOf(f))));
+                IrAppliance.Framing.scanned(fn, maxOf(p))));
     }
 
     private IrAppliance.Table table(Decl.Table t) {
@@ -324,6 +327,8 @@ public final class Lowering {
             IrTest.Step step = switch (s) {
                 case Decl.Send send -> new IrTest.Send(portIndex(send.port()), expr(send.packet()));
                 case Decl.ExpectDrop d -> new IrTest.ExpectDrop();
+                case Decl.Connect c -> throw new Unsupported(c.span(), "sessions are not compiled yet");
+                case Decl.ExpectClose c -> throw new Unsupported(c.span(), "sessions are not compiled yet");
                 case Decl.ExpectForward f -> new IrTest.ExpectForward(portIndex(f.port()),
                         f.packet() == null ? null : expr(f.packet()));
                 case Decl.ExpectReply r -> new IrTest.ExpectReply(r.packet() == null ? null : expr(r.packet()));
@@ -403,6 +408,8 @@ public final class Lowering {
             case Stmt.Reply r -> emit(new IrStmt.Fate(IrStmt.Fate.Kind.REPLY, -1,
                     r.value() == null ? null : expr(r.value())));
             case Stmt.Drop d -> emit(new IrStmt.Fate(IrStmt.Fate.Kind.DROP, -1, null));
+            case Stmt.Enter e -> throw new Unsupported(e.span(), "sessions are not compiled yet");
+            case Stmt.Close c -> throw new Unsupported(c.span(), "sessions are not compiled yet");
             case Stmt.Push p -> push(p);
             case Stmt.Pop p -> {
                 Parsed parsed = parsedOf(((Expr.Field) p.header()).target());

@@ -73,6 +73,7 @@ member
     : constDecl
     | paramDecl
     | portDecl
+    | sessionDecl
     | counterDecl
     | mapDecl
     | timerDecl
@@ -92,11 +93,24 @@ paramDecl   : BUILD? PARAM name COLON type (ASSIGN expr)? SEMI? ;
 // `port outside: packet = "pcap:outside.pcap"`; a stream names its framing:
 // `framed u16` (a length prefix) or `framed Request size 28 + length` (a header and the frame's
 // size as an expression of its fields) or `framed by scan` (a function of the bytes so far that
-// says how long the first frame is), optionally `max SIZE`.
-portDecl    : PORT name COLON name framing? (ASSIGN STRING)? SEMI? ;
+// says how long the first frame is), unless its session's phases do; then its options
+// `max SIZE` (the longest frame) and `connections N` (the most open connections).
+portDecl    : PORT name COLON name framing? portOption* (ASSIGN STRING)? SEMI? ;
 framing
-    : FRAMED BY qualifiedName (MAX expr)?
-    | FRAMED type (SIZE_KW expr)? (MAX expr)?
+    : FRAMED BY qualifiedName
+    | FRAMED type (SIZE_KW expr)?
+    ;
+portOption
+    : MAX expr                           # maxOption
+    | CONNECTIONS expr                   # connectionsOption
+    ;
+
+// `session on clients { var ok: bool = false  phase hello framed Hello ... }`: the state each
+// connection of a stream port keeps, and the phases it goes through, each with its own framing.
+sessionDecl   : SESSION ON name LBRACE sessionMember* RBRACE ;
+sessionMember
+    : VAR name COLON type ASSIGN expr SEMI?                  # sessionVar
+    | PHASE name framing? SEMI?                              # phaseDecl
     ;
 
 counterDecl : COUNTER name SEMI? ;
@@ -128,13 +142,15 @@ actionCall  : name (LPAREN argList? RPAREN)? ;
 
 handlerDecl
     : ON TIMER name block                                    # timerHandler
-    | ON name name (COLON type)? FROM name block             # portHandler
+    | ON name name (COLON type)? FROM name (IN name)? block  # portHandler
     ;
 
 testDecl    : TEST STRING LBRACE testStmt* RBRACE ;
 testStmt
     : SEND name expr SEMI?                                   # sendStmt
+    | CONNECT name SEMI?                                     # connectStmt
     | EXPECT DROP SEMI?                                      # expectDrop
+    | EXPECT CLOSE SEMI?                                     # expectClose
     | EXPECT FORWARD name (EQ expr)? SEMI?                   # expectForward
     | EXPECT REPLY (EQ expr)? SEMI?                          # expectReply
     | EXPECT expr SEMI?                                      # expectState
@@ -156,6 +172,8 @@ statement
     | FORWARD name SEMI?                                                # forwardStmt
     | REPLY expr? SEMI?                                                 # replyStmt
     | DROP SEMI?                                                        # dropStmt
+    | ENTER name SEMI?                                                  # enterStmt
+    | CLOSE SEMI?                                                       # closeStmt
     | PUSH expr (AFTER | BEFORE) expr SEMI?                             # pushStmt
     | POP expr SEMI?                                                    # popStmt
     | place op=(ASSIGN | PLUS_ASSIGN | MINUS_ASSIGN | AND_ASSIGN | OR_ASSIGN
@@ -219,7 +237,8 @@ literal
 // ordinary names, so a header may have fields called `size`, `key` or `state`.
 name
     : ID
-    | ACTION | ACTIONS | AFTER | BEFORE | BUILD | BY | CAPACITY | COUNTER | DEFAULT | ENTRIES | EVERY
-    | EXPIRE | FRAMED | FROM | HEADER | KEY | LE | LOAD | LRU | MAP | MAX | PARAM | PARSER | PORT
-    | SHARED | SIZE_KW | STATE | STORE | TABLE | TEST | TIMER
+    | ACTION | ACTIONS | AFTER | BEFORE | BUILD | BY | CAPACITY | CLOSE | CONNECT | CONNECTIONS
+    | COUNTER | DEFAULT | ENTER | ENTRIES | EVERY | EXPIRE | FRAMED | FROM | HEADER | KEY | LE | LOAD
+    | LRU | MAP | MAX | PARAM | PARSER | PHASE | PORT | SESSION | SHARED | SIZE_KW | STATE | STORE
+    | TABLE | TEST | TIMER
     ;

@@ -72,15 +72,38 @@ public sealed interface Decl extends Node {
     record ParamDecl(String doc, Name name, TypeRef type, Expr defaultValue, boolean buildTime, Span span)
             implements Decl {}
 
-    /** {@code binding} is the default binding string, such as {@code "pcap:in.pcap"}; null if none. */
-    record Port(String doc, Name name, Name kind, Framing framing, Expr.StringLit binding, Span span) implements Decl {}
+    /**
+     * {@code binding} is the default binding string, such as {@code "pcap:in.pcap"}; null if none.
+     * {@code max} (the longest frame) and {@code connections} (the most open connections) are a
+     * stream port's options, null when not given.
+     */
+    record Port(String doc, Name name, Name kind, Framing framing, Expr max, Expr connections,
+            Expr.StringLit binding, Span span) implements Decl {}
 
     /**
-     * {@code framed u16} (a length prefix), {@code framed Request size 28 + length} (a framing
-     * header), or {@code framed by scan} ({@code by} names the function that measures a frame;
-     * {@code type} is then null), with an optional max.
+     * {@code framed u16} (a length prefix), {@code framed Request size 28 + length} (a header and
+     * the frame's size), {@code framed Hello} (a header alone: frames of the header's size), or
+     * {@code framed by scan} ({@code by} names the function that measures a frame; {@code type} is
+     * then null).
      */
-    record Framing(TypeRef type, Expr by, Expr size, Expr max, Span span) implements Node {}
+    record Framing(TypeRef type, Expr by, Expr size, Span span) implements Node {}
+
+    /**
+     * {@code session on clients { ... }}: what each connection of a stream port keeps (its
+     * variables) and the phases it goes through; its name is the port's.
+     */
+    record Session(String doc, Name port, List<SessionVar> vars, List<Phase> phases, Span span) implements Decl {
+        @Override
+        public Name name() {
+            return port;
+        }
+    }
+
+    /** {@code var name: T = value}: a variable each connection has its own of, from {@code value}. */
+    record SessionVar(String doc, Name name, TypeRef type, Expr value, Span span) implements Decl {}
+
+    /** {@code phase name framed ...}: a phase of a session, with the framing of its messages (null if missing). */
+    record Phase(String doc, Name name, Framing framing, Span span) implements Decl {}
 
     record Counter(String doc, Name name, Span span) implements Decl {}
 
@@ -110,11 +133,12 @@ public sealed interface Decl extends Node {
     record ActionCall(Name name, List<Expr> args, Span span) implements Node {}
 
     /**
-     * {@code on packet p from outside}, {@code on message m: Request from clients}; for
-     * {@code on timer sweep} the event is {@code timer}, the source is the timer and there is no binding.
+     * {@code on packet p from outside}, {@code on message m from clients in options} ({@code phase}
+     * is null without {@code in}), {@code on connect c from clients}; for {@code on timer sweep}
+     * the event is {@code timer}, the source is the timer and there is no binding.
      */
-    record Handler(String doc, Name event, Name binding, TypeRef bindingType, Name source, Block body, Span span)
-            implements Decl {
+    record Handler(String doc, Name event, Name binding, TypeRef bindingType, Name source, Name phase, Block body,
+            Span span) implements Decl {
         @Override
         public Name name() {
             return event;
@@ -132,6 +156,12 @@ public sealed interface Decl extends Node {
     sealed interface TestStmt extends Node {}
 
     record Send(Name port, Expr packet, Span span) implements TestStmt {}
+
+    /** {@code connect clients}: a fresh connection on a stream port, greeted by its {@code on connect}. */
+    record Connect(Name port, Span span) implements TestStmt {}
+
+    /** {@code expect close}: the last handler closed its connection. */
+    record ExpectClose(Span span) implements TestStmt {}
 
     record ExpectDrop(Span span) implements TestStmt {}
 

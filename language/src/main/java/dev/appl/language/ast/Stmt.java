@@ -33,6 +33,12 @@ public sealed interface Stmt extends Node {
 
     record Drop(Span span) implements Stmt {}
 
+    /** {@code enter options}: the connection's next message is framed and handled in that phase. */
+    record Enter(Name phase, Span span) implements Stmt {}
+
+    /** {@code close}: the connection closes once this handler's reply (if any) is sent. */
+    record Close(Span span) implements Stmt {}
+
     /** {@code push H{...} after h.eth}: inserts a header's bytes next to one already in the packet. */
     record Push(Expr header, boolean after, Expr anchor, Span span) implements Stmt {}
 

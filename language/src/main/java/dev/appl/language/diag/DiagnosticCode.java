@@ -95,6 +95,9 @@ public enum DiagnosticCode {
     INVALID_DECLARATION(102, ERROR, "{0}", TEXT),
     INVALID_TEST(103, ERROR, "{0}", TEXT),
     STORE_NEVER_FLUSHED(104, WARNING, "store {0} is written but never flushed: its writes are never made durable", NAME),
+    INVALID_SESSION(105, ERROR, "{0}", TEXT),
+    UNHANDLED_PHASE(106, ERROR, "phase {0} of port {1} has no handler: its messages would have nowhere to go", NAME, NAME),
+    UNKNOWN_PHASE(107, ERROR, "port {0} has no phase {1}", NAME, NAME),
     INVALID_FRAMER(110, ERROR, "{0} cannot frame a stream: {1}", NAME, TEXT);
 
     /** The kind of a template argument; names and types are shown in backticks. */

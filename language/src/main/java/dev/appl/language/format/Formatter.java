@@ -517,6 +517,9 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         if (ctx.framing() != null) {
             sp(ctx.framing());
         }
+        for (PortOptionContext option : ctx.portOption()) {
+            sp(option);
+        }
         if (ctx.ASSIGN() != null) {
             spTok(ctx.ASSIGN());
             spTok(ctx.STRING());
@@ -533,14 +536,48 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         } else {
             sp(ctx.type());
         }
-        int e = 0;
         if (ctx.SIZE_KW() != null) {
             spTok(ctx.SIZE_KW());
-            sp(ctx.expr(e++));
+            sp(ctx.expr());
         }
-        if (ctx.MAX() != null) {
-            spTok(ctx.MAX());
-            sp(ctx.expr(e));
+        return null;
+    }
+
+    @Override
+    public Void visitMaxOption(MaxOptionContext ctx) {
+        tok(ctx.MAX());
+        sp(ctx.expr());
+        return null;
+    }
+
+    @Override
+    public Void visitConnectionsOption(ConnectionsOptionContext ctx) {
+        tok(ctx.CONNECTIONS());
+        sp(ctx.expr());
+        return null;
+    }
+
+    @Override
+    public Void visitSessionDecl(SessionDeclContext ctx) {
+        tok(ctx.SESSION());
+        spTok(ctx.ON());
+        sp(ctx.name());
+        body(ctx.LBRACE(), ctx.sessionMember(), ctx.RBRACE());
+        return null;
+    }
+
+    @Override
+    public Void visitSessionVar(SessionVarContext ctx) {
+        binding(ctx.VAR(), ctx.name(), ctx.COLON(), ctx.type(), ctx.ASSIGN(), ctx.expr());
+        return null;
+    }
+
+    @Override
+    public Void visitPhaseDecl(PhaseDeclContext ctx) {
+        tok(ctx.PHASE());
+        sp(ctx.name());
+        if (ctx.framing() != null) {
+            sp(ctx.framing());
         }
         return null;
     }
@@ -733,6 +770,10 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         }
         spTok(ctx.FROM());
         sp(ctx.name(2));
+        if (ctx.IN() != null) {
+            spTok(ctx.IN());
+            sp(ctx.name(3));
+        }
         visit(ctx.block());
         return null;
     }
@@ -752,6 +793,20 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
         tok(ctx.SEND());
         sp(ctx.name());
         value(null, ctx.expr());
+        return null;
+    }
+
+    @Override
+    public Void visitConnectStmt(ConnectStmtContext ctx) {
+        tok(ctx.CONNECT());
+        sp(ctx.name());
+        return null;
+    }
+
+    @Override
+    public Void visitExpectClose(ExpectCloseContext ctx) {
+        tok(ctx.EXPECT());
+        spTok(ctx.CLOSE());
         return null;
     }
 
@@ -948,6 +1003,19 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
     @Override
     public Void visitDropStmt(DropStmtContext ctx) {
         tok(ctx.DROP());
+        return null;
+    }
+
+    @Override
+    public Void visitEnterStmt(EnterStmtContext ctx) {
+        tok(ctx.ENTER());
+        sp(ctx.name());
+        return null;
+    }
+
+    @Override
+    public Void visitCloseStmt(CloseStmtContext ctx) {
+        tok(ctx.CLOSE());
         return null;
     }
 

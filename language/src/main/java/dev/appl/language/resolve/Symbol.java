@@ -53,6 +53,9 @@ public sealed interface Symbol {
                 case Decl.Appliance a -> "appliance";
                 case Decl.ParamDecl p -> "param";
                 case Decl.Port p -> "port";
+                case Decl.Session s -> "session";
+                case Decl.SessionVar v -> "session variable";
+                case Decl.Phase p -> "phase";
                 case Decl.Counter c -> "counter";
                 case Decl.MapDecl m -> "map";
                 case Decl.Timer t -> "timer";

@@ -176,6 +176,7 @@ final class AstBuilder {
         if (ctx.constDecl() != null) return constDecl(ctx.constDecl());
         if (ctx.paramDecl() != null) return paramDecl(ctx.paramDecl());
         if (ctx.portDecl() != null) return portDecl(ctx.portDecl());
+        if (ctx.sessionDecl() != null) return sessionDecl(ctx.sessionDecl());
         if (ctx.counterDecl() != null) {
             return new Decl.Counter(doc(ctx.counterDecl()), name(ctx.counterDecl().name(), ctx.counterDecl()),
                     span(ctx.counterDecl()));
@@ -204,17 +205,40 @@ final class AstBuilder {
     }
 
     private Decl.Port portDecl(PortDeclContext ctx) {
-        Decl.Framing framing = null;
-        if (ctx.framing() != null) {
-            FramingContext f = ctx.framing();
-            framing = new Decl.Framing(f.type() != null ? type(f.type(), f) : null,
-                    f.BY() != null ? qualifiedName(f.qualifiedName()) : null,
-                    f.SIZE_KW() != null ? expr(f.expr(0), f) : null,
-                    f.MAX() != null ? expr(f.expr(f.expr().size() - 1), f) : null, span(f));
+        Expr max = null;
+        Expr connections = null;
+        for (PortOptionContext o : ctx.portOption()) {
+            switch (o) {
+                case MaxOptionContext m -> max = once(max, expr(m.expr(), m), "max", m);
+                case ConnectionsOptionContext c -> connections = once(connections, expr(c.expr(), c), "connections", c);
+                default -> {}
+            }
         }
         Expr.StringLit binding = ctx.STRING() != null ? (Expr.StringLit) literal(ctx.STRING().getSymbol()) : null;
         return new Decl.Port(doc(ctx), name(ctx.name(0), ctx), name(ctx.name().size() > 1 ? ctx.name(1) : null, ctx),
-                framing, binding, span(ctx));
+                framing(ctx.framing()), max, connections, binding, span(ctx));
+    }
+
+    private Decl.Framing framing(FramingContext f) {
+        return f == null ? null
+                : new Decl.Framing(f.type() != null ? type(f.type(), f) : null,
+                        f.BY() != null ? qualifiedName(f.qualifiedName()) : null,
+                        f.SIZE_KW() != null ? expr(f.expr(), f) : null, span(f));
+    }
+
+    private Decl.Session sessionDecl(SessionDeclContext ctx) {
+        List<Decl.SessionVar> vars = new ArrayList<>();
+        List<Decl.Phase> phases = new ArrayList<>();
+        for (SessionMemberContext m : ctx.sessionMember()) {
+            switch (m) {
+                case SessionVarContext v -> vars.add(new Decl.SessionVar(doc(v), name(v.name(), v), type(v.type(), v),
+                        expr(v.expr(), v), span(v)));
+                case PhaseDeclContext p -> phases.add(new Decl.Phase(doc(p), name(p.name(), p), framing(p.framing()),
+                        span(p)));
+                default -> {}
+            }
+        }
+        return new Decl.Session(doc(ctx), name(ctx.name(), ctx), vars, phases, span(ctx));
     }
 
     private Decl.MapDecl mapDecl(MapDeclContext ctx) {
@@ -293,11 +317,13 @@ final class AstBuilder {
     private Decl.Handler handlerDecl(HandlerDeclContext ctx) {
         return switch (ctx) {
             case TimerHandlerContext t -> new Decl.Handler(doc(t), new Name("timer", span(t.TIMER().getSymbol())), null,
-                    null, name(t.name(), t), block(t.block(), t), span(t));
+                    null, name(t.name(), t), null, block(t.block(), t), span(t));
             case PortHandlerContext p -> new Decl.Handler(doc(p), name(p.name(0), p),
                     name(p.name().size() > 1 ? p.name(1) : null, p), p.type() != null ? type(p.type(), p) : null,
-                    name(p.name().size() > 2 ? p.name(2) : null, p), block(p.block(), p), span(p));
-            default -> new Decl.Handler(doc(ctx), missing(ctx), null, null, missing(ctx),
+                    name(p.name().size() > 2 ? p.name(2) : null, p),
+                    p.IN() != null ? name(p.name().size() > 3 ? p.name(3) : null, p) : null, block(p.block(), p),
+                    span(p));
+            default -> new Decl.Handler(doc(ctx), missing(ctx), null, null, missing(ctx), null,
                     new Stmt.Block(List.of(), span(ctx)), span(ctx));
         };
     }
@@ -310,6 +336,8 @@ final class AstBuilder {
             stmts.add(switch (s) {
                 case SendStmtContext send -> new Decl.Send(name(send.name(), send), expr(send.expr(), send), span(send));
                 case ExpectDropContext d -> new Decl.ExpectDrop(span(d));
+                case ConnectStmtContext c -> new Decl.Connect(name(c.name(), c), span(c));
+                case ExpectCloseContext c -> new Decl.ExpectClose(span(c));
                 case ExpectForwardContext f -> new Decl.ExpectForward(name(f.name(), f),
                         f.expr() != null ? expr(f.expr(), f) : null, span(f));
                 case ExpectReplyContext r -> new Decl.ExpectReply(r.expr() != null ? expr(r.expr(), r) : null, span(r));
@@ -348,6 +376,8 @@ final class AstBuilder {
             case ForwardStmtContext f -> new Stmt.Forward(name(f.name(), f), span(f));
             case ReplyStmtContext r -> new Stmt.Reply(r.expr() != null ? expr(r.expr(), r) : null, span(r));
             case DropStmtContext d -> new Stmt.Drop(span(d));
+            case EnterStmtContext e -> new Stmt.Enter(name(e.name(), e), span(e));
+            case CloseStmtContext c -> new Stmt.Close(span(c));
             case PushStmtContext p -> new Stmt.Push(expr(p.expr(0), p), p.AFTER() != null,
                     expr(p.expr().size() > 1 ? p.expr(1) : null, p), span(p));
             case PopStmtContext p -> new Stmt.Pop(expr(p.expr(), p), span(p));

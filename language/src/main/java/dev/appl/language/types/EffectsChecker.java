@@ -99,7 +99,7 @@ public final class EffectsChecker {
             case Decl.Action a -> body(a.body(), Owner.ACTION);
             case Decl.Handler h -> body(h.body(), switch (h.event().text()) {
                 case "datagram" -> Owner.DATAGRAM;
-                case "message" -> Owner.MESSAGE;
+                case "message", "connect" -> Owner.MESSAGE;
                 case "timer" -> Owner.TIMER;
                 default -> Owner.PACKET;
             });

@@ -31,9 +31,19 @@ import java.util.function.Consumer;
  */
 public final class TypeChecker {
     /** The module and appliance members a body sees, and the type a `return` in it must give. */
-    private record Ctx(Module module, Map<String, Symbol> members, Type returnType) {
+    /**
+     * Where an expression is checked: its module, the appliance's members, the return type of the
+     * function it is in, and, inside a handler of a stream port, that port and its session (null
+     * elsewhere, and the session null for a port without one).
+     */
+    private record Ctx(Module module, Map<String, Symbol> members, Type returnType, Decl.Port port,
+            Decl.Session session) {
+        Ctx(Module module, Map<String, Symbol> members, Type returnType) {
+            this(module, members, returnType, null, null);
+        }
+
         Ctx returning(Type ret) {
-            return new Ctx(module, members, ret);
+            return new Ctx(module, members, ret, port, session);
         }
     }
 
@@ -77,6 +87,8 @@ public final class TypeChecker {
     /** The consts of the module being checked whose values call functions, checked, for {@link #computedFromItself}. */
     private final List<Decl.Const> computedByCalls = new java.util.ArrayList<>();
     private final Set<Decl> resolvingTypes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The sessions of the appliance being checked, by port name. */
+    private final Map<String, Decl.Session> sessions = new HashMap<>();
 
     public TypeChecker(Semantics semantics, Diagnostics diagnostics) {
         this.sem = semantics;
@@ -115,6 +127,9 @@ public final class TypeChecker {
             case Decl.Appliance a -> appliance(a, ctx);
             case Decl.ParamDecl p -> param(p, ctx);
             case Decl.Port p -> port(p, ctx);
+            case Decl.Session s -> session(s, ctx);
+            case Decl.SessionVar v -> {} // checked with its session
+            case Decl.Phase p -> {} // checked with its session
             case Decl.Counter c -> sem.declTypes.put(c, U64);
             case Decl.MapDecl m -> map(m, ctx);
             case Decl.Timer t -> {
@@ -505,8 +520,17 @@ public final class TypeChecker {
 
     private void appliance(Decl.Appliance a, Ctx outer) {
         Map<String, Symbol> members = new LinkedHashMap<>();
+        sessions.clear();
         for (Decl m : a.members()) {
-            if (m instanceof Decl.Handler || m instanceof Decl.Test) {
+            if (m instanceof Decl.Session s) {
+                Decl.Session first = sessions.putIfAbsent(s.port().text(), s);
+                if (first != null) {
+                    diags.report(DiagnosticCode.INVALID_SESSION, s.port().span(),
+                            "port `" + s.port().text() + "` already has a session");
+                    diags.noteLast(Note.at(first.port().span(), "its first session"));
+                }
+            }
+            if (m instanceof Decl.Handler || m instanceof Decl.Test || m instanceof Decl.Session) {
                 continue;
             }
             if (ModuleLoader.isTypeDeclaration(m) && BuiltinTypes.isBuiltin(m.name().text())) {
@@ -520,15 +544,30 @@ public final class TypeChecker {
             }
         }
         Ctx ctx = new Ctx(outer.module(), members, null);
-        // One handler per port and per timer: which one runs must not depend on the order.
+        // One handler per port and per timer (per phase of a session, and one `on connect`): which
+        // one runs must not depend on the order.
         Map<String, Decl.Handler> handlers = new HashMap<>();
         for (Decl m : a.members()) {
             if (m instanceof Decl.Handler h) {
-                Decl.Handler first = handlers.putIfAbsent(h.source().text(), h);
+                String key = h.source().text() + (h.event().text().equals("connect") ? " connect"
+                        : h.phase() != null ? " in " + h.phase().text() : "");
+                String what = h.event().text().equals("connect") ? "an `on connect` handler"
+                        : h.phase() != null ? "a handler in phase `" + h.phase().text() + "`" : "a handler";
+                Decl.Handler first = handlers.putIfAbsent(key, h);
                 if (first != null) {
                     diags.report(DiagnosticCode.INVALID_DECLARATION, h.source().span(),
-                            "`" + h.source().text() + "` already has a handler");
+                            "`" + h.source().text() + "` already has " + what);
                     diags.noteLast(Note.at(first.source().span(), "the first handler of `" + h.source().text() + "`"));
+                }
+            }
+        }
+        for (Decl.Session s : sessions.values()) {
+            for (Decl.Phase phase : s.phases()) {
+                if (!handlers.containsKey(s.port().text() + " in " + phase.name().text())) {
+                    diags.report(DiagnosticCode.UNHANDLED_PHASE, phase.name().span(), phase.name().text(),
+                            s.port().text());
+                    diags.noteLast(Note.plain("add `on message m from " + s.port().text() + " in "
+                            + phase.name().text() + " { ... }`"));
                 }
             }
         }
@@ -549,6 +588,114 @@ public final class TypeChecker {
                 decl(m, ctx);
             }
         }
+    }
+
+    /**
+     * A stream port's or a phase's framing: a length prefix, a header with an optional size, or a
+     * function that measures frames.
+     */
+    private void framing(Decl.Framing f, Ctx ctx) {
+        if (f.by() != null) {
+            framer(f.by(), ctx);
+            return;
+        }
+        Type t = type(f.type(), ctx);
+        if (t instanceof Type.Header h) {
+            // A header without `size` frames messages of the header's own length.
+            if (f.size() != null) {
+                Env fields = new Env(null);
+                for (Decl.HeaderField field : h.decl().fields()) {
+                    fields.define(field.name(), type(field.type(), ctx), false);
+                }
+                requireInteger(f.size(), expr(f.size(), null, ctx.returning(null), fields));
+            }
+        } else if (t instanceof Type.Int i) {
+            if (i.signed() || i.width() % 8 != 0) {
+                diags.report(DiagnosticCode.INVALID_DECLARATION, f.type().span(),
+                        "a length prefix is an unsigned integer of whole bytes, like `u16` or `u32`");
+            }
+            if (f.size() != null) {
+                diags.report(DiagnosticCode.INVALID_DECLARATION, f.size().span(),
+                        "a length prefix frames by itself; `size` goes with a framing header");
+            }
+        } else if (!(t instanceof Type.Error)) {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, f.type().span(), "a length prefix type or a header", q(t));
+        }
+    }
+
+    /**
+     * {@code session on PORT}: a stream port's, with variables of scalar types and constant initial
+     * values, and at least one phase, each named once and framed.
+     */
+    private void session(Decl.Session s, Ctx ctx) {
+        Symbol target = lookupValue(s.port().text(), ctx, null);
+        if (target instanceof Symbol.DeclSymbol(Decl.Port p, var m)) {
+            sem.references.put(s.port(), target);
+            if (!p.kind().text().equals("stream")) {
+                diags.report(DiagnosticCode.WRONG_PORT_KIND, s.port().span(), p.name().text(), p.kind().text(),
+                        "a session", "stream");
+            }
+        } else if (target == null) {
+            diags.report(DiagnosticCode.UNKNOWN_NAME, s.port().span(), s.port().text());
+        } else {
+            diags.report(DiagnosticCode.TYPE_MISMATCH, s.port().span(), "a port", target.withArticle());
+        }
+        Map<String, Decl> names = new HashMap<>();
+        for (Decl.SessionVar v : s.vars()) {
+            unique(names, v);
+            Type t = type(v.type(), ctx);
+            sem.declTypes.put(v, t);
+            boolean scalar = Type.isInteger(t) || t instanceof Type.Bool || t instanceof Type.Enum
+                    || t instanceof Type.Size || t instanceof Type.Duration
+                    || (t instanceof Type.Address && t.bits() <= 64) || t instanceof Type.Error;
+            if (!scalar) {
+                diags.report(DiagnosticCode.INVALID_SESSION, v.type().span(),
+                        "a session variable holds an integer, a bool, an enum, a size, a duration or an address of"
+                                + " up to 64 bits, not " + q(t));
+            }
+            expectConst(v.value(), t, ctx, "a session variable's initial value");
+            sem.references.put(v.name(), new Symbol.DeclSymbol(v, ctx.module()));
+        }
+        if (s.phases().isEmpty()) {
+            diags.report(DiagnosticCode.INVALID_SESSION, s.port().span(),
+                    "a session needs at least one phase: `phase NAME framed ...`; the first is where each connection"
+                            + " starts");
+        }
+        for (Decl.Phase phase : s.phases()) {
+            unique(names, phase);
+            sem.references.put(phase.name(), new Symbol.DeclSymbol(phase, ctx.module()));
+            if (phase.framing() == null) {
+                diags.report(DiagnosticCode.INVALID_SESSION, phase.name().span(), "phase `" + phase.name().text()
+                        + "` needs a framing: `framed u16` (a length prefix) or `framed Header [size EXPR]`");
+            } else {
+                framing(phase.framing(), ctx);
+            }
+        }
+    }
+
+    /** Reports a session variable or phase whose name another one of its session already has. */
+    private void unique(Map<String, Decl> names, Decl d) {
+        Decl first = names.putIfAbsent(d.name().text(), d);
+        if (first != null) {
+            diags.report(DiagnosticCode.DUPLICATE_NAME, d.name().span(), d.name().text());
+            diags.noteLast(Note.at(first.name().span(), "first declared here"));
+        }
+    }
+
+    /** The phase of {@code session} named {@code name}, or null (reported) when it has none. */
+    private Decl.Phase phase(Decl.Session session, Name name, Module module) {
+        for (Decl.Phase p : session.phases()) {
+            if (p.name().text().equals(name.text())) {
+                sem.references.put(name, new Symbol.DeclSymbol(p, module));
+                return p;
+            }
+        }
+        diags.report(DiagnosticCode.UNKNOWN_PHASE, name.span(), session.port().text(), name.text());
+        if (!session.phases().isEmpty()) {
+            diags.noteLast(Note.plain("its phases: " + String.join(", ",
+                    session.phases().stream().map(p -> "`" + p.name().text() + "`").toList())));
+        }
+        return null;
     }
 
     private void param(Decl.ParamDecl p, Ctx ctx) {
@@ -612,47 +759,38 @@ public final class TypeChecker {
             diags.report(DiagnosticCode.UNKNOWN_PORT_KIND, p.kind().span(), kind);
             return;
         }
+        boolean session = sessions.containsKey(p.name().text());
         if (p.framing() != null && !kind.equals("stream")) {
             diags.report(DiagnosticCode.INVALID_DECLARATION, p.framing().span(),
                     "only a stream port has a framing; a " + kind + " port keeps the boundaries of its " + kind + "s");
-        } else if (p.framing() == null && kind.equals("stream")) {
+        } else if (p.framing() != null && session) {
+            diags.report(DiagnosticCode.INVALID_SESSION, p.framing().span(),
+                    "port `" + p.name().text() + "` has a session, whose phases give the framing; remove this one");
+        } else if (p.framing() == null && kind.equals("stream") && !session) {
             diags.report(DiagnosticCode.INVALID_DECLARATION, p.span(),
-                    "a stream port needs a framing: `framed u16` (a length prefix) or `framed Header size EXPR`");
+                    "a stream port needs a framing: `framed u16` (a length prefix) or `framed Header size EXPR`,"
+                            + " or a session whose phases give one");
         }
-        if (p.framing() != null && p.framing().by() != null) {
-            framer(p.framing().by(), ctx);
-            if (p.framing().max() != null) {
-                expectConst(p.framing().max(), Type.SIZE, ctx, "a frame's maximum size");
+        if (p.framing() != null) {
+            framing(p.framing(), ctx);
+        }
+        if (p.max() != null) {
+            if (!kind.equals("stream")) {
+                diags.report(DiagnosticCode.INVALID_DECLARATION, p.max().span(),
+                        "only a stream port has a `max`: the longest frame a connection may send");
             }
-        } else if (p.framing() != null) {
-            Decl.Framing f = p.framing();
-            Type t = type(f.type(), ctx);
-            if (t instanceof Type.Header h) {
-                if (f.size() == null) {
-                    diags.report(DiagnosticCode.INVALID_DECLARATION, f.span(),
-                            "a framing header needs `size EXPR`: the frame's size from the header's fields");
-                } else {
-                    Env fields = new Env(null);
-                    for (Decl.HeaderField field : h.decl().fields()) {
-                        fields.define(field.name(), type(field.type(), ctx), false);
-                    }
-                    requireInteger(f.size(), expr(f.size(), null, ctx.returning(null), fields));
-                }
-            } else if (t instanceof Type.Int i) {
-                if (i.signed() || i.width() % 8 != 0) {
-                    diags.report(DiagnosticCode.INVALID_DECLARATION, f.type().span(),
-                            "a length prefix is an unsigned integer of whole bytes, like `u16` or `u32`");
-                }
-                if (f.size() != null) {
-                    diags.report(DiagnosticCode.INVALID_DECLARATION, f.size().span(),
-                            "a length prefix frames by itself; `size` goes with a framing header");
-                }
-            } else if (!(t instanceof Type.Error)) {
-                diags.report(DiagnosticCode.TYPE_MISMATCH, f.type().span(), "a length prefix type or a header",
-                        q(t));
+            expectConst(p.max(), Type.SIZE, ctx, "a frame's maximum size");
+        }
+        if (p.connections() != null) {
+            if (!kind.equals("stream")) {
+                diags.report(DiagnosticCode.INVALID_DECLARATION, p.connections().span(),
+                        "only a stream port has `connections`: the most connections open at once");
             }
-            if (f.max() != null) {
-                expectConst(f.max(), Type.SIZE, ctx, "a frame's maximum size");
+            expectConst(p.connections(), U32, ctx, "a port's connection limit");
+            BigInteger n = consts.value(p.connections());
+            if (n != null && n.signum() <= 0) {
+                diags.report(DiagnosticCode.INVALID_DECLARATION, p.connections().span(),
+                        "a port takes at least 1 connection");
             }
         }
         if (p.binding() != null) {
@@ -905,12 +1043,12 @@ public final class TypeChecker {
             String portKind = switch (event) {
                 case "packet" -> "packet";
                 case "datagram" -> "datagram";
-                case "message" -> "stream";
+                case "message", "connect" -> "stream";
                 default -> null;
             };
             if (portKind == null) {
                 diags.report(DiagnosticCode.INVALID_DECLARATION, h.event().span(),
-                        "unknown event `" + event + "`; expected packet, datagram, message or timer");
+                        "unknown event `" + event + "`; expected packet, datagram, message, connect or timer");
             } else {
                 Symbol s = lookupValue(h.source().text(), ctx, null);
                 if (s instanceof Symbol.DeclSymbol(Decl.Port p, var m)) {
@@ -918,6 +1056,8 @@ public final class TypeChecker {
                     if (!p.kind().text().equals(portKind)) {
                         diags.report(DiagnosticCode.WRONG_PORT_KIND, h.source().span(), p.name().text(),
                                 p.kind().text(), "`on " + event + "`", portKind);
+                    } else if (portKind.equals("stream")) {
+                        ctx = streamHandler(h, p, ctx);
                     }
                 } else if (s == null) {
                     diags.report(DiagnosticCode.UNKNOWN_NAME, h.source().span(), h.source().text());
@@ -934,7 +1074,47 @@ public final class TypeChecker {
                 sem.references.put(h.binding(), env.define(h.binding(), bt, false));
             }
         }
+        if (h.phase() != null && ctx.port() == null) {
+            diags.report(DiagnosticCode.INVALID_SESSION, h.phase().span(),
+                    "`in " + h.phase().text() + "` names a phase of a session, which only a stream port's"
+                            + " `on message` handler has");
+        }
         block(h.body(), ctx.returning(Type.VOID), new Env(env));
+    }
+
+    /**
+     * The context of a stream port's handler: the port, its session (if any) and the session's
+     * variables in scope. With a session every message handler names its phase (and `on connect`
+     * none); without one, none does.
+     */
+    private Ctx streamHandler(Decl.Handler h, Decl.Port port, Ctx ctx) {
+        Decl.Session session = sessions.get(port.name().text());
+        boolean connect = h.event().text().equals("connect");
+        if (h.phase() != null) {
+            if (connect) {
+                diags.report(DiagnosticCode.INVALID_SESSION, h.phase().span(),
+                        "`on connect` runs before any phase; enter one with `enter PHASE`");
+            } else if (session == null) {
+                diags.report(DiagnosticCode.INVALID_SESSION, h.phase().span(),
+                        "port `" + port.name().text() + "` has no session, so no phase `" + h.phase().text() + "`");
+                diags.noteLast(Note.plain("declare its phases with `session on " + port.name().text()
+                        + " { phase NAME framed ... }`"));
+            } else {
+                phase(session, h.phase(), ctx.module());
+            }
+        } else if (session != null && !connect) {
+            diags.report(DiagnosticCode.INVALID_SESSION, h.source().span(),
+                    "port `" + port.name().text() + "` has a session: its message handlers name their phase,"
+                            + " `on message m from " + port.name().text() + " in PHASE`");
+        }
+        Map<String, Symbol> members = ctx.members();
+        if (session != null && !session.vars().isEmpty()) {
+            members = new LinkedHashMap<>(members);
+            for (Decl.SessionVar v : session.vars()) {
+                members.put(v.name().text(), new Symbol.DeclSymbol(v, ctx.module()));
+            }
+        }
+        return new Ctx(ctx.module(), members, ctx.returnType(), port, session);
     }
 
     private void test(Decl.Test t, Ctx ctx) {
@@ -947,6 +1127,14 @@ public final class TypeChecker {
                     testPacket(send.packet(), inTest, env, "`send`");
                 }
                 case Decl.ExpectDrop d -> {}
+                case Decl.Connect c -> {
+                    Decl.Port p = testPort(c.port(), ctx, false);
+                    if (p != null && !p.kind().text().equals("stream")) {
+                        diags.report(DiagnosticCode.INVALID_TEST, c.port().span(), "`" + c.port().text() + "` is a "
+                                + p.kind().text() + " port: only a stream port has connections");
+                    }
+                }
+                case Decl.ExpectClose c -> {}
                 case Decl.ExpectForward f -> {
                     testPort(f.port(), ctx, true);
                     if (f.packet() != null) {
@@ -968,7 +1156,8 @@ public final class TypeChecker {
         }
     }
 
-    private void testPort(Name port, Ctx ctx, boolean forwarded) {
+    /** The port a test names, or null (reported) when the name is no port. */
+    private Decl.Port testPort(Name port, Ctx ctx, boolean forwarded) {
         Symbol s = lookupValue(port.text(), ctx, null);
         if (s instanceof Symbol.DeclSymbol(Decl.Port p, var m)) {
             sem.references.put(port, s);
@@ -976,11 +1165,13 @@ public final class TypeChecker {
                 diags.report(DiagnosticCode.INVALID_TEST, port.span(), "`" + port.text() + "` is a " + p.kind().text()
                         + " port: packets are forwarded only to packet ports (expect a reply instead)");
             }
+            return p;
         } else if (s == null) {
             diags.report(DiagnosticCode.UNKNOWN_NAME, port.span(), port.text());
         } else {
             diags.report(DiagnosticCode.TYPE_MISMATCH, port.span(), "a port", s.withArticle());
         }
+        return null;
     }
 
     private void testPacket(Expr e, Ctx ctx, Env env, String statement) {
@@ -1153,6 +1344,21 @@ public final class TypeChecker {
             case Stmt.Break b -> {}
             case Stmt.Continue c -> {}
             case Stmt.Drop d -> {}
+            case Stmt.Enter e -> {
+                if (ctx.session() == null) {
+                    diags.report(DiagnosticCode.NOT_ALLOWED_HERE, e.span(), "`enter`",
+                            ctx.port() == null ? "this body: only a stream port's handlers change its phase"
+                                    : "a handler of `" + ctx.port().name().text() + "`, which has no session");
+                } else {
+                    phase(ctx.session(), e.phase(), ctx.module());
+                }
+            }
+            case Stmt.Close c -> {
+                if (ctx.port() == null) {
+                    diags.report(DiagnosticCode.NOT_ALLOWED_HERE, c.span(), "`close`",
+                            "this body: only a stream port's handlers close its connections");
+                }
+            }
         }
     }
 
@@ -1267,6 +1473,7 @@ public final class TypeChecker {
                 case Symbol.Local l when l.type() instanceof Type.Parsed -> "a parsed packet is parsed once, where it is bound";
                 case Symbol.Local l -> l.mutable() ? null : "`" + l.name() + "` is not a `var`";
                 case Symbol.DeclSymbol(Decl.Counter c, var m) -> null;
+                case Symbol.DeclSymbol(Decl.SessionVar v, var m) -> null;
                 case null -> null; // unknown name, already reported
                 case Symbol s -> "it is " + s.withArticle();
             };
@@ -1462,6 +1669,12 @@ public final class TypeChecker {
                 diags.report(DiagnosticCode.NOT_A_VALUE, n.span(), name, "a type");
             } else {
                 diags.report(DiagnosticCode.UNKNOWN_NAME, n.span(), name);
+                for (Decl.Session session : sessions.values()) {
+                    if (session.vars().stream().anyMatch(v -> v.name().text().equals(name))) {
+                        diags.noteLast(Note.plain("`" + name + "` is a session variable of port `"
+                                + session.port().text() + "`: only that port's handlers see it"));
+                    }
+                }
             }
             return Type.ERROR;
         }
@@ -1475,6 +1688,10 @@ public final class TypeChecker {
                     yield t == null ? type(p.type(), ctx) : t;
                 }
                 case Decl.Counter c -> U64;
+                case Decl.SessionVar v -> {
+                    Type t = sem.declTypes.get(v);
+                    yield t == null ? Type.ERROR : t;
+                }
                 case Decl.Action a -> {
                     // Only a comparison with a table's result names an action as a value; binary() and
                     // pattern() handle that before coming here.

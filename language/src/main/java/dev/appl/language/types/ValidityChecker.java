@@ -265,6 +265,8 @@ public final class ValidityChecker {
                 }
                 case Stmt.Forward f -> null;
                 case Stmt.Drop d -> null;
+                case Stmt.Enter e -> facts;
+                case Stmt.Close c -> facts;
                 case Stmt.Break b -> null;
                 case Stmt.Continue c -> null;
                 case Stmt.Push p -> {
