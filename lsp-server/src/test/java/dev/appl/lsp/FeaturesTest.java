@@ -157,7 +157,8 @@ class FeaturesTest {
         assertEquals(CompletionFeature.MEMBERS, complete(uri, at(text, "    \n", 0, 4)));
         // Statement keywords, then the locals declared before the caret, the appliance's members, the module's names.
         assertEquals(List.of("let", "var", "if", "else", "match", "for", "break", "continue", "return", "forward",
-                "reply", "drop", "push", "pop", "true", "false", "not", "and", "or", "as", "p", "h", "outside", "inside",
+                "reply", "drop", "push", "pop", "enter", "close", "true", "false", "not", "and", "or", "as", "p", "h",
+                "outside", "inside",
                 "seen", "Headers", "allow", "deny", "acl", "Tag", "Color", "inc", "Gate", "Ethernet", "EtherType", "Ipv4",
                 "IpProto"), complete(uri, at(text, "        \n", 0, 8)));
         assertEquals(CompletionFeature.MATCH_KINDS, complete(uri, at(text, "src: \n", 0, 5)));
