@@ -7,7 +7,9 @@ writes, beside this script:
 
 - queries.pcap: Ethernet/IPv4/UDP frames from a client to the server, one query each (every record
   type of example.test.zone, mixed case, names that do not exist, NODATA, other zones and classes,
-  EDNS, malformed questions, another opcode, a response, a runt, and a frame that is not UDP);
+  EDNS with several payload sizes, the DO bit, options, a later version, and OPT records doubled,
+  out of place or cut short, malformed questions, another opcode, a response, a runt, and a frame
+  that is not UDP);
 - expected/udp.pcap: the replies, exactly as `applc run samples/dns/dns.appl
   --port udp=pcap:samples/dns/queries.pcap,out=OUT` writes them (runtime PcapWriter format: each
   reply in a frame back to the client, stamped with its query's capture time);
@@ -15,8 +17,8 @@ writes, beside this script:
 
 The answers are NOT produced by running applc: this script has its own reading of the zone file
 (RFC 1035 §5) and its own model of an authoritative server (RFC 1034 §4.3.2, RFC 2308 for the
-SOA in negative answers, RFC 1035 §4.1.4 for compression), written from the RFCs and the
-sample's README. Python 3 standard library only; deterministic.
+SOA in negative answers, RFC 1035 §4.1.4 for compression, RFC 6891 for EDNS), written from the
+RFCs and the sample's README. Python 3 standard library only; deterministic.
 """
 
 import ipaddress
@@ -121,6 +123,65 @@ def names():
 # ---- The server ------------------------------------------------------------------------------------
 
 FORMERR, NXDOMAIN, NOTIMP, REFUSED = 1, 3, 4, 5
+EDNS_PAYLOAD = 1232  # the largest UDP response to an EDNS query, and what the server's OPT announces
+MAX_RECORDS = 32     # records after the question the server reads; more is malformed
+
+
+def read_name(msg, at):
+    """Where the name at `at` ends (after its zero byte or its first pointer), or None if malformed.
+
+    Follows pointers (at most 16) to check the whole name: labels of at most 63 bytes, no reserved
+    label types, at most 255 bytes, nothing past the message.
+    """
+    end, length, hops = None, 0, 0
+    while True:
+        if at >= len(msg):
+            return None
+        n = msg[at]
+        if n == 0:
+            return end if end is not None else at + 1
+        if n & 0xc0 == 0xc0:
+            if at + 1 >= len(msg) or hops == 16:
+                return None
+            if end is None:
+                end = at + 2
+            hops += 1
+            at = (n & 0x3f) << 8 | msg[at + 1]
+            continue
+        if n > 63:
+            return None
+        length += n + 1
+        if length + 1 > 255:
+            return None
+        at += n + 1
+
+
+def read_edns(msg, at, counts):
+    """The OPT record after the question: None if there is none, 'malformed' for records the server
+    calls malformed (RFC 6891 §6.1.1: one OPT record at most, in the additional section, owned by
+    the root), else (payload size, version, DO bit)."""
+    an, ns, ar = counts
+    if an + ns + ar > MAX_RECORDS:
+        return 'malformed'
+    opt = None
+    for i in range(an + ns + ar):
+        end = read_name(msg, at)
+        if end is None or end + 10 > len(msg):
+            return 'malformed'
+        rtype, rclass, ttl, rdlength = struct.unpack('!HHIH', msg[end:end + 10])
+        if rtype == 41:
+            if opt is not None or i < an + ns or end != at + 1:
+                return 'malformed'
+            opt = (rclass, ttl >> 16 & 0xff, ttl >> 15 & 1)
+        at = end + 10 + rdlength
+        if at > len(msg):
+            return 'malformed'
+    return opt
+
+
+def opt_record(extended_rcode, dnssec_ok):
+    """The server's OPT record: its payload size, version 0, no options."""
+    return b'\x00' + struct.pack('!HHBBHH', 41, EDNS_PAYLOAD, extended_rcode, 0, dnssec_ok << 15, 0)
 
 
 def read_qname(msg):
@@ -140,12 +201,12 @@ def read_qname(msg):
             return None
 
 
-def header(query, rcode, qd, an, ns, aa, tc=0):
+def header(query, rcode, qd, an, ns, aa, tc=0, ar=0):
     ident, flags = struct.unpack('!HH', query[:4])
     opcode = flags >> 11 & 0xf
     rd, cd = flags >> 8 & 1, flags >> 4 & 1
     flags = 0x8000 | opcode << 11 | aa << 10 | tc << 9 | rd << 8 | cd << 4 | rcode
-    return struct.pack('!HHHHHH', ident, flags, qd, an, ns, 0)
+    return struct.pack('!HHHHHH', ident, flags, qd, an, ns, ar)
 
 
 def soa_record(pointer_at):
@@ -166,25 +227,33 @@ def answer(query):
     if qdcount != 1 or name is None or name[1] + 4 > len(query):
         return header(query, FORMERR, 0, 0, 0, 0), 'formerr'
     qname, end = name
+    edns = read_edns(query, end + 4, struct.unpack('!HHH', query[6:12]))
+    if edns == 'malformed':
+        return header(query, FORMERR, 0, 0, 0, 0), 'formerr'
     question = query[12:end + 4]
     qtype, qclass = struct.unpack('!HH', query[end:end + 4])
+    # Every answer from here on ends in the server's OPT record when the query had one.
+    ar, opt = (1, opt_record(0, edns[2])) if edns else (0, b'')
+    if edns and edns[1] > 0:  # BADVERS (16): the OPT's extended code 1, the header's code 0
+        return header(query, 0, 1, 0, 0, 0, ar=1) + question + opt_record(1, edns[2]), 'badvers'
+    limit = 512 if not edns else max(512, min(edns[0], EDNS_PAYLOAD))  # RFC 6891 §6.2.5
     if qclass != 1:
-        return header(query, REFUSED, 1, 0, 0, 0) + question, 'refused'
+        return header(query, REFUSED, 1, 0, 0, 0, ar=ar) + question + opt, 'refused'
     lower = qname.lower()
     if not lower.endswith(APEX) or (lower != APEX and not lower.endswith('.' + APEX)):
-        return header(query, REFUSED, 1, 0, 0, 0) + question, 'refused'
+        return header(query, REFUSED, 1, 0, 0, 0, ar=ar) + question + opt, 'refused'
     apex_at = 12 + len(wire(lower)) - len(wire(APEX))
     if lower not in names():
-        return header(query, NXDOMAIN, 1, 0, 1, 1) + question + soa_record(apex_at), 'nxdomain'
+        return header(query, NXDOMAIN, 1, 0, 1, 1, ar=ar) + question + soa_record(apex_at) + opt, 'nxdomain'
     records = [r for r in ZONE if r[0] == lower and r[1] == qtype]
     if not records and qtype != 5:
         records = [r for r in ZONE if r[0] == lower and r[1] == 5]  # a CNAME answers every type
     if not records:
-        return header(query, 0, 1, 0, 1, 1) + question + soa_record(apex_at), 'nodata_answers'
+        return header(query, 0, 1, 0, 1, 1, ar=ar) + question + soa_record(apex_at) + opt, 'nodata_answers'
     body = b''.join(struct.pack('!HHHIH', 0xc00c, r[1], 1, r[2], len(r[3])) + r[3] for r in records)
-    if 12 + len(question) + len(body) > 512:  # RFC 1035 §4.2.1: over UDP, TC and no records
-        return header(query, 0, 1, 0, 0, 1, tc=1) + question, 'truncated'
-    return header(query, 0, 1, len(records), 0, 1) + question + body, 'answers'
+    if 12 + len(question) + len(body) + len(opt) > limit:  # RFC 1035 §4.2.1: over UDP, TC and no records
+        return header(query, 0, 1, 0, 0, 1, tc=1, ar=ar) + question + opt, 'truncated'
+    return header(query, 0, 1, len(records), 0, 1, ar=ar) + question + body + opt, 'answers'
 
 
 # ---- Frames ----------------------------------------------------------------------------------------
@@ -208,12 +277,18 @@ def frame(src_mac, dst_mac, src, dst, sport, dport, payload, ident, ttl, df):
     return dst_mac + src_mac + b'\x08\x00' + ip + udp
 
 
-def query(ident, name, qtype, qclass=1, flags=0x0100, qdcount=1, extra=b''):
-    return struct.pack('!HHHHHH', ident, flags, qdcount, 0, 0, 1 if extra else 0) + name \
-        + struct.pack('!HH', qtype, qclass) + extra
+def query(ident, name, qtype, qclass=1, flags=0x0100, qdcount=1, extra=b'', counts=None):
+    an, ns, ar = counts or (0, 0, 1 if extra else 0)
+    return struct.pack('!HHHHHH', ident, flags, qdcount, an, ns, ar) + name + struct.pack('!HH', qtype, qclass) + extra
 
 
-OPT = b'\x00' + struct.pack('!HHIH', 41, 1232, 0, 0)  # what dig sends: EDNS, 1232 bytes
+def opt(payload=1232, version=0, dnssec_ok=0, options=b''):
+    """A query's OPT record."""
+    return b'\x00' + struct.pack('!HHBBHH', 41, payload, 0, version, dnssec_ok << 15, len(options)) + options
+
+
+OPT = opt()  # what dig sends: EDNS, 1232 bytes
+COOKIE = struct.pack('!HH', 10, 8) + bytes.fromhex('0123456789abcdef')  # a client cookie (RFC 7873)
 
 QUERIES = [
     query(1, wire('www.example.test.'), 1),
@@ -243,13 +318,30 @@ QUERIES = [
     query(25, wire('test.'), 1),
     query(26, wire('.'), 2),
     query(27, wire('big.example.test.'), 16),
+    query(28, wire('big.example.test.'), 16, extra=OPT),
+    query(29, wire('big.example.test.'), 16, extra=opt(600)),
+    query(30, wire('big.example.test.'), 16, extra=opt(100)),
+    query(31, wire('big.example.test.'), 16, extra=opt(65535)),
+    query(32, wire('nope.example.test.'), 1, extra=opt(dnssec_ok=1)),
+    query(33, wire('www.example.test.'), 15, extra=opt(4096, options=COOKIE)),
+    query(34, wire('www.example.org.'), 1, extra=OPT),
+    query(35, wire('www.example.test.'), 1, extra=opt(version=1)),
+    query(36, wire('www.example.test.'), 1, extra=OPT + OPT, counts=(0, 0, 2)),
+    query(37, wire('www.example.test.'), 1, extra=OPT, counts=(1, 0, 0)),
+    query(38, wire('www.example.test.'), 1, extra=OPT[:-2] + b'\x00\x05\x0a'),
+    query(39, wire('www.example.test.'), 1, extra=b'\x03www' + OPT),
+    # A record before the OPT record, its owner a pointer to the question's name.
+    query(40, wire('www.example.test.'), 1, extra=struct.pack('!HHHIH', 0xc00c, 1, 1, 60, 4) + bytes(4) + OPT,
+          counts=(0, 0, 2)),
+    query(41, wire('www.example.test.'), 1, extra=OPT * 33, counts=(0, 0, 33)),
+    query(42, wire('www.example.test.'), 28, extra=OPT, counts=(0, 0, 1)),
 ]
 
 
 def main():
     packets, replies = [], []
     counters = {c: 0 for c in ['queries', 'answers', 'nodata_answers', 'nxdomain', 'refused', 'formerr', 'notimp',
-                               'truncated']}
+                               'truncated', 'badvers']}
     dropped = malformed = 0
     t = 1_764_000_000_000_000_000
     for i, q in enumerate(QUERIES):

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The DNS sample served live on loopback (UDP and TCP, the runtime's drivers) and asked by `dig`
  * (Debian bind9-dnsutils): every record type of example.test.zone, NXDOMAIN, NODATA, REFUSED, a
- * query over TCP, and malformed datagrams, after which it still answers.
+ * query over TCP, EDNS (with and without, payload sizes, the DO bit, a later version), and
+ * malformed datagrams, after which it still answers.
  */
 class DnsDigTest {
     private static Live live;
@@ -141,13 +142,52 @@ class DnsDigTest {
 
     @Test
     void aTruncatedUdpAnswerIsAskedAgainOverTcp() throws Exception {
-        Result udpOnly = ask("big.example.test", "TXT", "+ignore");
+        Result udpOnly = ask("big.example.test", "TXT", "+noedns", "+ignore");
         assertTrue(udpOnly.output().contains("flags: qr aa tc;"), udpOnly.output());
         assertTrue(udpOnly.output().contains("ANSWER: 0,"), udpOnly.output());
         // dig retries over TCP by itself: the port stays the UDP one's here, so ask TCP directly too.
         Result tcpAnswer = ask("big.example.test", "TXT", "+tcp");
         assertTrue(tcpAnswer.output().contains("ANSWER: 1,"), tcpAnswer.output());
         assertTrue(tcpAnswer.output().contains("\"" + "c".repeat(150) + "\""), tcpAnswer.output());
+    }
+
+    @Test
+    void ednsRaisesTheUdpLimitAndItsOptRecordIsEchoed() throws Exception {
+        // dig's default: EDNS version 0 with 1232 bytes, so the 600-byte answer fits.
+        Result edns = ask("big.example.test", "TXT", "+edns=0", "+ignore");
+        assertEquals(0, edns.status(), edns.output());
+        assertTrue(edns.output().contains("flags: qr aa; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1"),
+                edns.output());
+        assertTrue(edns.output().contains("; EDNS: version: 0, flags:; udp: 1232"), edns.output());
+        assertTrue(edns.output().contains("\"" + "c".repeat(150) + "\""), edns.output());
+        // A smaller payload size: truncated, the OPT record still there.
+        Result small = ask("big.example.test", "TXT", "+bufsize=600", "+ignore");
+        assertTrue(small.output().contains("flags: qr aa tc; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1"),
+                small.output());
+        assertTrue(small.output().contains("; EDNS: version: 0, flags:; udp: 1232"), small.output());
+        Result enough = ask("big.example.test", "TXT", "+bufsize=700", "+ignore");
+        assertTrue(enough.output().contains("ANSWER: 1,"), enough.output());
+        // Without EDNS: 512 bytes, and no OPT record back.
+        Result plain = ask("big.example.test", "TXT", "+noedns", "+ignore");
+        assertTrue(plain.output().contains("flags: qr aa tc; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0"),
+                plain.output());
+        assertTrue(!plain.output().contains("OPT PSEUDOSECTION"), plain.output());
+        // The DO bit comes back; a negative answer has its SOA and then the OPT record.
+        Result dnssec = ask("nope.example.test", "A", "+dnssec");
+        assertTrue(dnssec.output().contains("status: NXDOMAIN"), dnssec.output());
+        assertTrue(dnssec.output().contains("; EDNS: version: 0, flags: do; udp: 1232"), dnssec.output());
+        assertTrue(dnssec.output().contains("AUTHORITY: 1, ADDITIONAL: 1"), dnssec.output());
+        // Over TCP too.
+        Result tcpEdns = ask("www.example.test", "A", "+tcp", "+edns=0");
+        assertTrue(tcpEdns.output().contains("; EDNS: version: 0, flags:; udp: 1232"), tcpEdns.output());
+    }
+
+    @Test
+    void aLaterEdnsVersionGetsBadvers() throws Exception {
+        Result r = ask("www.example.test", "A", "+edns=1", "+noednsnegotiation");
+        assertTrue(r.output().contains("status: BADVERS"), r.output());
+        assertTrue(r.output().contains("; EDNS: version: 0, flags:; udp: 1232"), r.output());
+        assertTrue(r.output().contains("ANSWER: 0,"), r.output());
     }
 
     @Test
