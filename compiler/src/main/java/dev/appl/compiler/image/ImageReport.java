@@ -235,6 +235,8 @@ public record ImageReport(String kind, Descriptor appliance, byte[] spec, long t
                     blobs.put(e.getName().substring("blobs/sha256/".length()), data);
                 }
             }
+        } catch (IOException e) {
+            throw new IOException(archive + " is not a readable tar archive: " + e.getMessage());
         }
         if (index == null) {
             throw new IOException(archive + " is not an OCI image archive: it has no index.json");

@@ -304,6 +304,22 @@ class DeploymentImagesTest {
         Run missing = applc("inspect", tmp.resolve("nothing.tar").toString());
         assertEquals(2, missing.exit());
         assertEquals("applc: no image at " + tmp.resolve("nothing.tar") + "\n", missing.err());
+        // A tar archive cut short: its first header is whole, its first entry is not.
+        Path cut = tmp.resolve("cut.tar");
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(cut))) {
+            var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("blobs/sha256/0");
+            entry.setSize(4096);
+            tar.putArchiveEntry(entry);
+            tar.write(new byte[4096]);
+            tar.closeArchiveEntry();
+        }
+        try (var ch = java.nio.channels.FileChannel.open(cut, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(1024);
+        }
+        Run truncated = applc("inspect", cut.toString());
+        assertEquals(2, truncated.exit());
+        assertTrue(truncated.err().startsWith("applc: " + cut + " is not a readable tar archive: "), truncated.err());
+        assertEquals(1, truncated.err().lines().count(), truncated.err());
     }
 
     // ---- Errors ---------------------------------------------------------------------------------------

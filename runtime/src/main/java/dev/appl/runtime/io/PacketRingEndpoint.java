@@ -18,7 +18,13 @@ import java.nio.ByteOrder;
  * given back to the kernel when the batch is done; a frame forwarded or replied is copied once,
  * into a slot of the transmit ring of the port it leaves by, and one send(2) per batch tells the
  * kernel to transmit what the ring holds. With several workers each has its own socket in one
- * PACKET_FANOUT group, which spreads packets over them by flow hash.
+ * PACKET_FANOUT group, which spreads packets over them by flow hash; the Linux kernel gives the
+ * group an id no other group on the machine has (PACKET_FANOUT_FLAG_UNIQUEID), so that two
+ * appliances on one interface never share one.
+ *
+ * <p>The Linux kernel takes the 802.1Q (or 802.1ad) tag off a tagged frame before a packet socket
+ * sees it, and says what it was in the ring's header: it is put back in front of the EtherType, as
+ * libpcap does, so that the frame a kernel handles is the frame on the wire.
  *
  * <p>The socket sees every frame on the wire (promiscuous membership, dropped when the socket
  * closes) but not the ones it sends itself (PACKET_IGNORE_OUTGOING, and the packet type where
@@ -49,12 +55,15 @@ public final class PacketRingEndpoint implements Endpoint {
     private static final int TPACKET_V2 = 1;
     private static final int PACKET_MR_PROMISC = 1;
     private static final int PACKET_FANOUT_HASH = 0;
+    private static final int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
     private static final int PACKET_FANOUT_FLAG_DEFRAG = 0x8000;
     private static final short ETH_P_ALL = 0x0003;
     private static final byte PACKET_OUTGOING = 4;
 
     private static final int TP_STATUS_KERNEL = 0;
     private static final int TP_STATUS_USER = 1;
+    private static final int TP_STATUS_VLAN_VALID = 0x10;
+    private static final int TP_STATUS_VLAN_TPID_VALID = 0x40;
     private static final int TP_STATUS_AVAILABLE = 0;
     private static final int TP_STATUS_SEND_REQUEST = 1;
 
@@ -68,6 +77,8 @@ public final class PacketRingEndpoint implements Endpoint {
     private static final long TP_LEN = 4;
     private static final long TP_SNAPLEN = 8;
     private static final long TP_MAC = 12;
+    private static final long TP_VLAN_TCI = 24;
+    private static final long TP_VLAN_TPID = 26;
     /** Where the struct sockaddr_ll after the header is (TPACKET_ALIGN(sizeof(struct tpacket2_hdr))). */
     private static final long SLL = 32;
     /** Where a frame to transmit starts in its slot (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll)). */
@@ -77,6 +88,13 @@ public final class PacketRingEndpoint implements Endpoint {
     /** The Ethernet header, and the 802.1Q tag a frame may have on top of the MTU. */
     private static final int ETHERNET_HEADER = 14;
     private static final int VLAN_TAG = 4;
+    private static final int ETH_P_8021Q = 0x8100;
+    private static final ValueLayout.OfShort NET_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    /** {@link #open}'s fanout group for a socket of its own, in no group. */
+    public static final int NO_FANOUT = -1;
+    /** {@link #open}'s fanout group for a new group, whose id the Linux kernel chooses ({@link #fanoutGroup}). */
+    public static final int NEW_FANOUT = -2;
 
     private static final VarHandle STATUS = ValueLayout.JAVA_INT.varHandle();
 
@@ -85,6 +103,8 @@ public final class PacketRingEndpoint implements Endpoint {
     private final int fd;
     /** The longest frame (without a VLAN tag) the interface sends: its MTU and the Ethernet header. */
     private final int maxFrame;
+    /** The fanout group the socket is in, or {@link #NO_FANOUT}. */
+    private final int fanoutGroup;
     private final MemorySegment ring;
     private final MemorySegment[] rxViews = new MemorySegment[FRAMES];
     private final int[] batchFrames = new int[Batch.DEFAULT_CAPACITY];
@@ -99,11 +119,12 @@ public final class PacketRingEndpoint implements Endpoint {
     private long sendFailures;
     private String firstSendFailure;
 
-    private PacketRingEndpoint(String port, String iface, int fd, int maxFrame, MemorySegment ring) {
+    private PacketRingEndpoint(String port, String iface, int fd, int maxFrame, int fanoutGroup, MemorySegment ring) {
         this.port = port;
         this.iface = iface;
         this.fd = fd;
         this.maxFrame = maxFrame;
+        this.fanoutGroup = fanoutGroup;
         this.ring = ring;
         for (int f = 0; f < FRAMES; f++) {
             rxViews[f] = ring.asSlice((long) f * FRAME + VIEW_START, FRAME - VIEW_START);
@@ -111,8 +132,9 @@ public final class PacketRingEndpoint implements Endpoint {
     }
 
     /**
-     * A packet socket on interface {@code iface} with its rings mapped, bound and promiscuous; in
-     * fanout group {@code fanoutGroup} unless it is -1.
+     * A packet socket on interface {@code iface} with its rings mapped, bound and promiscuous: in no
+     * fanout group ({@link #NO_FANOUT}), in a new one ({@link #NEW_FANOUT}), or in the group of that
+     * id that an earlier socket of this process made ({@link #fanoutGroup}).
      */
     public static PacketRingEndpoint open(String port, String iface, int fanoutGroup) throws PortException {
         String where = "afpacket:" + iface;
@@ -127,7 +149,8 @@ public final class PacketRingEndpoint implements Endpoint {
         MemorySegment ring = null;
         try (Arena arena = Arena.ofConfined()) {
             check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2));
-            check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_RESERVE, Kernel.HEADROOM));
+            // Room for the headroom in front of a frame also after its VLAN tag is put back.
+            check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_RESERVE, Kernel.HEADROOM + VLAN_TAG));
             // Without it, a frame the kernel rejects stays in the transmit ring and stops every frame after it.
             check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_LOSS, 1));
             // Both are speed-ups or filters that older kernels lack; the endpoint works without them.
@@ -154,12 +177,22 @@ public final class PacketRingEndpoint implements Endpoint {
             mreq.set(ValueLayout.JAVA_INT, 0, index);
             mreq.set(ValueLayout.JAVA_SHORT, 4, (short) PACKET_MR_PROMISC);
             check(port, where, fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, mreq, 16));
-            if (fanoutGroup >= 0) {
-                int fanout = fanoutGroup | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
-                check(port, where + " (fanout group " + fanoutGroup + ")", fd,
-                        Libc.setsockopt(fd, SOL_PACKET, PACKET_FANOUT, fanout));
+            int group = fanoutGroup;
+            if (fanoutGroup != NO_FANOUT) {
+                int mode = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+                // A new group has id 0 with the UNIQUEID flag, and the kernel chooses its id.
+                int fanout = fanoutGroup == NEW_FANOUT ? (mode | PACKET_FANOUT_FLAG_UNIQUEID) << 16
+                        : fanoutGroup | mode << 16;
+                check(port, where + " (fanout group)", fd, Libc.setsockopt(fd, SOL_PACKET, PACKET_FANOUT, fanout));
+                if (fanoutGroup == NEW_FANOUT) {
+                    // The group's id, mode and flags, the flags in the top byte (so the int may be negative).
+                    MemorySegment joined = arena.allocate(ValueLayout.JAVA_INT);
+                    check(port, where + " (fanout group)", fd, Libc.getsockopt(fd, SOL_PACKET, PACKET_FANOUT, joined,
+                            arena.allocateFrom(ValueLayout.JAVA_INT, 4)));
+                    group = joined.get(ValueLayout.JAVA_INT, 0) & 0xffff;
+                }
             }
-            return new PacketRingEndpoint(port, iface, fd, ETHERNET_HEADER + mtu(iface), ring);
+            return new PacketRingEndpoint(port, iface, fd, ETHERNET_HEADER + mtu(iface), group, ring);
         } catch (PortException e) {
             if (ring != null) {
                 Libc.munmap(ring, 2 * RING);
@@ -179,6 +212,11 @@ public final class PacketRingEndpoint implements Endpoint {
         } catch (java.io.IOException | NumberFormatException | java.nio.file.InvalidPathException e) {
             return FRAME;
         }
+    }
+
+    /** The id of the fanout group the socket is in, or {@link #NO_FANOUT}. */
+    public int fanoutGroup() {
+        return fanoutGroup;
     }
 
     /** Closes {@code fd} and throws when a setup call failed. */
@@ -212,9 +250,20 @@ public final class PacketRingEndpoint implements Endpoint {
                 STATUS.setRelease(ring, base, TP_STATUS_KERNEL);
                 continue;
             }
-            int mac = Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, base + TP_MAC));
+            long mac = base + Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, base + TP_MAC));
+            short tci = ring.get(ValueLayout.JAVA_SHORT, base + TP_VLAN_TCI);
+            if (((status & TP_STATUS_VLAN_VALID) != 0 || tci != 0) && captured >= 2 * 6) {
+                // The tag goes back after the two MAC addresses, which move into the reserve.
+                MemorySegment.copy(ring, mac, ring, mac - VLAN_TAG, 2 * 6);
+                mac -= VLAN_TAG;
+                captured += VLAN_TAG;
+                short tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0
+                        ? ring.get(ValueLayout.JAVA_SHORT, base + TP_VLAN_TPID) : (short) ETH_P_8021Q;
+                ring.set(NET_SHORT, mac + 12, tpid);
+                ring.set(NET_SHORT, mac + 14, tci);
+            }
             batchFrames[batchCount++] = frame;
-            batch.add().set(rxViews[frame], mac - VIEW_START, captured);
+            batch.add().set(rxViews[frame], mac - base - VIEW_START, captured);
         }
         return batch.size();
     }

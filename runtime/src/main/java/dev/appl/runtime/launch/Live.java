@@ -52,17 +52,25 @@ public final class Live implements AutoCloseable {
      * maps are allowed when asked for: an appliance whose flows hash to one worker both ways can use
      * them. Shared maps are one map for all workers and change nothing here.
      *
-     * @throws Replay.BadInput for more than one worker with stores
+     * Workers poll their ports without sleeping while traffic flows, each pinned to a CPU of its
+     * own, so more workers than CPUs would only take turns on them: more are refused.
+     *
+     * @throws Replay.BadInput for more than one worker with stores, or more workers than CPUs
      */
     public static int workerCount(String appliance, Integer asked, Kernel first) throws Replay.BadInput {
         if (first.storeCount() > 0 && asked != null && asked > 1) {
             throw new Replay.BadInput("appliance `" + appliance + "` has stores, which belong to one worker: it runs"
                     + " with --workers 1");
         }
+        int cpus = Math.max(1, Libc.allowedCpus().length);
+        if (asked != null && asked > cpus) {
+            throw new Replay.BadInput("--workers " + asked + ": this process may run on " + cpus
+                    + (cpus == 1 ? " CPU" : " CPUs") + ", one per worker: ask for at most " + cpus);
+        }
         if (asked != null) {
             return asked;
         }
-        return first.storeCount() > 0 || perWorkerMaps(first) > 0 ? 1 : Math.max(1, Libc.allowedCpus().length);
+        return first.storeCount() > 0 || perWorkerMaps(first) > 0 ? 1 : cpus;
     }
 
     private static int perWorkerMaps(Kernel kernel) {
@@ -92,8 +100,9 @@ public final class Live implements AutoCloseable {
         List<Endpoint> opened = new ArrayList<>();
         InetSocketAddress[] addresses = new InetSocketAddress[ports];
         int[] cpus = pin ? Libc.allowedCpus() : new int[0];
-        // One fanout group per port and process, so that two appliances on one interface do not share.
-        int fanoutBase = (int) (ProcessHandle.current().pid() * 31);
+        // A fanout group per packet port, made by its first worker's socket and joined by the others'.
+        int[] fanouts = new int[ports];
+        java.util.Arrays.fill(fanouts, kernels.size() > 1 ? PacketRingEndpoint.NEW_FANOUT : PacketRingEndpoint.NO_FANOUT);
         Kernel first = kernels.getFirst();
         boolean timersOnFirstOnly = first.mapCount() > 0 && perWorkerMaps(first) == 0;
         for (Kernel kernel : kernels.subList(1, kernels.size())) {
@@ -119,8 +128,11 @@ public final class Live implements AutoCloseable {
                             addresses[p] = t.address();
                             yield t;
                         }
-                        case PortBinding.AfPacket a -> PacketRingEndpoint.open(name, a.iface(),
-                                kernels.size() > 1 ? (fanoutBase + p) & 0xffff : -1);
+                        case PortBinding.AfPacket a -> {
+                            PacketRingEndpoint r = PacketRingEndpoint.open(name, a.iface(), fanouts[p]);
+                            fanouts[p] = r.fanoutGroup();
+                            yield r;
+                        }
                         case Replay.Binding trace -> throw new PortException("port `" + name + "` is bound to a trace ("
                                 + trace + "); a live run takes only live bindings");
                     };

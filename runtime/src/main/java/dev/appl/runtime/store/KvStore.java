@@ -171,8 +171,17 @@ public final class KvStore implements AutoCloseable {
         return find(key, hash(key)) >= 0;
     }
 
-    /** Sets {@code key} to {@code value}; durable after the next {@link #flush}. */
+    /**
+     * Sets {@code key} to {@code value}; durable after the next {@link #flush}.
+     *
+     * @throws IllegalArgumentException when they exceed the store's limits, or the value is null
+     *                                  (an empty value is a value; a key goes with {@link #remove})
+     */
     public void put(MemorySegment key, MemorySegment value) {
+        if (value == null) {
+            throw new IllegalArgumentException("no value to put for a key of " + key.byteSize() + " bytes in " + file
+                    + "; a key is removed with remove");
+        }
         if (!fits(key, value)) {
             throw new IllegalArgumentException("a key of " + key.byteSize() + " bytes and a value of " + value.byteSize()
                     + " exceed the limits of " + file + " (" + maxKey + " and " + maxValue + " bytes)");

@@ -203,6 +203,71 @@ class PacketRingEndpointTest {
         assertArrayEquals(reflected(frame), back);
     }
 
+    /**
+     * Linux hands a packet socket a tagged frame without its 802.1Q or 802.1ad tag, which it keeps
+     * beside the frame: the port gives the kernel the frame with its tag, as it was on the wire.
+     */
+    @Test
+    void vlanTagsAreKeptInTheFrames() throws Exception {
+        String why = Veth.unavailable();
+        assumeTrue(why == null, why);
+        try (Veth veth = Veth.create("apv");
+                PacketRingEndpoint port = PacketRingEndpoint.open("wire", veth.a, PacketRingEndpoint.NO_FANOUT);
+                RawSocket wire = new RawSocket(veth.b)) {
+            byte[] plain = frame(1, 64);
+            for (int tpid : new int[] {0x8100, 0x88a8}) {
+                for (int tci : new int[] {100, 0xe00a}) { // VID 100; VID 10 with priority 7
+                    byte[] tagged = ByteBuffer.allocate(68).put(plain, 0, 12).putShort((short) tpid)
+                            .putShort((short) tci).put(plain, 12, 52).array();
+                    assertTrue(wire.send(tagged));
+                    assertArrayEquals(tagged, receiveOne(port), "tpid " + Integer.toHexString(tpid) + " tci " + tci);
+                }
+            }
+            assertTrue(wire.send(plain));
+            assertArrayEquals(plain, receiveOne(port));
+        }
+    }
+
+    /** The next frame the port receives, within 5 s. */
+    private static byte[] receiveOne(PacketRingEndpoint port) throws InterruptedException {
+        dev.appl.runtime.kernel.Batch batch = new dev.appl.runtime.kernel.Batch(1);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (port.receive(batch) == 0) {
+            assertTrue(System.nanoTime() < deadline, "no frame within 5 s");
+            Thread.sleep(1);
+        }
+        PacketView v = batch.view(0);
+        byte[] bytes = v.segment.asSlice(v.offset, v.length).toArray(ValueLayout.JAVA_BYTE);
+        port.release(batch);
+        return bytes;
+    }
+
+    /**
+     * Two appliances on one interface each see every frame: the fanout groups of their workers are
+     * their own, even in one process.
+     */
+    @Test
+    void twoAppliancesOnOneInterfaceEachHaveTheirOwnFanoutGroup() throws Exception {
+        String why = Veth.unavailable();
+        assumeTrue(why == null, why);
+        try (Veth veth = Veth.create("apf");
+                Live one = Live.start(List.of(new Reflector(), new Reflector()), REFLECTOR,
+                        Map.of(0, new PortBinding.AfPacket(veth.a)), false);
+                Live two = Live.start(List.of(new Reflector(), new Reflector()), REFLECTOR,
+                        Map.of(0, new PortBinding.AfPacket(veth.a)), false);
+                RawSocket wire = new RawSocket(veth.b)) {
+            for (int i = 0; i < 20; i++) {
+                assertTrue(wire.send(frame(i, 64)));
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while ((one.counter(0) < 20 || two.counter(0) < 20) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(20, one.counter(0));
+            assertEquals(20, two.counter(0));
+        }
+    }
+
     @Test
     void aMissingInterfaceIsOneClearLine() {
         PortException e = assertThrows(PortException.class, () -> Live.start(List.of(new Reflector()), REFLECTOR,

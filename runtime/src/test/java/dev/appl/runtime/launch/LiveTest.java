@@ -90,13 +90,20 @@ class LiveTest {
     void anApplianceWithPerWorkerMapsGetsOneWorkerUnlessItAsksForMore() throws Exception {
         assertEquals(1, Live.workerCount("Nat", null, new State(0, false, false)));
         assertEquals(1, Live.workerCount("Nat", null, new State(0, true, false)));
-        assertEquals(3, Live.workerCount("Nat", 3, new State(0, true, false)));
+        assertEquals(CPUS, Live.workerCount("Nat", CPUS, new State(0, true, false)));
     }
 
     @Test
     void anApplianceWhoseMapsAreAllSharedGetsOneWorkerPerCpu() throws Exception {
         assertEquals(CPUS, Live.workerCount("Nat", null, new State(0, true, true)));
-        assertEquals(2, Live.workerCount("Nat", 2, new State(0, true, true)));
+        assertEquals(1, Live.workerCount("Nat", 1, new State(0, true, true)));
+    }
+
+    @Test
+    void moreWorkersThanCpusAreRefused() {
+        Replay.BadInput e = assertThrows(Replay.BadInput.class, () -> Live.workerCount("Echo", CPUS + 1, new State(0)));
+        assertEquals("--workers " + (CPUS + 1) + ": this process may run on " + CPUS + (CPUS == 1 ? " CPU" : " CPUs")
+                + ", one per worker: ask for at most " + CPUS, e.getMessage());
     }
 
     @Test

@@ -59,6 +59,17 @@ class KvStoreTest {
     }
 
     @Test
+    void aPutWithoutAValueIsRefusedAndChangesNothing() throws IOException {
+        try (KvStore kv = KvStore.open(dir.resolve("kv.db"), 64, 1024)) {
+            kv.put(s("a"), s("1"));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> kv.put(s("a"), null));
+            assertTrue(e.getMessage().startsWith("no value to put for a key of 1 bytes in "), e.getMessage());
+            assertEquals("1", text(kv.get(s("a"))));
+            assertEquals(1, kv.size());
+        }
+    }
+
+    @Test
     void limitsAreEnforced() throws IOException {
         try (KvStore kv = KvStore.open(dir.resolve("kv.db"), 4, 8)) {
             assertFalse(kv.fits(s("12345"), s("")));
