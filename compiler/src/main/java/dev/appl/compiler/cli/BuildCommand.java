@@ -194,7 +194,7 @@ final class BuildCommand implements Callable<Integer> {
                             specFile.toAbsolutePath().getParent(), training, progress);
                     out.println(written + " (" + Files.size(written) + " bytes)");
                     if (k8s) {
-                        Path yaml = Kubernetes.write(output, name, descriptor);
+                        Path yaml = Kubernetes.write(output, name, descriptor, specFile.toAbsolutePath().getParent());
                         out.println(yaml + " (" + Files.size(yaml) + " bytes)");
                     }
                 }

@@ -55,12 +55,14 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * <li>{@code jdk}: the runtime image of {@link JlinkImage} (the JDK modules and the JVM), at
  *     {@value #HOME};
  * <li>{@code appliance}: the appliance's jar and the files its path params name by default, when
- *     they are beside the spec, in the working folder {@code /srv/NAME};
+ *     they are beside the spec, in the working folder {@code /srv/NAME}, which belongs to the
+ *     user {@code appl}, so that the stores and the traces the appliance writes there can be made;
  * <li>{@code aot-cache}: the AOT cache, last because it is the one part that is not reproducible.
  * </ol>
  * The entry point runs the JVM on the jar as the user {@code appl}; the appliance's options
- * ({@code --port}, {@code --param}) are the container's arguments. The ports with a network
- * binding are exposed; the labels {@code dev.appl.*} give the appliance, its spec, the spec's
+ * ({@code --port}, {@code --param}) are the container's arguments. The ports bound by default to
+ * an address other than loopback are exposed (one bound to loopback is reached only from inside the
+ * container, so publishing it would reach nothing); the labels {@code dev.appl.*} give the appliance, its spec, the spec's
  * SHA-256, the compiler's version, its ports and its params. Every file is stamped with {@link
  * JarImage#TIMESTAMP} and the image is created at that time, so without an AOT cache the archive
  * is the same bytes on every build.
@@ -105,7 +107,7 @@ public final class OciImage {
                     .setCreationTime(TIME)
                     .addFileEntriesLayer(libraries(runtime, files, progress))
                     .addFileEntriesLayer(jdk(runtime))
-                    .addFileEntriesLayer(appliance(runtime, name, appliance, specFolder))
+                    .addFileEntriesLayer(appliance(runtime, name, appliance, specFolder, files))
                     .setEntrypoint(JlinkImage.javaCommand(HOME, name, false))
                     .setUser(UID + ":" + UID)
                     .setWorkingDirectory(AbsoluteUnixPath.get(workDir(name)))
@@ -300,9 +302,15 @@ public final class OciImage {
         return layer.build();
     }
 
-    /** The jar, and the files named by the defaults of path params that are beside the spec. */
-    private static FileEntriesLayer appliance(Path runtime, String name, Descriptor appliance, Path specFolder) {
+    /**
+     * The jar, the working folder (owned by the appliance's user, made from {@code files}'s empty
+     * folder), and the files named by the defaults of path params that are beside the spec.
+     */
+    private static FileEntriesLayer appliance(Path runtime, String name, Descriptor appliance, Path specFolder,
+            Path files) throws IOException {
         FileEntriesLayer.Builder layer = FileEntriesLayer.builder().setName("appliance");
+        Path empty = Files.createDirectories(files.resolve("empty"));
+        layer.addEntry(empty, AbsoluteUnixPath.get(workDir(name)), PROGRAM, TIME, UID + ":" + UID);
         layer.addEntry(runtime.resolve(JlinkImage.APP_FOLDER + name + ".jar"),
                 AbsoluteUnixPath.get(HOME + "/" + JlinkImage.APP_FOLDER + name + ".jar"), FILE, TIME);
         for (Map.Entry<String, Path> data : dataFiles(appliance, specFolder).entrySet()) {
@@ -333,15 +341,30 @@ public final class OciImage {
     // ---- Configuration -------------------------------------------------------------------------------
 
     /** {@code udp:HOST:PORT} and {@code tcp:HOST:PORT} bindings: the network ports the appliance listens on. */
-    private static final Pattern NETWORK_BINDING = Pattern.compile("^(udp|tcp):.*:(\\d{1,5})$");
+    private static final Pattern NETWORK_BINDING = Pattern.compile("^(udp|tcp):(.*):(\\d{1,5})$");
+    /** The hosts of loopback addresses. */
+    private static final Pattern LOOPBACK_HOST = Pattern.compile("^(127\\.[0-9.]+|localhost|\\[::1\\])$");
 
+    /** Whether a default binding is {@code udp:} or {@code tcp:} on a loopback address. */
+    static boolean onLoopback(String binding) {
+        Matcher m = binding == null ? null : NETWORK_BINDING.matcher(binding);
+        return m != null && m.matches() && LOOPBACK_HOST.matcher(m.group(2)).matches();
+    }
+
+    /** The ports the image exposes: those its appliance listens on by default on an address other than loopback. */
     static List<Port> exposedPorts(Descriptor appliance) {
+        return networkPorts(appliance, false);
+    }
+
+    /** The network ports the appliance listens on by default, those on loopback when {@code loopback}. */
+    static List<Port> networkPorts(Descriptor appliance, boolean loopback) {
         SortedSet<String> seen = new TreeSet<>();
         List<Port> ports = new ArrayList<>();
         for (Descriptor.Port p : appliance.ports()) {
             Matcher m = p.binding() == null ? null : NETWORK_BINDING.matcher(p.binding());
-            if (m != null && m.matches() && Integer.parseInt(m.group(2)) <= 65535 && seen.add(m.group(2) + m.group(1))) {
-                int number = Integer.parseInt(m.group(2));
+            if (m != null && m.matches() && (loopback || !onLoopback(p.binding()))
+                    && Integer.parseInt(m.group(3)) <= 65535 && seen.add(m.group(3) + m.group(1))) {
+                int number = Integer.parseInt(m.group(3));
                 ports.add(m.group(1).equals("udp") ? Port.udp(number) : Port.tcp(number));
             }
         }

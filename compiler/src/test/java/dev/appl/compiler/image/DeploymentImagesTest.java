@@ -245,21 +245,86 @@ class DeploymentImagesTest {
         assertTrue(yaml.contains("kind: Deployment\n"), yaml);
         assertTrue(yaml.contains("          image: appl/firewall:latest\n"), yaml);
         assertTrue(yaml.contains("        runAsUser: 65532\n"), yaml);
+        assertTrue(yaml.contains("              drop: [\"ALL\"]\n"), yaml);
+        assertFalse(yaml.contains("NET_RAW"), yaml);
         // The firewall only reads traces: nothing to put behind a Service.
         assertFalse(yaml.contains("kind: Service"), yaml);
-        Descriptor dns = new Descriptor("Dns", "dev.appl.gen.Dns", "0.1.0", "dns.appl", "META-INF/appl/spec/dns.appl",
-                "00", List.of(new Descriptor.Port("queries", "datagram", "udp:127.0.0.1:5353")),
-                List.of(new Descriptor.Param("zone", ParamType.of(ParamType.Kind.PATH), "example.test.zone", false)),
-                List.of(), List.of(), List.of(), List.of());
-        String service = Kubernetes.yaml("dns", dns);
+        // Its working folder is a volume it can write (stores, traces); its rules file comes from the image.
+        assertTrue(yaml.contains("      volumes:\n"), yaml);
+        assertTrue(yaml.contains("        - name: state\n          emptyDir: {}\n"), yaml);
+        assertTrue(yaml.contains("          workingDir: /srv/firewall/state\n          volumeMounts:\n"
+                + "            - name: state\n              mountPath: /srv/firewall/state\n"), yaml);
+        assertTrue(yaml.contains("            - \"--param\"\n            - \"rules=/srv/firewall/rules.txt\"\n"), yaml);
+        String service = Kubernetes.yaml("dns", dns("udp:127.0.0.1:5353"), java.util.Set.of());
         assertTrue(service.contains("            - containerPort: 5353\n              protocol: UDP\n"), service);
         assertTrue(service.contains("kind: Service\n"), service);
         // Loopback is not what a Service reaches: the port listens on every address of the pod.
-        assertTrue(service.contains("          args:\n            - \"--port\"\n            - \"queries=udp:0.0.0.0:5353\"\n"),
-                service);
-        assertTrue(yaml.contains("          args: []\n"), yaml);
+        assertTrue(service.contains("            - \"--port\"\n            - \"queries=udp:0.0.0.0:5353\"\n"), service);
         assertTrue(service.contains("    - name: udp-5353\n      port: 5353\n      targetPort: 5353\n      protocol: UDP\n"),
                 service);
+        // The zone is not beside the spec here, so not in the image: the param is left to its default.
+        assertFalse(service.contains("zone="), service);
+    }
+
+    private static Descriptor dns(String binding) {
+        return new Descriptor("Dns", "dev.appl.gen.Dns", "0.1.0", "dns.appl", "META-INF/appl/spec/dns.appl",
+                "00", List.of(new Descriptor.Port("queries", "datagram", binding)),
+                List.of(new Descriptor.Param("zone", ParamType.of(ParamType.Kind.PATH), "example.test.zone", false)),
+                List.of(), List.of(), List.of(), List.of());
+    }
+
+    /** A port bound to loopback in the container is reached from nowhere else: the image exposes only the others. */
+    @Test
+    void theImageExposesOnlyPortsBoundBeyondLoopback() {
+        assertEquals(List.of(), OciImage.exposedPorts(dns("udp:127.0.0.1:5353")));
+        assertEquals(List.of(), OciImage.exposedPorts(dns("tcp:[::1]:5353")));
+        assertEquals(List.of(com.google.cloud.tools.jib.api.buildplan.Port.udp(53)),
+                OciImage.exposedPorts(dns("udp:0.0.0.0:53")));
+        assertEquals(List.of(com.google.cloud.tools.jib.api.buildplan.Port.tcp(53)),
+                OciImage.exposedPorts(dns("tcp:[::]:53")));
+    }
+
+    /** Packet sockets need CAP_NET_RAW, which Kubernetes gives a process only when it runs as root. */
+    @Test
+    void k8sKeepsNetRawForAnApplianceWithAfpacketPorts() {
+        Descriptor bridge = new Descriptor("Bridge", "dev.appl.gen.Bridge", "0.1.0", "bridge.appl",
+                "META-INF/appl/spec/bridge.appl", "00", List.of(new Descriptor.Port("wire", "packet", "afpacket:eth1")),
+                List.of(), List.of(), List.of(), List.of(), List.of());
+        String yaml = Kubernetes.yaml("bridge", bridge, java.util.Set.of());
+        assertTrue(yaml.contains("              drop: [\"ALL\"]\n              add: [\"NET_RAW\"]\n"), yaml);
+        assertTrue(yaml.contains("        runAsUser: 0\n"), yaml);
+        assertFalse(yaml.contains("runAsNonRoot: true"), yaml);
+    }
+
+    /** The appliance's user owns its working folder in the image, so that it can make stores and traces there. */
+    @Test
+    void theWorkingFolderBelongsToTheAppliancesUser() throws IOException {
+        Path archive = build("oci", "first");
+        List<String> owned = new ArrayList<>();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(Files.newInputStream(archive))) {
+            org.apache.commons.compress.archivers.tar.TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                if (!e.getName().startsWith("blobs/sha256/") || e.getSize() < 2) {
+                    continue;
+                }
+                byte[] blob = tar.readAllBytes();
+                if (blob[0] != (byte) 0x1f || blob[1] != (byte) 0x8b) {
+                    continue; // not a layer: a manifest or config
+                }
+                try (var layer = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(blob)))) {
+                    org.apache.commons.compress.archivers.tar.TarArchiveEntry f;
+                    while ((f = layer.getNextEntry()) != null) {
+                        if (f.getName().replaceFirst("^/", "").startsWith("srv/")) {
+                            owned.add(f.getName().replaceFirst("^/", "") + " " + f.getLongUserId() + ":"
+                                    + f.getLongGroupId() + (f.isDirectory() ? " " + Integer.toOctalString(f.getMode() & 0777)
+                                    : ""));
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(owned.contains("srv/firewall/ 65532:65532 755"), owned.toString());
     }
 
     // ---- applc inspect ----------------------------------------------------------------------------------
