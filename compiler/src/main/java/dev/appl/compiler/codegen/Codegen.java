@@ -154,7 +154,14 @@ public final class Codegen {
                 return a.equals(b) ? a : "java/lang/Object";
             }
         };
+        // ASM bounds the work of computing frames to guard against hostile input; this class is
+        // ours, and a big handler (every local live in every block) needs more than the default.
+        cw.setComputeLimits(COMPUTE_BYTES, COMPUTE_OPERATIONS);
     }
+
+    /** What computing one method's frames may take: 256 MiB of frame arrays, 4 billion steps. */
+    private static final int COMPUTE_BYTES = 256 << 20;
+    private static final long COMPUTE_OPERATIONS = 4_000_000_000L;
 
     /** The class for {@code ir}, without its tests: what an image ships. */
     public static Generated generate(IrAppliance ir) {

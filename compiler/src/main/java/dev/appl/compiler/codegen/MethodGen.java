@@ -420,7 +420,7 @@ final class MethodGen {
                 Repr r = repr(a.target().type());
                 expr(a.value());
                 adapt(repr(a.value().type()), r);
-                if (copyStoredBytes && shapes.containsBytes(a.target().type())) {
+                if (copyStoredBytes && shapes.containsBytes(a.target().type()) && (r != Repr.SEG || mayViewPacket(a.value(), 0))) {
                     copyBytes(r);
                 }
                 storeLocal(a.target(), r);
@@ -1610,6 +1610,7 @@ final class MethodGen {
                 storeArg(s.args().get(1), Repr.LONG);
                 mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, s.op(), "(" + store + "JJ)V", false);
             }
+            case "clear" -> mv.visitMethodInsn(INVOKEVIRTUAL, type, "clear", "()V", false);
             case "flush" -> {
                 if (s.args().isEmpty()) {
                     mv.visitMethodInsn(INVOKEVIRTUAL, type, "flush", "()V", false);
@@ -1634,9 +1635,10 @@ final class MethodGen {
                 result = Repr.LONG;
             }
             case "put" -> {
-                storeArg(s.args().get(0), Repr.SEG);
-                storeArg(s.args().get(1), Repr.SEG);
-                mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, "put", "(" + store + seg + seg + ")V", false);
+                for (IrExpr part : s.args()) {
+                    storeArg(part, Repr.SEG);
+                }
+                mv.visitMethodInsn(INVOKESTATIC, Codegen.STORE_OPS, "put", "(" + store + seg.repeat(s.args().size()) + ")V", false);
             }
             case "remove", "contains" -> {
                 storeArg(s.args().get(0), Repr.SEG);
@@ -1968,6 +1970,16 @@ final class MethodGen {
                 mv.visitVarInsn(ALOAD, 0);
                 mv.visitFieldInsn(GETFIELD, cg.owner, "p$" + p.param(), field.descriptor);
                 adapt(field, repr(p.type()));
+            }
+            case IrExpr.BytesSlice s -> {
+                expr(s.bytes());
+                expr(s.start());
+                expr(s.length());
+                mv.visitMethodInsn(INVOKESTATIC, AGGREGATES, "slice", "(L" + SEGMENT + ";JJ)L" + SEGMENT + ";", false);
+            }
+            case IrExpr.Clock c -> {
+                mv.visitVarInsn(ALOAD, 0);
+                mv.visitFieldInsn(GETFIELD, cg.owner, "now", "J");
             }
             case IrExpr.Length l -> {
                 expr(l.bytes());
@@ -2562,11 +2574,15 @@ final class MethodGen {
 
     /**
      * Whether part {@code i} of {@code value} may be a view of the packet: not when it is a
-     * constant, or read from a local (which holds a copy already in a handler that writes the packet).
+     * constant, or read from a local (which holds a copy already in a handler that writes the packet,
+     * or a view of a store), or a slice of one of those.
      */
     private boolean mayViewPacket(IrExpr value, int i) {
         if (value instanceof IrExpr.Read || value instanceof IrExpr.Const) {
             return false;
+        }
+        if (value instanceof IrExpr.BytesSlice s) {
+            return mayViewPacket(s.bytes(), i); // a slice views what the bytes it slices view
         }
         if (value instanceof IrExpr.Aggregate a) {
             IrExpr part = a.parts().get(i);

@@ -528,6 +528,16 @@ public final class Interpreter {
             case IrExpr.StoreOp s -> storeOp(s, f, locals);
             case IrExpr.ParamValue p -> params[p.param()];
             case IrExpr.Length l -> (long) ((byte[]) eval(l.bytes(), f, locals)).length;
+            case IrExpr.BytesSlice s -> {
+                byte[] bytes = (byte[]) eval(s.bytes(), f, locals);
+                long start = (Long) eval(s.start(), f, locals);
+                long length = (Long) eval(s.length(), f, locals);
+                if (start < 0 || length < 0 || start + length > bytes.length) {
+                    throw new Malformed();
+                }
+                yield java.util.Arrays.copyOfRange(bytes, (int) start, (int) (start + length));
+            }
+            case IrExpr.Clock c -> now;
             case IrExpr.TableOp t -> tableOp(t, f, locals);
         };
     }
@@ -664,7 +674,12 @@ public final class Interpreter {
                 };
                 case KvStore kv -> switch (s.op()) {
                     case "put" -> {
-                        StoreOps.put(kv, MemorySegment.ofArray((byte[]) args.get(0)), MemorySegment.ofArray((byte[]) args.get(1)));
+                        if (args.size() == 3) {
+                            StoreOps.put(kv, MemorySegment.ofArray((byte[]) args.get(0)), MemorySegment.ofArray((byte[]) args.get(1)),
+                                    MemorySegment.ofArray((byte[]) args.get(2)));
+                        } else {
+                            StoreOps.put(kv, MemorySegment.ofArray((byte[]) args.get(0)), MemorySegment.ofArray((byte[]) args.get(1)));
+                        }
                         yield null;
                     }
                     case "remove" -> Values.bool(kv.remove(MemorySegment.ofArray((byte[]) args.get(0))));
@@ -674,6 +689,10 @@ public final class Interpreter {
                         yield null;
                     }
                     case "size" -> kv.size();
+                    case "clear" -> {
+                        kv.clear();
+                        yield null;
+                    }
                     default -> throw new IllegalStateException("kv method " + s.op());
                 };
                 default -> throw new IllegalStateException("store " + s.store() + " is not open");

@@ -83,6 +83,19 @@ public sealed interface IrExpr {
     record Length(IrExpr bytes, Type type) implements IrExpr {}
 
     /**
+     * {@code length} bytes of a bytes value from {@code start}, as a view (not a copy); a range
+     * outside the value takes the malformed path.
+     */
+    record BytesSlice(IrExpr bytes, IrExpr start, IrExpr length) implements IrExpr {
+        public Type type() {
+            return Type.BYTES;
+        }
+    }
+
+    /** {@code now()}: the kernel's clock, nanoseconds since the Unix epoch. */
+    record Clock(Type type) implements IrExpr {}
+
+    /**
      * A store operation (language.md §10.6) other than the lookups of {@link IrStmt.StoreGet}:
      * blocks read, write, zero, trim, flush, size; log append, next, flush, size; kv put, remove,
      * contains, flush, size.

@@ -205,6 +205,8 @@ public final class IrPrinter {
                     + m.args().stream().map(this::expr).collect(Collectors.joining(", ")) + ")";
             case IrExpr.ParamValue p -> "param " + ir.params.get(p.param()).name();
             case IrExpr.Length l -> "len(" + expr(l.bytes()) + ")";
+            case IrExpr.BytesSlice s -> expr(s.bytes()) + ".slice(" + expr(s.start()) + ", " + expr(s.length()) + ")";
+            case IrExpr.Clock c -> "now";
             case IrExpr.TableOp t -> "table " + ir.tables.get(t.table()).name() + "." + t.op() + "("
                     + t.args().stream().map(this::expr).collect(Collectors.joining(", ")) + ")";
         };

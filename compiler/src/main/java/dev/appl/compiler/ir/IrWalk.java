@@ -133,6 +133,12 @@ public final class IrWalk {
             case IrExpr.MapOp m -> m.args().forEach(this::expr);
             case IrExpr.StoreOp s -> s.args().forEach(this::expr);
             case IrExpr.Length l -> expr(l.bytes());
+            case IrExpr.BytesSlice s -> {
+                expr(s.bytes());
+                expr(s.start());
+                expr(s.length());
+            }
+            case IrExpr.Clock c -> {}
             case IrExpr.TableOp t -> t.args().forEach(this::expr);
             case IrExpr.Const c -> {}
             case IrExpr.Read r -> {}

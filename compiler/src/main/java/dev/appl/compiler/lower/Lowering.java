@@ -680,6 +680,7 @@ public final class Lowering {
             case Expr.SizeLit s -> new IrExpr.Const(s.bytes().longValue(), type);
             case Expr.DurationLit d -> new IrExpr.Const(d.nanos().longValue(), type);
             case Expr.AddressLit a -> new IrExpr.Const(addressValue(a), type);
+            case Expr.StringLit s when type instanceof Type.Bytes -> new IrExpr.Const(utf8(s), Type.BYTES);
             case Expr.StringLit s -> new IrExpr.Const(s.value(), type);
             case Expr.BytesLit b -> new IrExpr.Const(java.util.HexFormat.of().parseHex(b.hex()), Type.BYTES);
             case Expr.NameRef n -> name(n, type);
@@ -896,6 +897,16 @@ public final class Lowering {
     // ---- Calls ----------------------------------------------------------------------------------
 
     private IrExpr call(Expr.Call c, Type type) {
+        if (c.callee() instanceof Expr.Field f && f.field().text().equals("slice")
+                && (sem.typeOf(f.target()) instanceof Type.Bytes || sem.typeOf(f.target()) instanceof Type.Buffer)) {
+            IrExpr bytes = sem.typeOf(f.target()) instanceof Type.Bytes ? expr(f.target()) : null;
+            IrExpr start = new IrExpr.Convert(expr(c.args().get(0)), OFFSET);
+            IrExpr length = new IrExpr.Convert(expr(c.args().get(1)), OFFSET);
+            return bytes == null ? new IrExpr.Slice(start, length) : new IrExpr.BytesSlice(bytes, start, length);
+        }
+        if (c.callee() instanceof Expr.NameRef n && n.name().text().equals("now") && sem.referenceOf(n) == null) {
+            return new IrExpr.Clock(type);
+        }
         if (c.callee() instanceof Expr.Field f && f.target() instanceof Expr.NameRef n
                 && sem.referenceOf(n) instanceof Symbol.DeclSymbol ds && sem.referenceOf(f) == null) {
             return method(c, f, ds.decl(), type);
@@ -1169,11 +1180,17 @@ public final class Lowering {
         return a.isPrefix() ? a.value().longValue() | (long) a.prefixLength() << 32 : a.value().longValue();
     }
 
+    /** A string literal where bytes are expected: its UTF-8 encoding (language.md §2). */
+    private static byte[] utf8(Expr.StringLit s) {
+        return s.value().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private Object constant(Expr e) {
         if (sem.referenceOf(e) instanceof Symbol.EnumCase c) {
             return enumValue(c.owner(), c.decl());
         }
         return switch (e) {
+            case Expr.StringLit s when sem.typeOf(e) instanceof Type.Bytes -> utf8(s);
             case Expr.StringLit s -> s.value();
             case Expr.AddressLit a -> addressValue(a);
             case Expr.BytesLit b -> java.util.HexFormat.of().parseHex(b.hex());

@@ -60,8 +60,9 @@ abstract class IrRewriter {
             case IrExpr.MapOp m -> new IrExpr.MapOp(m.map(), m.op(), exprs(m.args()), m.type());
             case IrExpr.StoreOp s -> new IrExpr.StoreOp(s.store(), s.op(), exprs(s.args()), s.type());
             case IrExpr.Length l -> new IrExpr.Length(expr(l.bytes()), l.type());
+            case IrExpr.BytesSlice s -> new IrExpr.BytesSlice(expr(s.bytes()), expr(s.start()), expr(s.length()));
             case IrExpr.TableOp t -> new IrExpr.TableOp(t.table(), t.op(), exprs(t.args()), t.type());
-            default -> e; // leaves: constants, reads, loads, params, counters, the packet's length
+            default -> e; // leaves: constants, reads, loads, params, counters, the packet's length, the clock
         };
         return after(rebuilt);
     }

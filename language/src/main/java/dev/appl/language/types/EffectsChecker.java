@@ -54,7 +54,7 @@ public final class EffectsChecker {
 
     /** The store methods that change what a store holds; {@code flush} makes the changes durable. */
     private static final java.util.Set<String> STORE_WRITES =
-            java.util.Set.of("write", "zero", "trim", "append", "put", "remove");
+            java.util.Set.of("write", "zero", "trim", "append", "put", "remove", "clear");
 
     /**
      * A write to a store is durable only after a flush: a store that handlers and actions write
@@ -192,6 +192,9 @@ public final class EffectsChecker {
                     }
                 }
             }
+        }
+        if (owner == Owner.FUNCTION && e instanceof Expr.Call c && TypeChecker.isClockCall(c) && sem.referenceOf(c.callee()) == null) {
+            diags.report(DiagnosticCode.IMPURE_FUNCTION, c.callee().span(), "now", "the wall clock");
         }
         if (owner == Owner.FUNCTION && (e instanceof Expr.NameRef || e instanceof Expr.Field)
                 && sem.referenceOf(e) instanceof Symbol.DeclSymbol ds && isState(ds.decl())) {

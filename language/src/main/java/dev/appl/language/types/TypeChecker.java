@@ -1175,7 +1175,8 @@ public final class TypeChecker {
     }
 
     private void testPacket(Expr e, Ctx ctx, Env env, String statement) {
-        Type t = expr(e, null, ctx, env);
+        // A string is its UTF-8 bytes here, as for text protocols: `send clients "PING\r\n"`.
+        Type t = expr(e, e instanceof Expr.StringLit ? Type.BYTES : null, ctx, env);
         if (!isPacketPart(t) && !(t instanceof Type.Error)) {
             diags.report(DiagnosticCode.INVALID_TEST, e.span(), statement
                     + " needs a packet: headers and bytes stacked with `/`, not " + q(t));
@@ -1627,7 +1628,8 @@ public final class TypeChecker {
             case Expr.SizeLit s -> Type.SIZE;
             case Expr.DurationLit d -> Type.DURATION;
             case Expr.AddressLit a -> a.isPrefix() ? new Type.Prefix(a.kind()) : new Type.Address(a.kind());
-            case Expr.StringLit s -> expected instanceof Type.Text t ? t : new Type.Text("string");
+            case Expr.StringLit s -> expected instanceof Type.Bytes ? Type.BYTES
+                    : expected instanceof Type.Text t ? t : new Type.Text("string");
             case Expr.BytesLit b -> Type.BYTES;
             case Expr.NameRef n -> nameRef(n, ctx, env);
             case Expr.Field f -> field(f, ctx, env);
@@ -1924,6 +1926,16 @@ public final class TypeChecker {
             }
             return left;
         }
+        if (op == Expr.BinaryOp.DIV && (b.left() instanceof Expr.StringLit || b.right() instanceof Expr.StringLit)) {
+            // Text stacked into a packet: each string is its UTF-8 bytes.
+            Type left = expr(b.left(), b.left() instanceof Expr.StringLit ? Type.BYTES : null, ctx, env);
+            Type right = expr(b.right(), b.right() instanceof Expr.StringLit ? Type.BYTES : null, ctx, env);
+            if (isPacketPart(left) && isPacketPart(right) || left instanceof Type.Error || right instanceof Type.Error) {
+                return Type.STACK;
+            }
+            diags.report(DiagnosticCode.INVALID_OPERATOR, b.span(), op.symbol, (isPacketPart(left) ? right : left).display());
+            return Type.ERROR;
+        }
         Type operandHint = op.isComparison() ? null : expected;
         Type left = expr(b.left(), operandHint, ctx, env);
         if (op.isComparison() && left instanceof Type.ActionOf a && b.right() instanceof Expr.NameRef n) {
@@ -2081,6 +2093,17 @@ public final class TypeChecker {
     // ---- Calls --------------------------------------------------------------------------------
 
     private Type call(Expr.Call c, Ctx ctx, Env env, boolean optionalAllowed) {
+        if (c.callee() instanceof Expr.Field f && f.field().text().equals("slice") && !isStaticName(f.target(), ctx, env)) {
+            return slice(c, f, ctx, env);
+        }
+        if (isClock(c, ctx, env)) {
+            sem.exprTypes.put(c.callee(), Type.VOID);
+            if (!c.args().isEmpty()) {
+                diags.report(DiagnosticCode.ARGUMENT_COUNT, c.span(), "now", 0, c.args().size());
+                c.args().forEach(a -> expr(a, null, ctx, env));
+            }
+            return U64;
+        }
         if (c.callee() instanceof Expr.Field f && f.target() instanceof Expr.NameRef n
                 && env.lookup(n.name().text()) instanceof Symbol.Local l && l.type() instanceof Type.Buffer b
                 && (f.field().text().equals("append") || f.field().text().equals("truncate"))) {
@@ -2176,6 +2199,45 @@ public final class TypeChecker {
         };
     }
 
+    /** Whether {@code e} names a module or a declaration with methods (a map, store or table), not a value. */
+    private boolean isStaticName(Expr e, Ctx ctx, Env env) {
+        if (!(e instanceof Expr.NameRef n) || env.lookup(n.name().text()) != null) {
+            return false;
+        }
+        Symbol s = lookupValue(n.name().text(), ctx, env);
+        return s instanceof Symbol.ModuleSymbol || s instanceof Symbol.DeclSymbol ds && hasMethods(ds.decl());
+    }
+
+    /**
+     * {@code now()}, the wall clock, where no declaration is called {@code now}: nanoseconds since
+     * the Unix epoch as the runtime last read them (tests: the test's clock).
+     */
+    static boolean isClockCall(Expr.Call c) {
+        return c.callee() instanceof Expr.NameRef n && n.name().text().equals("now");
+    }
+
+    private boolean isClock(Expr.Call c, Ctx ctx, Env env) {
+        return isClockCall(c) && lookupValue("now", ctx, env) == null;
+    }
+
+    /**
+     * {@code b.slice(offset, length)} on a bytes value or the handler's buffer: a view of
+     * {@code length} bytes from {@code offset}; a range outside takes the malformed path at run time.
+     */
+    private Type slice(Expr.Call c, Expr.Field f, Ctx ctx, Env env) {
+        Type t = expr(f.target(), null, ctx, env);
+        sem.exprTypes.put(f, Type.VOID);
+        if (t instanceof Type.Bytes || t instanceof Type.Buffer) {
+            arguments(c, "slice", List.of(U32, U32), ctx, env);
+            return Type.BYTES;
+        }
+        if (!(t instanceof Type.Error)) {
+            diags.report(DiagnosticCode.UNKNOWN_METHOD, f.field().span(), q(t), "slice");
+        }
+        c.args().forEach(a -> expr(a, null, ctx, env));
+        return Type.ERROR;
+    }
+
     /**
      * {@code d.append(value)}: a bytes or header value written after the end of the handler's
      * buffer, true if it fit; {@code d.truncate(n)}: the buffer cut to its first n bytes.
@@ -2189,7 +2251,8 @@ public final class TypeChecker {
                     c.args().forEach(a -> expr(a, null, ctx, env));
                     return Type.BOOL;
                 }
-                Type t = expr(c.args().getFirst(), null, ctx, env);
+                Expr value = c.args().getFirst();
+                Type t = expr(value, value instanceof Expr.StringLit ? Type.BYTES : null, ctx, env);
                 if (!(t instanceof Type.Bytes || t instanceof Type.Header || t instanceof Type.Error)) {
                     diags.report(DiagnosticCode.TYPE_MISMATCH, c.args().getFirst().span(), "bytes or a header value",
                             q(t));
@@ -2296,9 +2359,10 @@ public final class TypeChecker {
             case "log.append" -> new Method(List.of(Type.BYTES), U64, false);
             case "log.read" -> new Method(java.util.Arrays.asList((Type) null), Type.BYTES, true);
             case "log.next" -> new Method(java.util.Arrays.asList((Type) null), U64, false);
-            case "log.flush", "kv.flush" -> new Method(List.of(), Type.VOID, false);
+            case "log.flush", "kv.flush", "kv.clear" -> new Method(List.of(), Type.VOID, false);
             case "kv.get" -> new Method(List.of(Type.BYTES), Type.BYTES, true);
-            case "kv.put" -> new Method(List.of(Type.BYTES, Type.BYTES), Type.VOID, false);
+            case "kv.put" -> new Method(arity == 3 ? List.of(Type.BYTES, Type.BYTES, Type.BYTES)
+                    : List.of(Type.BYTES, Type.BYTES), Type.VOID, false);
             case "kv.remove", "kv.contains" -> new Method(List.of(Type.BYTES), Type.BOOL, false);
             default -> null;
         };

@@ -82,6 +82,17 @@ public final class Aggregates {
         return bytes.get(ValueLayout.JAVA_BYTE, i) & 0xff;
     }
 
+    /**
+     * {@code length} bytes of {@code bytes} from {@code start}, a view (language.md §3,
+     * {@code b.slice}). @throws MalformedPacket if the range is not within {@code bytes}
+     */
+    public static MemorySegment slice(MemorySegment bytes, long start, long length) {
+        if ((start | length) < 0 || start > bytes.byteSize() - length) {
+            throw MalformedPacket.INSTANCE;
+        }
+        return bytes.asSlice(start, length);
+    }
+
     /** Compares two ip6 values as unsigned numbers. */
     public static int compare(BigInteger a, BigInteger b) {
         return a.compareTo(b);

@@ -101,4 +101,12 @@ public final class StoreOps {
         }
         s.put(key, value);
     }
+
+    /** {@code t.put(key, head, tail)}: the value is {@code head} followed by {@code tail}. */
+    public static void put(KvStore s, MemorySegment key, MemorySegment head, MemorySegment tail) {
+        if (!s.fits(key, head.byteSize() + tail.byteSize())) {
+            throw MalformedPacket.INSTANCE;
+        }
+        s.put(key, head, tail);
+    }
 }

@@ -29,6 +29,8 @@ public final class KvStore implements AutoCloseable {
     static final int HEADER = 64;
     static final byte PUT = 1;
     static final byte DELETE = 2;
+    /** Removes every entry: a record with an empty key. */
+    static final byte CLEAR = 3;
     /** A journal record's payload: {@code u32} key length, {@code u8} operation, key, value. */
     static final int RECORD_HEAD = 5;
     /** Dead journal bytes below which compaction is not worth it. */
@@ -115,17 +117,23 @@ public final class KvStore implements AutoCloseable {
     }
 
     private void replay() throws StoreException {
+        long seen = 0;
         for (long offset = journal.start(); offset < journal.end(); offset = journal.next(offset)) {
             MemorySegment record = journal.read(offset);
             long keyLength = record.byteSize() < RECORD_HEAD ? -1
                     : Integer.toUnsignedLong(record.get(FileHeader.U32, 0));
             byte op = record.byteSize() < RECORD_HEAD ? 0 : record.get(ValueLayout.JAVA_BYTE, 4);
-            if (keyLength < 0 || keyLength > record.byteSize() - RECORD_HEAD || (op != PUT && op != DELETE)) {
+            if (keyLength < 0 || keyLength > record.byteSize() - RECORD_HEAD || (op != PUT && op != DELETE && op != CLEAR)
+                    || op == CLEAR && record.byteSize() != RECORD_HEAD) {
                 throw new StoreException(journalName(generation), "corrupt " + KIND + " journal: the record at offset "
-                        + offset + " is not a put or a removal");
+                        + offset + " is not a put, a removal or a clear");
             }
+            seen += LogStore.frameSize(record.byteSize());
             MemorySegment key = record.asSlice(RECORD_HEAD, keyLength);
-            if (op == PUT) {
+            if (op == CLEAR) {
+                forgetAll();
+                deadBytes = seen;
+            } else if (op == PUT) {
                 index(key, offset);
             } else {
                 unindex(key);
@@ -154,6 +162,11 @@ public final class KvStore implements AutoCloseable {
     /** Whether {@code key} and {@code value} are within the store's limits. */
     public boolean fits(MemorySegment key, MemorySegment value) {
         return key.byteSize() <= maxKey && (value == null || value.byteSize() <= maxValue);
+    }
+
+    /** Whether {@code key} and a value of {@code valueBytes} bytes are within the store's limits. */
+    public boolean fits(MemorySegment key, long valueBytes) {
+        return key.byteSize() <= maxKey && valueBytes <= maxValue;
     }
 
     /** The value of {@code key}, a view that stays valid while referenced; null when absent. */
@@ -190,6 +203,20 @@ public final class KvStore implements AutoCloseable {
         index(key, offset);
     }
 
+    /**
+     * Sets {@code key} to {@code head} followed by {@code tail} (a value and what a spec keeps
+     * with it, written without joining them first); durable after the next {@link #flush}.
+     */
+    public void put(MemorySegment key, MemorySegment head, MemorySegment tail) {
+        if (!fits(key, head.byteSize() + tail.byteSize())) {
+            throw new IllegalArgumentException("a key of " + key.byteSize() + " bytes and a value of "
+                    + (head.byteSize() + tail.byteSize()) + " exceed the limits of " + file + " (" + maxKey + " and "
+                    + maxValue + " bytes)");
+        }
+        long offset = journal.append(head(PUT, key), key, head, tail);
+        index(key, offset);
+    }
+
     /** Removes {@code key}; returns whether it was there. Durable after the next {@link #flush}. */
     public boolean remove(MemorySegment key) {
         if (find(key, hash(key)) < 0) {
@@ -199,6 +226,19 @@ public final class KvStore implements AutoCloseable {
         deadBytes += LogStore.frameSize(RECORD_HEAD + key.byteSize());
         unindex(key);
         return true;
+    }
+
+    /** Removes every entry; durable after the next {@link #flush}. */
+    public void clear() {
+        journal.append(head(CLEAR, MemorySegment.NULL));
+        forgetAll();
+        deadBytes = journal.bytes();
+    }
+
+    private void forgetAll() {
+        java.util.Arrays.fill(slots, 0);
+        java.util.Arrays.fill(hashes, 0);
+        count = 0;
     }
 
     /** A record's head in {@link #head}, reused: key length and operation. */

@@ -70,6 +70,34 @@ class KvStoreTest {
     }
 
     @Test
+    void aValueInTwoPartsAndClearSurviveReopening() throws IOException {
+        Path file = dir.resolve("kv.db");
+        try (KvStore kv = KvStore.open(file, 64, 8)) {
+            kv.put(s("a"), s("1"));
+            kv.put(s("b"), s("2"));
+            kv.clear();
+            assertEquals(0, kv.size());
+            assertNull(kv.get(s("a")));
+            kv.put(s("c"), s("head"), s("tail"));
+            assertEquals("headtail", text(kv.get(s("c"))));
+            assertFalse(kv.fits(s("d"), 9), "the parts together are over the limit");
+            kv.flush();
+        }
+        try (KvStore kv = KvStore.open(file, 64, 8)) {
+            assertEquals(1, kv.size(), "the clear is replayed: what came before it is gone");
+            assertNull(kv.get(s("a")));
+            assertEquals("headtail", text(kv.get(s("c"))));
+            assertTrue(kv.deadBytes() > 0, "the cleared entries no longer count");
+            kv.compact();
+            assertEquals("headtail", text(kv.get(s("c"))));
+        }
+        try (KvStore kv = KvStore.open(file, 64, 8)) {
+            assertEquals(1, kv.size());
+            assertEquals("headtail", text(kv.get(s("c"))));
+        }
+    }
+
+    @Test
     void limitsAreEnforced() throws IOException {
         try (KvStore kv = KvStore.open(dir.resolve("kv.db"), 4, 8)) {
             assertFalse(kv.fits(s("12345"), s("")));
