@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The samples compile to classes that verify, the same bytes every time, and pass their tests. */
 class SamplesTest {
     @ParameterizedTest
-    @ValueSource(strings = {"firewall", "l4lb", "nat"})
+    @ValueSource(strings = {"firewall", "l4lb", "nat", "kv"})
     void verifiesAndIsDeterministic(String sample) {
         IrAppliance ir = Specs.lower(Specs.sample(sample)).getFirst();
         Codegen.Generated g = Codegen.generate(ir, true);
@@ -27,7 +27,7 @@ class SamplesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"firewall", "l4lb", "nat"})
+    @ValueSource(strings = {"firewall", "l4lb", "nat", "kv"})
     void testsPassOnTheCompiledKernel(String sample) {
         IrAppliance ir = Specs.lower(Specs.sample(sample)).getFirst();
         List<TestRunner.Result> results = compiledTests(ir);
