@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -66,7 +67,7 @@ class PassesTest {
     /** Every sample, before and after the passes, on its test packets and seeded variations of them. */
     @ParameterizedTest
     @MethodSource("samples")
-    void passesKeepWhatEveryPacketDoes(Path spec) throws IOException {
+    void passesKeepWhatEveryPacketDoes(Path spec, @TempDir Path stores) throws IOException {
         for (IrAppliance before : lower(spec)) {
             IrAppliance after = lowerNamed(spec, before.name());
             Pipeline.run(after);
@@ -75,6 +76,11 @@ class PassesTest {
             Random random = new Random(spec.getFileName().toString().hashCode());
             Interpreter a = new Interpreter(before, Map.of());
             Interpreter b = new Interpreter(after, Map.of());
+            if (!before.stores.isEmpty()) {
+                // Each side with store files of its own, as the sample's tests have.
+                a.openStores(Files.createDirectories(stores.resolve(before.name() + "-before")));
+                b.openStores(Files.createDirectories(stores.resolve(before.name() + "-after")));
+            }
             int checked = 0;
             for (int round = 0; round < 400; round++) {
                 Sent base = packets.get(random.nextInt(packets.size()));
@@ -96,6 +102,8 @@ class PassesTest {
                 checked++;
             }
             assertEquals(400, checked);
+            a.closeStores();
+            b.closeStores();
         }
     }
 
