@@ -17,17 +17,22 @@ import static org.objectweb.asm.Opcodes.GETFIELD;
 import static org.objectweb.asm.Opcodes.GETSTATIC;
 import static org.objectweb.asm.Opcodes.GOTO;
 import static org.objectweb.asm.Opcodes.I2L;
+import static org.objectweb.asm.Opcodes.IADD;
 import static org.objectweb.asm.Opcodes.ICONST_0;
 import static org.objectweb.asm.Opcodes.ICONST_1;
 import static org.objectweb.asm.Opcodes.IFNONNULL;
 import static org.objectweb.asm.Opcodes.IFNULL;
+import static org.objectweb.asm.Opcodes.IF_ICMPGE;
+import static org.objectweb.asm.Opcodes.IF_ICMPNE;
 import static org.objectweb.asm.Opcodes.ILOAD;
 import static org.objectweb.asm.Opcodes.INVOKEINTERFACE;
 import static org.objectweb.asm.Opcodes.INVOKESPECIAL;
 import static org.objectweb.asm.Opcodes.INVOKESTATIC;
-import static org.objectweb.asm.Opcodes.IF_ICMPGE;
 import static org.objectweb.asm.Opcodes.INVOKEVIRTUAL;
 import static org.objectweb.asm.Opcodes.IRETURN;
+import static org.objectweb.asm.Opcodes.ISTORE;
+import static org.objectweb.asm.Opcodes.L2I;
+import static org.objectweb.asm.Opcodes.LALOAD;
 import static org.objectweb.asm.Opcodes.LASTORE;
 import static org.objectweb.asm.Opcodes.LCONST_0;
 import static org.objectweb.asm.Opcodes.LLOAD;
@@ -263,6 +268,12 @@ public final class Codegen {
         for (int i = 0; i < ir.stores.size(); i++) {
             cw.visitField(ACC_PRIVATE, "s$" + i, "L" + storeClass(ir.stores.get(i).kind()) + ";", null, null).visitEnd();
         }
+        for (int p = 0; p < ir.ports.size(); p++) {
+            if (ir.ports.get(p).stateful()) {
+                // The connection of the port's messages that come without one (dispatchByConnection).
+                cw.visitField(ACC_PRIVATE | ACC_FINAL, "cs$" + p, "[J", null, null).visitEnd();
+            }
+        }
         cw.visitField(ACC_PRIVATE, "now", "J", null, null).visitEnd();
         cw.visitField(ACC_PRIVATE | ACC_FINAL, "scratch", "L" + SCRATCH + ";", null, null).visitEnd();
         for (String[] layout : LAYOUTS) {
@@ -459,6 +470,20 @@ public final class Codegen {
         mv.visitInsn(DUP);
         mv.visitMethodInsn(INVOKESPECIAL, SCRATCH, "<init>", "()V", false);
         mv.visitFieldInsn(PUTFIELD, owner, "scratch", "L" + SCRATCH + ";");
+        for (int p = 0; p < ir.ports.size(); p++) {
+            if (ir.ports.get(p).stateful()) {
+                mv.visitVarInsn(ALOAD, 0);
+                MethodGen.pushInt(mv, ir.ports.get(p).connectionSlots());
+                mv.visitIntInsn(NEWARRAY, T_LONG);
+                mv.visitFieldInsn(PUTFIELD, owner, "cs$" + p, "[J");
+                mv.visitVarInsn(ALOAD, 0);
+                MethodGen.pushInt(mv, p);
+                mv.visitVarInsn(ALOAD, 0);
+                mv.visitFieldInsn(GETFIELD, owner, "cs$" + p, "[J");
+                mv.visitInsn(ICONST_0);
+                mv.visitMethodInsn(INVOKEVIRTUAL, owner, "openConnection", "(I[JI)V", false);
+            }
+        }
         mv.visitInsn(RETURN);
         mv.visitMaxs(0, 0);
         mv.visitEnd();
@@ -467,7 +492,8 @@ public final class Codegen {
     // ---- The Kernel methods ---------------------------------------------------------------------
 
     private void kernelMethods() {
-        // handle(port, packet): the first handler of the port, else drop.
+        // handle(port, packet): the port's handler, else drop; for a port that keeps state per
+        // connection, its on connect handler or the handler of its phase.
         MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "handle", "(IL" + VIEW + ";)I", null, null);
         mv.visitCode();
         int ports = ir.ports.size();
@@ -481,6 +507,10 @@ public final class Codegen {
             mv.visitTableSwitchInsn(0, ports - 1, drop, labels);
             for (int p = 0; p < ports; p++) {
                 mv.visitLabel(labels[p]);
+                if (ir.ports.get(p).stateful()) {
+                    dispatchByConnection(mv, p, drop);
+                    continue;
+                }
                 int handler = -1;
                 for (int i = 0; i < ir.handlers.size() && handler < 0; i++) {
                     IrAppliance.Handler h = ir.handlers.get(i);
@@ -488,14 +518,7 @@ public final class Codegen {
                         handler = i;
                     }
                 }
-                if (handler < 0) {
-                    mv.visitJumpInsn(GOTO, drop);
-                } else {
-                    mv.visitVarInsn(ALOAD, 0);
-                    mv.visitVarInsn(ALOAD, 2);
-                    mv.visitMethodInsn(INVOKESPECIAL, owner, "h$" + handler, "(L" + VIEW + ";)I", false);
-                    mv.visitInsn(IRETURN);
-                }
+                callHandler(mv, handler, drop);
             }
         }
         mv.visitLabel(drop);
@@ -543,7 +566,7 @@ public final class Codegen {
         mv.visitEnd();
 
         framing();
-        frameMax();
+        streamMethods();
 
         indexed("counter", "(I)J", ir.counters.size(), (m, i) -> {
             m.visitVarInsn(ALOAD, 0);
@@ -571,67 +594,103 @@ public final class Codegen {
         });
     }
 
+    /** Calls handler {@code handler} on the view (argument 2) and returns its fate; drops when it is -1. */
+    private void callHandler(MethodVisitor mv, int handler, Label drop) {
+        if (handler < 0) {
+            mv.visitJumpInsn(GOTO, drop);
+            return;
+        }
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitVarInsn(ALOAD, 2);
+        mv.visitMethodInsn(INVOKESPECIAL, owner, "h$" + handler, "(L" + VIEW + ";)I", false);
+        mv.visitInsn(IRETURN);
+    }
+
     /**
-     * {@code frameLength} and {@code framePrefix} of the stream ports: a length prefix is framed by
-     * {@code Framing.prefixed}; a framing header, once its bytes have arrived, by its size function
-     * ({@code fr$p}, run over the header's bytes), which checks the size with {@code Framing.sized};
-     * a scanner ({@code framed by}) by {@code fr$p} run over every byte so far, checked with
-     * {@code Framing.scanned}.
+     * The dispatch of a port that keeps state per connection: a message without state belongs to
+     * the kernel's own connection of the port ({@code cs$p}); while the connection is
+     * {@code CONNECTING} its on connect handler runs (the phase set to the first one before it, so
+     * that it may {@code enter} another); else the handler of its phase.
+     */
+    private void dispatchByConnection(MethodVisitor mv, int p, Label drop) {
+        Label stated = new Label();
+        mv.visitVarInsn(ALOAD, 2);
+        mv.visitFieldInsn(GETFIELD, VIEW, "connection", "[J");
+        mv.visitJumpInsn(IFNONNULL, stated);
+        mv.visitVarInsn(ALOAD, 2);
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitFieldInsn(GETFIELD, owner, "cs$" + p, "[J");
+        mv.visitFieldInsn(PUTFIELD, VIEW, "connection", "[J");
+        mv.visitVarInsn(ALOAD, 2);
+        mv.visitInsn(ICONST_0);
+        mv.visitFieldInsn(PUTFIELD, VIEW, "connectionBase", "I");
+        mv.visitLabel(stated);
+        // phase = (int) view.connection[view.connectionBase + PHASE], in local 3
+        loadPhaseSlot(mv);
+        mv.visitInsn(LALOAD);
+        mv.visitInsn(L2I);
+        mv.visitVarInsn(ISTORE, 3);
+        IrAppliance.Handler connect = ir.handler(p, "connect", -1);
+        if (connect != null) {
+            Label open = new Label();
+            mv.visitVarInsn(ILOAD, 3);
+            MethodGen.pushInt(mv, (int) dev.appl.runtime.kernel.Kernel.CONNECTING);
+            mv.visitJumpInsn(IF_ICMPNE, open);
+            loadPhaseSlot(mv);
+            mv.visitInsn(LCONST_0);
+            mv.visitInsn(LASTORE);
+            callHandler(mv, ir.handlers.indexOf(connect), drop);
+            mv.visitLabel(open);
+        }
+        List<String> phases = ir.ports.get(p).phases();
+        if (phases.isEmpty()) {
+            int handler = -1;
+            for (int i = 0; i < ir.handlers.size() && handler < 0; i++) {
+                IrAppliance.Handler h = ir.handlers.get(i);
+                if (h.event().equals("message") && h.source() == p) {
+                    handler = i;
+                }
+            }
+            callHandler(mv, handler, drop);
+            return;
+        }
+        Label[] labels = new Label[phases.size()];
+        for (int k = 0; k < labels.length; k++) {
+            labels[k] = new Label();
+        }
+        mv.visitVarInsn(ILOAD, 3);
+        mv.visitTableSwitchInsn(0, labels.length - 1, drop, labels);
+        for (int k = 0; k < labels.length; k++) {
+            mv.visitLabel(labels[k]);
+            IrAppliance.Handler h = ir.handler(p, "message", k);
+            callHandler(mv, h == null ? -1 : ir.handlers.indexOf(h), drop);
+        }
+    }
+
+    /** Pushes the view's connection array and the index of its phase slot. */
+    private static void loadPhaseSlot(MethodVisitor mv) {
+        mv.visitVarInsn(ALOAD, 2);
+        mv.visitFieldInsn(GETFIELD, VIEW, "connection", "[J");
+        mv.visitVarInsn(ALOAD, 2);
+        mv.visitFieldInsn(GETFIELD, VIEW, "connectionBase", "I");
+        MethodGen.pushInt(mv, dev.appl.runtime.kernel.Kernel.PHASE);
+        mv.visitInsn(IADD);
+    }
+
+    /**
+     * {@code frameLength} and {@code framePrefix} of the stream ports, by port and then (for a port
+     * with a session) by phase: a length prefix is framed by {@code Framing.prefixed}; a framing
+     * header, once its bytes have arrived, by its size function ({@code fr$p_k}, run over the
+     * header's bytes), which checks the size with {@code Framing.sized}; a scanner ({@code framed
+     * by}) by {@code fr$p_k} run over every byte so far, checked with {@code Framing.scanned}.
      */
     private void framing() {
         int ports = ir.ports.size();
-        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "frameLength", "(IL" + SEGMENT + ";JI)I", null, null);
+        // frameLength(port, phase, buffer, offset, available)
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "frameLength", "(IIL" + SEGMENT + ";JI)I", null, null);
         mv.visitCode();
         Label malformed = new Label();
-        if (ports > 0) {
-            Label[] labels = new Label[ports];
-            for (int p = 0; p < ports; p++) {
-                labels[p] = new Label();
-            }
-            mv.visitVarInsn(ILOAD, 1);
-            mv.visitTableSwitchInsn(0, ports - 1, malformed, labels);
-            for (int p = 0; p < ports; p++) {
-                mv.visitLabel(labels[p]);
-                IrAppliance.Framing f = ir.ports.get(p).framing();
-                if (f == null) {
-                    mv.visitJumpInsn(GOTO, malformed);
-                    continue;
-                }
-                if (f.size() != null) {
-                    Label arrived = new Label();
-                    mv.visitVarInsn(ILOAD, 5);
-                    MethodGen.pushInt(mv, Math.max(f.headerBytes(), 1));
-                    mv.visitJumpInsn(IF_ICMPGE, arrived);
-                    MethodGen.pushInt(mv, dev.appl.runtime.kernel.Kernel.NEED_MORE);
-                    mv.visitInsn(IRETURN);
-                    mv.visitLabel(arrived);
-                    mv.visitVarInsn(ALOAD, 0);
-                    mv.visitVarInsn(ILOAD, 1);
-                    mv.visitVarInsn(ALOAD, 2);
-                    mv.visitVarInsn(LLOAD, 3);
-                    if (f.scanned()) {
-                        mv.visitVarInsn(ILOAD, 5); // a scanner reads every byte that has arrived
-                        mv.visitInsn(I2L);
-                    } else {
-                        MethodGen.pushLong(mv, f.headerBytes());
-                    }
-                    mv.visitMethodInsn(INVOKEVIRTUAL, owner, "fr$" + p, FRAME_SIZE, false);
-                    mv.visitInsn(IRETURN);
-                    continue;
-                }
-                if (f.prefixBytes() != 1 && f.prefixBytes() != 2 && f.prefixBytes() != 4) {
-                    throw new Unsupported(null, "port `" + ir.ports.get(p).name() + "`: a length prefix of "
-                            + f.prefixBytes() + " bytes (u8, u16 and u32 are compiled)");
-                }
-                mv.visitVarInsn(ALOAD, 2);
-                mv.visitVarInsn(LLOAD, 3);
-                mv.visitVarInsn(ILOAD, 5);
-                MethodGen.pushInt(mv, f.prefixBytes());
-                MethodGen.pushLong(mv, f.maxBytes());
-                mv.visitMethodInsn(INVOKESTATIC, FRAMING, "prefixed", "(L" + SEGMENT + ";JIIJ)I", false);
-                mv.visitInsn(IRETURN);
-            }
-        }
+        byPortAndPhase(mv, malformed, (p, k) -> frameOne(mv, p, k, ir.ports.get(p).framings().get(k)));
         mv.visitLabel(malformed);
         MethodGen.pushInt(mv, dev.appl.runtime.kernel.Kernel.MALFORMED);
         mv.visitInsn(IRETURN);
@@ -639,44 +698,150 @@ public final class Codegen {
         mv.visitEnd();
 
         for (int p = 0; p < ports; p++) {
-            IrAppliance.Framing f = ir.ports.get(p).framing();
-            if (f != null && f.size() != null) {
-                MethodVisitor size = cw.visitMethod(ACC_PRIVATE, "fr$" + p, FRAME_SIZE, null, null);
-                new MethodGen(this, size, MethodGen.Mode.FRAMING, f.size()).body();
+            List<IrAppliance.Framing> framings = ir.ports.get(p).framings();
+            for (int k = 0; k < framings.size(); k++) {
+                if (framings.get(k).size() != null) {
+                    MethodVisitor size = cw.visitMethod(ACC_PRIVATE, frameSizeMethod(p, k), FRAME_SIZE, null, null);
+                    new MethodGen(this, size, MethodGen.Mode.FRAMING, framings.get(k).size()).body();
+                }
             }
         }
 
-        mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "framePrefix", "(I)I", null, null);
-        mv.visitCode();
+        MethodVisitor prefix = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "framePrefix", "(II)I", null, null);
+        prefix.visitCode();
         Label none = new Label();
-        if (ports > 0) {
-            Label[] labels = new Label[ports];
-            for (int p = 0; p < ports; p++) {
-                labels[p] = new Label();
-            }
-            mv.visitVarInsn(ILOAD, 1);
-            mv.visitTableSwitchInsn(0, ports - 1, none, labels);
-            for (int p = 0; p < ports; p++) {
-                mv.visitLabel(labels[p]);
-                IrAppliance.Framing f = ir.ports.get(p).framing();
-                MethodGen.pushInt(mv, f == null ? 0 : f.prefixBytes());
-                mv.visitInsn(IRETURN);
-            }
-        }
-        mv.visitLabel(none);
-        mv.visitInsn(ICONST_0);
-        mv.visitInsn(IRETURN);
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
+        byPortAndPhase(prefix, none, (p, k) -> {
+            MethodGen.pushInt(prefix, ir.ports.get(p).framings().get(k).prefixBytes());
+            prefix.visitInsn(IRETURN);
+        });
+        prefix.visitLabel(none);
+        prefix.visitInsn(ICONST_0);
+        prefix.visitInsn(IRETURN);
+        prefix.visitMaxs(0, 0);
+        prefix.visitEnd();
     }
 
-    /** {@code frameMax} of the stream ports: the spec's max plus the length prefix; 0 for other ports. */
-    private void frameMax() {
+    private static String frameSizeMethod(int port, int phase) {
+        return "fr$" + port + "_" + phase;
+    }
+
+    /**
+     * Switches on the port (argument 1) and, for a port with several framings, on the phase
+     * (argument 2) to {@code body} for each framing; anything else goes to {@code otherwise}.
+     */
+    private void byPortAndPhase(MethodVisitor mv, Label otherwise, java.util.function.BiConsumer<Integer, Integer> body) {
+        int ports = ir.ports.size();
+        if (ports == 0) {
+            mv.visitJumpInsn(GOTO, otherwise);
+            return;
+        }
+        Label[] labels = new Label[ports];
+        for (int p = 0; p < ports; p++) {
+            labels[p] = new Label();
+        }
+        mv.visitVarInsn(ILOAD, 1);
+        mv.visitTableSwitchInsn(0, ports - 1, otherwise, labels);
+        for (int p = 0; p < ports; p++) {
+            mv.visitLabel(labels[p]);
+            int n = ir.ports.get(p).framings().size();
+            if (n == 0) {
+                mv.visitJumpInsn(GOTO, otherwise);
+                continue;
+            }
+            Label[] phases = new Label[n];
+            for (int k = 0; k < n; k++) {
+                phases[k] = new Label();
+            }
+            mv.visitVarInsn(ILOAD, 2);
+            mv.visitTableSwitchInsn(0, n - 1, otherwise, phases);
+            for (int k = 0; k < n; k++) {
+                mv.visitLabel(phases[k]);
+                body.accept(p, k);
+            }
+        }
+    }
+
+    /** frameLength for one framing: arguments port 1, phase 2, buffer 3, offset 4, available 6. */
+    private void frameOne(MethodVisitor mv, int p, int k, IrAppliance.Framing f) {
+        if (f.size() != null) {
+            Label arrived = new Label();
+            mv.visitVarInsn(ILOAD, 6);
+            MethodGen.pushInt(mv, Math.max(f.headerBytes(), 1));
+            mv.visitJumpInsn(IF_ICMPGE, arrived);
+            MethodGen.pushInt(mv, dev.appl.runtime.kernel.Kernel.NEED_MORE);
+            mv.visitInsn(IRETURN);
+            mv.visitLabel(arrived);
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitVarInsn(ILOAD, 1);
+            mv.visitVarInsn(ALOAD, 3);
+            mv.visitVarInsn(LLOAD, 4);
+            if (f.scanned()) {
+                mv.visitVarInsn(ILOAD, 6); // a scanner reads every byte that has arrived
+                mv.visitInsn(I2L);
+            } else {
+                MethodGen.pushLong(mv, f.headerBytes());
+            }
+            mv.visitMethodInsn(INVOKEVIRTUAL, owner, frameSizeMethod(p, k), FRAME_SIZE, false);
+            mv.visitInsn(IRETURN);
+            return;
+        }
+        if (f.prefixBytes() != 1 && f.prefixBytes() != 2 && f.prefixBytes() != 4) {
+            throw new Unsupported(null, "port `" + ir.ports.get(p).name() + "`: a length prefix of "
+                    + f.prefixBytes() + " bytes (u8, u16 and u32 are compiled)");
+        }
+        mv.visitVarInsn(ALOAD, 3);
+        mv.visitVarInsn(LLOAD, 4);
+        mv.visitVarInsn(ILOAD, 6);
+        MethodGen.pushInt(mv, f.prefixBytes());
+        MethodGen.pushLong(mv, f.maxBytes());
+        mv.visitMethodInsn(INVOKESTATIC, FRAMING, "prefixed", "(L" + SEGMENT + ";JIIJ)I", false);
+        mv.visitInsn(IRETURN);
+    }
+
+    /**
+     * {@code frameMax} of the stream ports (the spec's max plus the longest length prefix of their
+     * phases; 0 for other ports) and their connection state: {@code connectionSlots},
+     * {@code openConnection} (the first phase, or {@code CONNECTING} before an {@code on connect}
+     * handler; the session's initial values) and {@code connections}.
+     */
+    private void streamMethods() {
         indexed("frameMax", "(I)J", ir.ports.size(), (m, p) -> {
-            IrAppliance.Framing f = ir.ports.get(p).framing();
-            MethodGen.pushLong(m, f == null ? 0 : f.maxBytes() + f.prefixBytes());
+            IrAppliance.Port port = ir.ports.get(p);
+            int prefix = port.framings().stream().mapToInt(IrAppliance.Framing::prefixBytes).max().orElse(0);
+            MethodGen.pushLong(m, port.framings().isEmpty() ? 0 : port.maxBytes() + prefix);
             m.visitInsn(LRETURN);
         });
+        indexed("connectionSlots", "(I)I", ir.ports.size(), (m, p) -> {
+            MethodGen.pushInt(m, ir.ports.get(p).connectionSlots());
+            m.visitInsn(IRETURN);
+        });
+        indexed("connections", "(I)I", ir.ports.size(), (m, p) -> {
+            MethodGen.pushInt(m, (int) Math.min(Integer.MAX_VALUE, ir.ports.get(p).connections()));
+            m.visitInsn(IRETURN);
+        });
+        // openConnection(port, state, base)
+        indexed("openConnection", "(I[JI)V", ir.ports.size(), (m, p) -> {
+            IrAppliance.Port port = ir.ports.get(p);
+            if (port.stateful()) {
+                boolean greets = ir.handler(p, "connect", -1) != null;
+                storeSlot(m, dev.appl.runtime.kernel.Kernel.PHASE, greets ? dev.appl.runtime.kernel.Kernel.CONNECTING : 0);
+                storeSlot(m, dev.appl.runtime.kernel.Kernel.CLOSE, 0);
+                for (int i = 0; i < port.session().size(); i++) {
+                    storeSlot(m, dev.appl.runtime.kernel.Kernel.SESSION + i, (Long) port.session().get(i).initial());
+                }
+            }
+            m.visitInsn(RETURN);
+        });
+    }
+
+    /** {@code state[base + slot] = value}, with the state and base in arguments 2 and 3. */
+    private static void storeSlot(MethodVisitor m, int slot, long value) {
+        m.visitVarInsn(ALOAD, 2);
+        m.visitVarInsn(ILOAD, 3);
+        MethodGen.pushInt(m, slot);
+        m.visitInsn(IADD);
+        MethodGen.pushLong(m, value);
+        m.visitInsn(LASTORE);
     }
 
     /** A method that switches on its int argument to one case per index, else throws. */
@@ -769,6 +934,8 @@ public final class Codegen {
                     }
                     case IrTest.Let let -> testExpression(t, let.value(), false);
                     case IrTest.ExpectDrop d -> {}
+                    case IrTest.Connect c -> {}
+                    case IrTest.ExpectClose c -> {}
                 }
             }
         }

@@ -41,7 +41,19 @@ public final class CompiledKernel implements Engine {
 
     @Override
     public Interpreter.Outcome handle(int port, byte[] packet) {
-        PacketView view = PacketView.copyOf(packet, Kernel.HEADROOM + packet.length);
+        return handle(port, null, packet);
+    }
+
+    @Override
+    public Interpreter.Outcome handle(int port, long[] connection, byte[] packet) {
+        // Headroom before the packet; after it, room for a reply as long as the port's max (a
+        // greeting, a read's data), as the tcp driver's buffers have.
+        int after = (int) Math.max(Kernel.HEADROOM + packet.length, Math.min(kernel.frameMax(port), 1 << 26) + Kernel.HEADROOM);
+        MemorySegment buffer = MemorySegment.ofArray(new byte[Kernel.HEADROOM + packet.length + after]);
+        MemorySegment.copy(MemorySegment.ofArray(packet), 0, buffer, Kernel.HEADROOM, packet.length);
+        PacketView view = new PacketView(buffer, Kernel.HEADROOM, packet.length);
+        view.connection = connection;
+        view.connectionBase = 0;
         int fate = kernel.handle(port, view);
         byte[] out = view.toArray();
         return switch (fate) {
@@ -74,8 +86,18 @@ public final class CompiledKernel implements Engine {
     }
 
     @Override
-    public int frameLength(int port, java.lang.foreign.MemorySegment buffer, long offset, int available) {
-        return kernel.frameLength(port, buffer, offset, available);
+    public int frameLength(int port, int phase, java.lang.foreign.MemorySegment buffer, long offset, int available) {
+        return kernel.frameLength(port, phase, buffer, offset, available);
+    }
+
+    @Override
+    public int connectionSlots(int port) {
+        return kernel.connectionSlots(port);
+    }
+
+    @Override
+    public void openConnection(int port, long[] state) {
+        kernel.openConnection(port, state, 0);
     }
 
     @Override

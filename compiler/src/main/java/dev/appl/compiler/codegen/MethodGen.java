@@ -21,13 +21,13 @@ import static org.objectweb.asm.Opcodes.ATHROW;
 import static org.objectweb.asm.Opcodes.BIPUSH;
 import static org.objectweb.asm.Opcodes.CHECKCAST;
 import static org.objectweb.asm.Opcodes.DUP;
-import static org.objectweb.asm.Opcodes.IFNONNULL;
 import static org.objectweb.asm.Opcodes.GETFIELD;
 import static org.objectweb.asm.Opcodes.GETSTATIC;
 import static org.objectweb.asm.Opcodes.GOTO;
 import static org.objectweb.asm.Opcodes.I2B;
 import static org.objectweb.asm.Opcodes.I2L;
 import static org.objectweb.asm.Opcodes.I2S;
+import static org.objectweb.asm.Opcodes.IADD;
 import static org.objectweb.asm.Opcodes.ICONST_0;
 import static org.objectweb.asm.Opcodes.ICONST_M1;
 import static org.objectweb.asm.Opcodes.IFEQ;
@@ -36,6 +36,7 @@ import static org.objectweb.asm.Opcodes.IFGT;
 import static org.objectweb.asm.Opcodes.IFLE;
 import static org.objectweb.asm.Opcodes.IFLT;
 import static org.objectweb.asm.Opcodes.IFNE;
+import static org.objectweb.asm.Opcodes.IFNONNULL;
 import static org.objectweb.asm.Opcodes.ILOAD;
 import static org.objectweb.asm.Opcodes.INVOKEINTERFACE;
 import static org.objectweb.asm.Opcodes.INVOKESPECIAL;
@@ -65,8 +66,8 @@ import static org.objectweb.asm.Opcodes.LUSHR;
 import static org.objectweb.asm.Opcodes.LXOR;
 import static org.objectweb.asm.Opcodes.NEW;
 import static org.objectweb.asm.Opcodes.NEWARRAY;
-import static org.objectweb.asm.Opcodes.POP;
 import static org.objectweb.asm.Opcodes.POP2;
+import static org.objectweb.asm.Opcodes.POP;
 import static org.objectweb.asm.Opcodes.PUTFIELD;
 import static org.objectweb.asm.Opcodes.RETURN;
 import static org.objectweb.asm.Opcodes.SIPUSH;
@@ -486,6 +487,15 @@ final class MethodGen {
                 mv.visitInsn(LCMP);
                 malformedIf(IFLT, true);
             }
+            case IrStmt.ConnectionSet c -> {
+                int value = newLocal(Repr.LONG);
+                expr(c.value());
+                adapt(repr(c.value().type()), Repr.LONG);
+                mv.visitVarInsn(LSTORE, value);
+                connectionSlot(c.slot());
+                mv.visitVarInsn(LLOAD, value);
+                mv.visitInsn(LASTORE);
+            }
             case IrStmt.CounterAdd c -> {
                 int delta = newLocal(Repr.LONG);
                 expr(c.delta());
@@ -554,8 +564,8 @@ final class MethodGen {
             }
             case FRAMING -> {
                 // The size, checked against the header's length and the port's max as the interpreter checks it.
-                IrAppliance.Framing framing = cg.ir.ports.stream().map(IrAppliance.Port::framing)
-                        .filter(f -> f != null && f.size() == fn).findFirst().orElseThrow();
+                IrAppliance.Framing framing = cg.ir.ports.stream().flatMap(p -> p.framings().stream())
+                        .filter(f -> f.size() == fn).findFirst().orElseThrow();
                 expr(r.value());
                 adapt(repr(r.value().type()), Repr.LONG);
                 if (framing.scanned()) {
@@ -572,6 +582,22 @@ final class MethodGen {
             }
             case TEST -> throw new Unsupported(null, "a return in a test");
         }
+    }
+
+    /**
+     * Pushes the handler's connection state and the index of {@code slot} in it: the view's
+     * {@code connection} at {@code connectionBase + slot} (the kernel's dispatch has set both).
+     */
+    private void connectionSlot(int slot) {
+        if (mode != Mode.HANDLER) {
+            throw new Unsupported(null, "a connection's state outside a stream port's handler");
+        }
+        mv.visitVarInsn(ALOAD, VIEW_SLOT);
+        mv.visitFieldInsn(GETFIELD, VIEW, "connection", "[J");
+        mv.visitVarInsn(ALOAD, VIEW_SLOT);
+        mv.visitFieldInsn(GETFIELD, VIEW, "connectionBase", "I");
+        pushInt(slot);
+        mv.visitInsn(IADD);
     }
 
     private void fate(IrStmt.Fate f) {
@@ -1961,6 +1987,11 @@ final class MethodGen {
             case IrExpr.CounterValue c -> {
                 mv.visitVarInsn(ALOAD, 0);
                 mv.visitFieldInsn(GETFIELD, cg.owner, "c$" + c.counter(), "J");
+                adapt(Repr.LONG, repr(c.type()));
+            }
+            case IrExpr.ConnectionValue c -> {
+                connectionSlot(c.slot());
+                mv.visitInsn(LALOAD);
                 adapt(Repr.LONG, repr(c.type()));
             }
             case IrExpr.MapOp m -> mapOp(m);

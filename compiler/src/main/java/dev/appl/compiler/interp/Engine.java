@@ -14,10 +14,24 @@ public interface Engine {
     /** Runs the handler of {@code port} on a copy of {@code packet}. */
     Interpreter.Outcome handle(int port, byte[] packet);
 
+    /**
+     * Runs the handler of a message of a stream port that keeps state per connection
+     * ({@link #connectionSlots}), on the connection whose state {@code connection} holds
+     * ({@link dev.appl.runtime.kernel.Kernel}'s layout; an empty message while it is
+     * {@code CONNECTING} runs the {@code on connect} handler).
+     */
+    Interpreter.Outcome handle(int port, long[] connection, byte[] packet);
+
+    /** {@link dev.appl.runtime.kernel.Kernel#connectionSlots}. */
+    int connectionSlots(int port);
+
+    /** {@link dev.appl.runtime.kernel.Kernel#openConnection}, from index 0 of {@code state}. */
+    void openConnection(int port, long[] state);
+
     void tick(int timer);
 
-    /** {@link dev.appl.runtime.kernel.Kernel#frameLength}: where a stream port's frame ends. */
-    int frameLength(int port, java.lang.foreign.MemorySegment buffer, long offset, int available);
+    /** {@link dev.appl.runtime.kernel.Kernel#frameLength}: where a stream port's frame ends in {@code phase}. */
+    int frameLength(int port, int phase, java.lang.foreign.MemorySegment buffer, long offset, int available);
 
     /**
      * Opens the appliance's stores, file names relative to {@code folder}; before the first

@@ -26,25 +26,55 @@ public final class EngineKernel implements Kernel {
     }
 
     @Override
-    public int frameLength(int port, MemorySegment buffer, long offset, int available) {
-        return engine.frameLength(port, buffer, offset, available);
+    public int frameLength(int port, int phase, MemorySegment buffer, long offset, int available) {
+        return engine.frameLength(port, phase, buffer, offset, available);
     }
 
     @Override
-    public int framePrefix(int port) {
-        IrAppliance.Framing f = port >= 0 && port < ports.size() ? ports.get(port).framing() : null;
+    public int framePrefix(int port, int phase) {
+        IrAppliance.Framing f = port >= 0 && port < ports.size() ? ports.get(port).framing(phase) : null;
         return f == null ? 0 : f.prefixBytes();
     }
 
     @Override
     public long frameMax(int port) {
-        IrAppliance.Framing f = port >= 0 && port < ports.size() ? ports.get(port).framing() : null;
-        return f == null ? 0 : f.maxBytes() + f.prefixBytes();
+        if (port < 0 || port >= ports.size() || ports.get(port).framings().isEmpty()) {
+            return 0;
+        }
+        IrAppliance.Port p = ports.get(port);
+        return p.maxBytes() + p.framings().stream().mapToInt(IrAppliance.Framing::prefixBytes).max().orElse(0);
+    }
+
+    @Override
+    public int connectionSlots(int port) {
+        return engine.connectionSlots(port);
+    }
+
+    @Override
+    public void openConnection(int port, long[] state, int base) {
+        long[] own = new long[engine.connectionSlots(port)];
+        engine.openConnection(port, own);
+        System.arraycopy(own, 0, state, base, own.length);
+    }
+
+    @Override
+    public int connections(int port) {
+        return port >= 0 && port < ports.size() ? (int) Math.min(Integer.MAX_VALUE, ports.get(port).connections())
+                : DEFAULT_CONNECTIONS;
     }
 
     @Override
     public int handle(int port, PacketView packet) {
-        Interpreter.Outcome o = engine.handle(port, packet.toArray());
+        Interpreter.Outcome o;
+        if (packet.connection != null) {
+            // The engine's own copy of the connection's state, written back after the handler.
+            long[] state = new long[engine.connectionSlots(port)];
+            System.arraycopy(packet.connection, packet.connectionBase, state, 0, state.length);
+            o = engine.handle(port, state, packet.toArray());
+            System.arraycopy(state, 0, packet.connection, packet.connectionBase, state.length);
+        } else {
+            o = engine.handle(port, packet.toArray());
+        }
         if (o.fate() == Interpreter.Fate.FORWARD || o.fate() == Interpreter.Fate.REPLY) {
             byte[] out = o.packet();
             if (packet.offset + out.length > packet.segment.byteSize()) {

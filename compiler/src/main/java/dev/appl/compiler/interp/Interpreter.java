@@ -48,6 +48,7 @@ public final class Interpreter {
     private long now;
     /** The open stores (BlockStore, LogStore, KvStore), by index; null until {@link #openStores}. */
     private final Object[] stores;
+    private final Map<Integer, long[]> defaultConnections = new java.util.HashMap<>();
 
     private record MapEntry(Object value, long touched) {}
 
@@ -56,6 +57,9 @@ public final class Interpreter {
         final Object[] locals;
         final Packet packet;
         final int inPort;
+        /** The state of the connection a stream message came on, from {@code connectionBase}; null for others. */
+        long[] connection;
+        int connectionBase;
         Object returned;
         Outcome outcome;
 
@@ -161,13 +165,41 @@ public final class Interpreter {
 
     /** Runs the handler of {@code port} on a packet. */
     public Outcome handle(int port, byte[] bytes) {
-        IrAppliance.Handler handler = ir.handlers.stream()
-                .filter(h -> !h.event().equals("timer") && h.source() == port).findFirst().orElse(null);
+        return handle(port, null, 0, bytes);
+    }
+
+    /**
+     * Runs the handler of a message of a stream port that keeps state per connection, on the
+     * connection whose state is {@code connection} from {@code base} ({@link Kernel#connectionSlots}
+     * longs): the {@code on connect} handler while the connection is {@link Kernel#CONNECTING} (on
+     * an empty message), else the handler of its phase. With no state given, the port's messages
+     * all belong to one connection the interpreter keeps ({@link #defaultConnection}).
+     */
+    public Outcome handle(int port, long[] connection, int base, byte[] bytes) {
+        IrAppliance.Port p = port >= 0 && port < ir.ports.size() ? ir.ports.get(port) : null;
+        if (p != null && p.stateful() && connection == null) {
+            connection = defaultConnection(port);
+            base = 0;
+        }
+        IrAppliance.Handler handler;
+        if (p != null && p.stateful() && connection[base + Kernel.PHASE] == Kernel.CONNECTING) {
+            connection[base + Kernel.PHASE] = 0;
+            handler = ir.handler(port, "connect", -1);
+        } else if (p != null && !p.phases().isEmpty()) {
+            handler = ir.handler(port, "message", (int) connection[base + Kernel.PHASE]);
+        } else {
+            handler = ir.handlers.stream().filter(h -> !h.event().equals("timer") && !h.event().equals("connect")
+                    && h.source() == port).findFirst().orElse(null);
+        }
         if (handler == null) {
             return new Outcome(Fate.DROP, -1, bytes);
         }
         Packet packet = new Packet(bytes);
         Frame frame = new Frame(handler.function(), packet, port);
+        if (p != null && p.stateful()) {
+            frame.connection = connection;
+            frame.connectionBase = base;
+        }
         try {
             block(handler.function().body(), frame);
         } catch (Malformed e) {
@@ -176,14 +208,43 @@ public final class Interpreter {
         return frame.outcome != null ? frame.outcome : new Outcome(Fate.DROP, -1, packet.bytes());
     }
 
+    /** How many longs of state each connection of {@code port} keeps ({@link Kernel#connectionSlots}). */
+    public int connectionSlots(int port) {
+        return port >= 0 && port < ir.ports.size() ? ir.ports.get(port).connectionSlots() : 0;
+    }
+
+    /** {@link Kernel#openConnection}: a new connection's phase, close flag and session variables. */
+    public void openConnection(int port, long[] state, int base) {
+        IrAppliance.Port p = ir.ports.get(port);
+        if (!p.stateful()) {
+            return;
+        }
+        state[base + Kernel.PHASE] = ir.handler(port, "connect", -1) != null ? Kernel.CONNECTING : 0;
+        state[base + Kernel.CLOSE] = 0;
+        for (int i = 0; i < p.session().size(); i++) {
+            state[base + Kernel.SESSION + i] = (Long) p.session().get(i).initial();
+        }
+    }
+
+    /** The one connection the messages of a stateful port belong to when they come without one. */
+    private long[] defaultConnection(int port) {
+        long[] state = defaultConnections.get(port);
+        if (state == null) {
+            state = new long[connectionSlots(port)];
+            openConnection(port, state, 0);
+            defaultConnections.put(port, state);
+        }
+        return state;
+    }
+
     /**
      * {@link dev.appl.runtime.kernel.Kernel#frameLength} of a stream port's framing: a length
      * prefix by {@link Framing#prefixed}; a framing header, once its bytes have arrived, by running
      * its size function over them and checking the size with {@link Framing#sized}; a scanner
      * ({@code framed by}) by running it over every byte so far, checked with {@link Framing#scanned}.
      */
-    public int frameLength(int port, MemorySegment buffer, long offset, int available) {
-        IrAppliance.Framing framing = port >= 0 && port < ir.ports.size() ? ir.ports.get(port).framing() : null;
+    public int frameLength(int port, int phase, MemorySegment buffer, long offset, int available) {
+        IrAppliance.Framing framing = port >= 0 && port < ir.ports.size() ? ir.ports.get(port).framing(phase) : null;
         if (framing == null) {
             return Kernel.MALFORMED;
         }
@@ -339,6 +400,7 @@ public final class Interpreter {
                 }
             }
             case IrStmt.CounterAdd c -> counters[c.counter()] += (Long) eval(c.delta(), f);
+            case IrStmt.ConnectionSet c -> f.connection[f.connectionBase + c.slot()] = (Long) eval(c.value(), f);
             case IrStmt.Eval e -> eval(e.expr(), f);
             case IrStmt.StoreGet g -> {
                 Object key = eval(g.key(), f);
@@ -524,6 +586,7 @@ public final class Interpreter {
                 yield Values.concat(parts);
             }
             case IrExpr.CounterValue c -> counters[c.counter()];
+            case IrExpr.ConnectionValue c -> f.connection[f.connectionBase + c.slot()];
             case IrExpr.MapOp m -> mapOp(m, f, locals);
             case IrExpr.StoreOp s -> storeOp(s, f, locals);
             case IrExpr.ParamValue p -> params[p.param()];

@@ -18,13 +18,28 @@ final class InterpreterEngine implements Engine {
     }
 
     @Override
+    public Interpreter.Outcome handle(int port, long[] connection, byte[] packet) {
+        return interpreter.handle(port, connection, 0, packet);
+    }
+
+    @Override
+    public int connectionSlots(int port) {
+        return interpreter.connectionSlots(port);
+    }
+
+    @Override
+    public void openConnection(int port, long[] state) {
+        interpreter.openConnection(port, state, 0);
+    }
+
+    @Override
     public void tick(int timer) {
         interpreter.tick(timer);
     }
 
     @Override
-    public int frameLength(int port, java.lang.foreign.MemorySegment buffer, long offset, int available) {
-        return interpreter.frameLength(port, buffer, offset, available);
+    public int frameLength(int port, int phase, java.lang.foreign.MemorySegment buffer, long offset, int available) {
+        return interpreter.frameLength(port, phase, buffer, offset, available);
     }
 
     @Override

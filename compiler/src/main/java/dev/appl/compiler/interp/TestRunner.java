@@ -4,6 +4,7 @@ import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrExpr;
 import dev.appl.compiler.ir.IrTest;
 import dev.appl.language.ast.Expr.BinaryOp;
+import dev.appl.runtime.kernel.Kernel;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -75,12 +76,50 @@ public final class TestRunner {
     /** Null when the test passes, else the first expectation that failed. */
     private static String run(IrAppliance ir, IrTest test, Engine engine) {
         Object[] locals = new Object[test.scope().locals().size()];
+        // The open connection of each stream port that keeps state per connection, and the one the
+        // last message came on.
+        Map<Integer, long[]> connections = new java.util.HashMap<>();
+        long[] lastConnection = null;
         Interpreter.Outcome last = null;
         int step = 0;
         for (IrTest.Step s : test.steps()) {
             step++;
             switch (s) {
-                case IrTest.Send send -> last = engine.handle(send.port(), engine.packet(send.packet(), locals));
+                case IrTest.Connect c -> {
+                    if (engine.connectionSlots(c.port()) == 0) {
+                        // A port that keeps nothing per connection and greets no one: nothing to open.
+                        last = null;
+                        lastConnection = null;
+                        continue;
+                    }
+                    lastConnection = open(engine, c.port());
+                    connections.put(c.port(), lastConnection);
+                    last = greet(engine, c.port(), lastConnection);
+                }
+                case IrTest.Send send -> {
+                    byte[] packet = engine.packet(send.packet(), locals);
+                    if (engine.connectionSlots(send.port()) == 0) {
+                        last = engine.handle(send.port(), packet);
+                        lastConnection = null;
+                        continue;
+                    }
+                    long[] connection = connections.get(send.port());
+                    if (connection == null || connection[Kernel.CLOSE] != 0) {
+                        connection = open(engine, send.port());
+                        connections.put(send.port(), connection);
+                        greet(engine, send.port(), connection);
+                    }
+                    lastConnection = connection;
+                    last = engine.handle(send.port(), connection, packet);
+                }
+                case IrTest.ExpectClose c -> {
+                    if (last == null) {
+                        return "step " + step + ": expected the connection to close, but nothing was sent";
+                    }
+                    if (lastConnection == null || lastConnection[Kernel.CLOSE] == 0) {
+                        return "step " + step + ": expected the connection to close, but it stays open";
+                    }
+                }
                 case IrTest.Let let -> locals[let.local().slot()] = engine.evaluate(let.value(), locals);
                 case IrTest.ExpectDrop d -> {
                     if (last == null) {
@@ -110,6 +149,18 @@ public final class TestRunner {
             }
         }
         return null;
+    }
+
+    /** A fresh connection's state on {@code port}. */
+    private static long[] open(Engine engine, int port) {
+        long[] state = new long[engine.connectionSlots(port)];
+        engine.openConnection(port, state);
+        return state;
+    }
+
+    /** Runs the port's {@code on connect} handler on a new connection; null when it has none. */
+    private static Interpreter.Outcome greet(Engine engine, int port, long[] connection) {
+        return connection[Kernel.PHASE] == Kernel.CONNECTING ? engine.handle(port, connection, new byte[0]) : null;
     }
 
     private static String expectOut(IrAppliance ir, Engine engine, Interpreter.Outcome last, Interpreter.Fate fate,

@@ -10,8 +10,59 @@ import java.util.List;
  * in the IR, which is also how the kernel lays it out.
  */
 public final class IrAppliance {
-    /** {@code framing} says how a stream port cuts messages; null for packet and datagram ports. */
-    public record Port(String name, String kind, String binding, Framing framing) {}
+    /**
+     * A port. A stream port cuts messages by its {@code framings}: one, or with a session one per
+     * phase (named in {@code phases}, in order; the first is where each connection starts); packet
+     * and datagram ports have none. {@code session} are the session's variables; a
+     * {@code stateful} port keeps state per connection (a session, an {@code on connect} handler or
+     * a {@code close}): the connection's phase, whether it closes, and the variables
+     * ({@link #connectionSlots}). {@code connections} is the most open at once.
+     */
+    public record Port(String name, String kind, String binding, List<Framing> framings, List<String> phases,
+            List<SessionVar> session, long connections, boolean stateful) {
+        /** The most connections a stream port has open when its spec does not say. */
+        public static final long DEFAULT_CONNECTIONS = dev.appl.runtime.kernel.Kernel.DEFAULT_CONNECTIONS;
+
+        /** A port without a session; {@code framing} is null for packet and datagram ports. */
+        public Port(String name, String kind, String binding, Framing framing) {
+            this(name, kind, binding, framing == null ? List.of() : List.of(framing), List.of(), List.of(),
+                    DEFAULT_CONNECTIONS, false);
+        }
+
+        /** The framing of a port without a session, or of a session's first phase; null for other kinds. */
+        public Framing framing() {
+            return framings.isEmpty() ? null : framings.getFirst();
+        }
+
+        /** The framing of {@code phase} (0 for a port without a session); null when there is no such phase. */
+        public Framing framing(int phase) {
+            return phase >= 0 && phase < framings.size() ? framings.get(phase) : null;
+        }
+
+        public Port withFramings(List<Framing> framings) {
+            return new Port(name, kind, binding, List.copyOf(framings), phases, session, connections, stateful);
+        }
+
+        public Port withStateful() {
+            return new Port(name, kind, binding, framings, phases, session, connections, true);
+        }
+
+        /**
+         * How many longs each connection's state takes ({@link dev.appl.runtime.kernel.Kernel#connectionSlots}):
+         * the phase, the close flag and the session's variables; 0 for a port that keeps none.
+         */
+        public int connectionSlots() {
+            return stateful ? dev.appl.runtime.kernel.Kernel.SESSION + session.size() : 0;
+        }
+
+        /** The longest message, the same in every phase (0 for packet and datagram ports). */
+        public long maxBytes() {
+            return framings.isEmpty() ? 0 : framings.getFirst().maxBytes();
+        }
+    }
+
+    /** A session variable: its type and the value each connection starts with (a Long). */
+    public record SessionVar(String name, Type type, Object initial) {}
 
     /**
      * A stream port's framing: a big-endian length prefix of {@code prefixBytes} bytes, or (when
@@ -95,7 +146,12 @@ public final class IrAppliance {
     public record Table(String name, List<Key> keys, List<TableAction> actions, int defaultAction,
             List<Object> defaultData, List<Entry> entries, boolean constEntries, long size, String loadParam) {}
 
-    public record Handler(String event, int source, IrFunction function) {}
+    /**
+     * {@code event} is {@code packet}, {@code datagram}, {@code message}, {@code connect} or
+     * {@code timer}; {@code phase} the index of the session's phase a message handler serves, -1
+     * for other handlers.
+     */
+    public record Handler(String event, int source, int phase, IrFunction function) {}
 
     private final String name;
     /** The wire layout of every header, for building header values into bytes. */
@@ -120,8 +176,22 @@ public final class IrAppliance {
         return name;
     }
 
-    /** The size functions of the ports framed by a header, in port order. */
+    /** The size functions of the ports (and phases) framed by a header or a scanner, in port and phase order. */
     public List<IrFunction> frameSizes() {
-        return ports.stream().map(Port::framing).filter(f -> f != null && f.size() != null).map(Framing::size).toList();
+        return ports.stream().flatMap(p -> p.framings().stream()).filter(f -> f.size() != null).map(Framing::size)
+                .toList();
+    }
+
+    /**
+     * The handler of {@code port}'s messages in {@code phase} (-1 for a port without a session),
+     * or of its connections' opening when {@code event} is {@code connect}; null if it has none.
+     */
+    public Handler handler(int port, String event, int phase) {
+        for (Handler h : handlers) {
+            if (h.source() == port && h.event().equals(event) && h.phase() == phase) {
+                return h;
+            }
+        }
+        return null;
     }
 }

@@ -73,6 +73,9 @@ public sealed interface IrExpr {
 
     record CounterValue(int counter, Type type) implements IrExpr {}
 
+    /** Slot {@code slot} of the handler's connection state: a session variable ({@link IrStmt.ConnectionSet}). */
+    record ConnectionValue(int slot, Type type) implements IrExpr {}
+
     /** A map operation other than get: contains, put, remove, size. */
     record MapOp(int map, String op, List<IrExpr> args, Type type) implements IrExpr {}
 

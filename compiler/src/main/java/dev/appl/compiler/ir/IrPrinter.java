@@ -1,6 +1,7 @@
 package dev.appl.compiler.ir;
 
 import dev.appl.language.types.Type;
+import dev.appl.runtime.kernel.Kernel;
 import java.math.BigInteger;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,8 +29,20 @@ public final class IrPrinter {
         line(0, "appliance " + ir.name());
         for (int i = 0; i < ir.ports.size(); i++) {
             IrAppliance.Port p = ir.ports.get(i);
+            boolean session = !p.phases().isEmpty();
             line(1, "port " + i + " " + p.name() + ": " + p.kind()
-                    + (p.framing() == null ? "" : " framed " + p.framing().text()) + (p.binding() == null ? "" : " = \"" + p.binding() + "\""));
+                    + (p.framing() == null || session ? "" : " framed " + p.framing().text())
+                    + (p.connections() == IrAppliance.Port.DEFAULT_CONNECTIONS ? "" : " connections " + p.connections())
+                    + (p.stateful() ? " stateful" : "")
+                    + (p.binding() == null ? "" : " = \"" + p.binding() + "\""));
+            for (int k = 0; k < p.phases().size(); k++) {
+                line(2, "phase " + k + " " + p.phases().get(k) + " framed " + p.framings().get(k).text());
+            }
+            for (int k = 0; k < p.session().size(); k++) {
+                IrAppliance.SessionVar v = p.session().get(k);
+                line(2, "var " + slotName(Kernel.SESSION + k) + " " + v.name() + ": " + v.type().display() + " = "
+                        + value(v.initial()));
+            }
         }
         for (int i = 0; i < ir.params.size(); i++) {
             IrAppliance.Param p = ir.params.get(i);
@@ -56,11 +69,21 @@ public final class IrPrinter {
         }
         for (IrAppliance.Handler h : ir.handlers) {
             String source = h.event().equals("timer") ? ir.timers.get(h.source()).name() : ir.ports.get(h.source()).name();
-            function("on " + h.event() + " " + source, h.function());
+            function("on " + h.event() + " " + source
+                    + (h.phase() < 0 ? "" : " in " + ir.ports.get(h.source()).phases().get(h.phase())), h.function());
         }
         for (IrFunction f : ir.frameSizes()) {
             function("frame " + f.name(), f);
         }
+    }
+
+    /** A slot of a connection's state as the IR prints it: {@code phase}, {@code close}, {@code s2}... */
+    private static String slotName(int slot) {
+        return switch (slot) {
+            case Kernel.PHASE -> "phase";
+            case Kernel.CLOSE -> "close";
+            default -> "s" + slot;
+        };
     }
 
     private void table(int index, IrAppliance.Table t) {
@@ -139,6 +162,7 @@ public final class IrPrinter {
             });
             case IrStmt.Require r -> line(d, "require length >= " + expr(r.end()));
             case IrStmt.CounterAdd c -> line(d, "counter " + ir.counters.get(c.counter()) + " += " + expr(c.delta()));
+            case IrStmt.ConnectionSet c -> line(d, "connection " + slotName(c.slot()) + " = " + expr(c.value()));
             case IrStmt.Eval e -> line(d, "eval " + expr(e.expr()));
             case IrStmt.StoreGet g -> {
                 IrAppliance.StoreState st = ir.stores.get(g.store());
@@ -199,6 +223,7 @@ public final class IrPrinter {
                     + expr(h.length());
             case IrExpr.Stack s -> s.parts().stream().map(this::expr).collect(Collectors.joining(" / "));
             case IrExpr.CounterValue c -> "counter " + ir.counters.get(c.counter());
+            case IrExpr.ConnectionValue c -> "connection " + slotName(c.slot());
             case IrExpr.StoreOp s -> "store " + ir.stores.get(s.store()).name() + "." + s.op() + "("
                     + s.args().stream().map(this::expr).collect(Collectors.joining(", ")) + ")";
             case IrExpr.MapOp m -> "map " + ir.maps.get(m.map()).name() + "." + m.op() + "("

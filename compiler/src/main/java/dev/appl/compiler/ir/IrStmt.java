@@ -44,6 +44,12 @@ public sealed interface IrStmt {
 
     record CounterAdd(int counter, IrExpr delta) implements IrStmt {}
 
+    /**
+     * Sets slot {@code slot} of the handler's connection state ({@code dev.appl.runtime.kernel.Kernel#PHASE}
+     * for {@code enter}, {@code CLOSE} for {@code close}, from {@code SESSION} a session variable).
+     */
+    record ConnectionSet(int slot, IrExpr value) implements IrStmt {}
+
     /** An expression evaluated for its effect (a call, a map put). */
     record Eval(IrExpr expr) implements IrStmt {}
 

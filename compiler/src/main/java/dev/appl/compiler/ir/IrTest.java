@@ -12,6 +12,12 @@ public record IrTest(String name, IrFunction scope, List<Step> steps) {
     /** The last packet sent was dropped (by the handler, or as malformed). */
     public record ExpectDrop() implements Step {}
 
+    /** Opens a fresh connection on a stream port and runs its {@code on connect} handler, if any. */
+    public record Connect(int port) implements Step {}
+
+    /** The last handler closed its connection. */
+    public record ExpectClose() implements Step {}
+
     /** The last packet sent left through {@code port}, equal to {@code packet} if given. */
     public record ExpectForward(int port, IrExpr packet) implements Step {}
 

@@ -32,6 +32,8 @@ public final class IrWalk {
                     case IrTest.ExpectTrue e -> w.expr(e.condition());
                     case IrTest.Let let -> w.expr(let.value());
                     case IrTest.ExpectDrop d -> {}
+                    case IrTest.Connect c -> {}
+                    case IrTest.ExpectClose c -> {}
                 }
             }
         }
@@ -75,6 +77,7 @@ public final class IrWalk {
             case IrStmt.Fate f -> expr(f.payload());
             case IrStmt.Require r -> expr(r.end());
             case IrStmt.CounterAdd c -> expr(c.delta());
+            case IrStmt.ConnectionSet c -> expr(c.value());
             case IrStmt.Eval e -> expr(e.expr());
             case IrStmt.StoreGet g -> {
                 expr(g.key());
@@ -145,6 +148,7 @@ public final class IrWalk {
             case IrExpr.Load l -> {}
             case IrExpr.PacketLength p -> {}
             case IrExpr.CounterValue c -> {}
+            case IrExpr.ConnectionValue c -> {}
             case IrExpr.ParamValue p -> {}
         }
     }

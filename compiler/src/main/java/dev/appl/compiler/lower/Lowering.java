@@ -19,6 +19,7 @@ import dev.appl.language.types.ConstEval;
 import dev.appl.language.types.HeaderLayout;
 import dev.appl.language.types.Semantics;
 import dev.appl.language.types.Type;
+import dev.appl.runtime.kernel.Kernel;
 import java.math.BigInteger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -56,6 +57,8 @@ public final class Lowering {
     private final Decl.Appliance appliance;
     private final IrAppliance ir;
     private final Map<Decl, Integer> index = new IdentityHashMap<>();
+    /** The slot of each session variable in its connection's state. */
+    private final Map<Decl.SessionVar, Integer> sessionSlots = new IdentityHashMap<>();
     private final Map<Decl.Fn, IrFunction> functions = new IdentityHashMap<>();
 
     // The function being lowered: its bindings and the blocks being filled.
@@ -105,8 +108,21 @@ public final class Lowering {
             switch (m) {
                 case Decl.Port p -> {
                     index.put(p, ir.ports.size());
+                    Decl.Session session = sessionOf(p);
+                    List<String> phases = new ArrayList<>();
+                    List<IrAppliance.SessionVar> vars = new ArrayList<>();
+                    if (session != null) {
+                        session.phases().forEach(ph -> phases.add(ph.name().text()));
+                        for (Decl.SessionVar v : session.vars()) {
+                            sessionSlots.put(v, Kernel.SESSION + vars.size());
+                            vars.add(new IrAppliance.SessionVar(v.name().text(), sem.typeOf(v), constant(v.value())));
+                        }
+                    }
+                    // The framings are lowered below, once params have their indexes.
                     ir.ports.add(new IrAppliance.Port(p.name().text(), p.kind().text(),
-                            p.binding() == null ? null : p.binding().value(), framing(p)));
+                            p.binding() == null ? null : p.binding().value(), List.of(), phases, vars,
+                            p.connections() == null ? IrAppliance.Port.DEFAULT_CONNECTIONS : longValue(p.connections()),
+                            session != null));
                 }
                 case Decl.ParamDecl p -> {
                     index.put(p, ir.params.size());
@@ -123,7 +139,6 @@ public final class Lowering {
                             sem.typeOf(map.value()), longValue(map.capacity()),
                             map.expire() == null ? 0 : longValue(map.expire()), map.lru(), map.shared()));
                 }
-                case Decl.Session s -> throw new Unsupported(s.span(), "sessions are not compiled yet");
                 case Decl.Timer t -> {
                     index.put(t, ir.timers.size());
                     ir.timers.add(new IrAppliance.Timer(t.name().text(), longValue(t.every())));
@@ -132,10 +147,18 @@ public final class Lowering {
             }
         }
         for (Decl m : appliance.members()) {
-            if (m instanceof Decl.Port p && p.framing() != null && p.framing().by() != null) {
-                frameScan(p);
-            } else if (m instanceof Decl.Port p && p.framing() != null && sem.typeOf(p.framing().type()) instanceof Type.Header h) {
-                frameSize(p, h);
+            if (m instanceof Decl.Port p) {
+                List<IrAppliance.Framing> framings = new ArrayList<>();
+                Decl.Session session = sessionOf(p);
+                if (session != null) {
+                    for (Decl.Phase phase : session.phases()) {
+                        framings.add(framing(phase.framing(), p.name().text() + "_" + phase.name().text(), maxOf(p)));
+                    }
+                } else if (p.framing() != null) {
+                    framings.add(framing(p.framing(), p.name().text(), maxOf(p)));
+                }
+                int i = index.get(p);
+                ir.ports.set(i, ir.ports.get(i).withFramings(framings));
             }
         }
         for (Decl m : appliance.members()) {
@@ -182,13 +205,14 @@ public final class Lowering {
         return new IrAppliance.StoreState(s.name().text(), s.kind().text(), settings);
     }
 
-    /** A length prefix's framing; a framing header's size function is lowered by {@link #frameSize}. */
-    private IrAppliance.Framing framing(Decl.Port p) {
-        Decl.Framing f = p.framing();
-        if (f == null || f.by() != null || sem.typeOf(f.type()) instanceof Type.Header) {
-            return null;
+    /** The session of port {@code p}, or null. */
+    private Decl.Session sessionOf(Decl.Port p) {
+        for (Decl m : appliance.members()) {
+            if (m instanceof Decl.Session s && s.port().text().equals(p.name().text())) {
+                return s;
+            }
         }
-        return IrAppliance.Framing.lengthPrefix(sem.typeOf(f.type()).bits() / 8, maxOf(p));
+        return null;
     }
 
     /** A stream port's {@code max}, -1 when it gives none. */
@@ -197,14 +221,33 @@ public final class Lowering {
     }
 
     /**
+     * A framing: a length prefix; a header whose size (the {@code size} expression, or the header's
+     * own length) a size function {@code frame_NAME} computes; or a {@code framed by} scanner.
+     */
+    private IrAppliance.Framing framing(Decl.Framing f, String name, long max) {
+        if (f.by() != null) {
+            return frameScan(f, name, max);
+        }
+        if (sem.typeOf(f.type()) instanceof Type.Header h) {
+            return frameSize(f, h, name, max);
+        }
+        return IrAppliance.Framing.lengthPrefix(sem.typeOf(f.type()).bits() / 8, max);
+    }
+
+    /**
      * A framing header's {@code size} as a function over the frame's first bytes, where the header
      * is at offset 0: each field the expression names is loaded into a local of the field's type,
-     * so that the expression is lowered (and its arithmetic typed) as the checker typed it.
+     * so that the expression is lowered (and its arithmetic typed) as the checker typed it. Without
+     * {@code size}, the function returns the header's length: frames of a fixed size.
      */
-    private void frameSize(Decl.Port p, Type.Header h) {
-        Decl.Framing f = p.framing();
-        start(new IrFunction("frame_" + p.name().text(), IrFunction.Kind.FRAMING, sem.typeOf(f.size())));
+    private IrAppliance.Framing frameSize(Decl.Framing f, Type.Header h, String name, long max) {
         HeaderLayout layout = sem.layoutOf(h.decl());
+        if (f.size() == null) {
+            start(new IrFunction("frame_" + name, IrFunction.Kind.FRAMING, U32));
+            fn.setBody(new IrStmt.Block(List.of(new IrStmt.Return(new IrExpr.Const((long) layout.fixedBytes(), U32)))));
+            return IrAppliance.Framing.header(h.decl().name().text(), layout.fixedBytes(), fn, max);
+        }
+        start(new IrFunction("frame_" + name, IrFunction.Kind.FRAMING, sem.typeOf(f.size())));
         blocks.push(new ArrayList<>());
         IrLocal header = fn.local(h.decl().name().text(), OFFSET);
         emit(new IrStmt.Assign(header, new IrExpr.Const(0L, OFFSET)));
@@ -219,26 +262,19 @@ public final class Lowering {
         });
         emit(new IrStmt.Return(expr(f.size())));
         fn.setBody(new IrStmt.Block(blocks.pop()));
-        int i = index.get(p);
-        IrAppliance.Port port = ir.ports.get(i);
-        ir.ports.set(i, new IrAppliance.Port(port.name(), port.kind(), port.binding(),
-                IrAppliance.Framing.header(h.decl().name().text(), layout.fixedBytes(), fn, maxOf(p))));
+        return IrAppliance.Framing.header(h.decl().name().text(), layout.fixedBytes(), fn, max);
     }
 
     /**
-     * A {@code framed by} port's scanner: a function over the bytes that have arrived (the frame
+     * A {@code framed by} scanner: a function over the bytes that have arrived (the frame
      * function's packet) that returns what the spec's function says of them.
      */
-    private void frameScan(Decl.Port p) {
-        Decl.Framing f = p.framing();
+    private IrAppliance.Framing frameScan(Decl.Framing f, String name, long max) {
         Decl.Fn scanner = (Decl.Fn) ((Symbol.DeclSymbol) sem.referenceOf(f.by())).decl();
-        start(new IrFunction("frame_" + p.name().text(), IrFunction.Kind.FRAMING, U32));
+        start(new IrFunction("frame_" + name, IrFunction.Kind.FRAMING, U32));
         IrExpr arrived = new IrExpr.Slice(new IrExpr.Const(0L, OFFSET), new IrExpr.PacketLength(OFFSET));
         fn.setBody(new IrStmt.Block(List.of(new IrStmt.Return(new IrExpr.Call(function(scanner), List.of(arrived), U32)))));
-        int i = index.get(p);
-        IrAppliance.Port port = ir.ports.get(i);
-        ir.ports.set(i, new IrAppliance.Port(port.name(), port.kind(), port.binding(),
-                IrAppliance.Framing.scanned(fn, maxOf(p))));
+        return IrAppliance.Framing.scanned(fn, max);
     }
 
     private IrAppliance.Table table(Decl.Table t) {
@@ -290,9 +326,14 @@ public final class Lowering {
     private void handler(Decl.Handler h) {
         String event = h.event().text();
         int source = index.get(((Symbol.DeclSymbol) sem.referenceOf(h.source())).decl());
-        start(new IrFunction(event + "_" + h.source().text(), IrFunction.Kind.HANDLER, Type.VOID));
-        ir.handlers.add(new IrAppliance.Handler(event, source, fn));
+        int phase = h.phase() == null ? -1 : ir.ports.get(source).phases().indexOf(h.phase().text());
+        start(new IrFunction(event + "_" + h.source().text() + (h.phase() == null ? "" : "_" + h.phase().text()),
+                IrFunction.Kind.HANDLER, Type.VOID));
+        ir.handlers.add(new IrAppliance.Handler(event, source, phase, fn));
         handlerPort = event.equals("timer") ? -1 : source;
+        if (event.equals("connect")) {
+            ir.ports.set(source, ir.ports.get(source).withStateful());
+        }
         List<IrStmt> body = block(h.body());
         if (truncates && !parsedEnds.isEmpty()) {
             // A truncation compares every parse's end, also of parses on paths not taken.
@@ -327,8 +368,8 @@ public final class Lowering {
             IrTest.Step step = switch (s) {
                 case Decl.Send send -> new IrTest.Send(portIndex(send.port()), expr(send.packet()));
                 case Decl.ExpectDrop d -> new IrTest.ExpectDrop();
-                case Decl.Connect c -> throw new Unsupported(c.span(), "sessions are not compiled yet");
-                case Decl.ExpectClose c -> throw new Unsupported(c.span(), "sessions are not compiled yet");
+                case Decl.Connect c -> new IrTest.Connect(portIndex(c.port()));
+                case Decl.ExpectClose c -> new IrTest.ExpectClose();
                 case Decl.ExpectForward f -> new IrTest.ExpectForward(portIndex(f.port()),
                         f.packet() == null ? null : expr(f.packet()));
                 case Decl.ExpectReply r -> new IrTest.ExpectReply(r.packet() == null ? null : expr(r.packet()));
@@ -408,8 +449,12 @@ public final class Lowering {
             case Stmt.Reply r -> emit(new IrStmt.Fate(IrStmt.Fate.Kind.REPLY, -1,
                     r.value() == null ? null : expr(r.value())));
             case Stmt.Drop d -> emit(new IrStmt.Fate(IrStmt.Fate.Kind.DROP, -1, null));
-            case Stmt.Enter e -> throw new Unsupported(e.span(), "sessions are not compiled yet");
-            case Stmt.Close c -> throw new Unsupported(c.span(), "sessions are not compiled yet");
+            case Stmt.Enter e -> emit(new IrStmt.ConnectionSet(Kernel.PHASE, new IrExpr.Const(
+                    (long) ir.ports.get(handlerPort).phases().indexOf(e.phase().text()), U32)));
+            case Stmt.Close c -> {
+                ir.ports.set(handlerPort, ir.ports.get(handlerPort).withStateful());
+                emit(new IrStmt.ConnectionSet(Kernel.CLOSE, new IrExpr.Const(1L, Type.BOOL)));
+            }
             case Stmt.Push p -> push(p);
             case Stmt.Pop p -> {
                 Parsed parsed = parsedOf(((Expr.Field) p.header()).target());
@@ -507,6 +552,8 @@ public final class Lowering {
                         : new IrExpr.Binary(Expr.BinaryOp.SUB, value, new IrExpr.CounterValue(counter, U64), U64);
                 emit(new IrStmt.CounterAdd(counter, delta));
             }
+            case Expr.NameRef n when sem.referenceOf(n) instanceof Symbol.DeclSymbol(Decl.SessionVar v, var m) ->
+                    emit(new IrStmt.ConnectionSet(sessionSlots.get(v), value));
             case Expr.NameRef n -> emit(new IrStmt.Assign((IrLocal) bindings.get(local(n)), value));
             case Expr.Field f when sem.typeOf(f.target()) instanceof Type.Header h && headerOffset(f.target()) != null -> {
                 HeaderLayout.FieldLayout field = sem.layoutOf(h.decl()).field(f.field().text());
@@ -709,6 +756,7 @@ public final class Lowering {
             // Build params become constants in FoldBuildParams, so that --dump-after shows where.
             case Symbol.DeclSymbol(Decl.ParamDecl p, var m) -> new IrExpr.ParamValue(index.get(p), type);
             case Symbol.DeclSymbol(Decl.Counter c, var m) -> new IrExpr.CounterValue(index.get(c), U64);
+            case Symbol.DeclSymbol(Decl.SessionVar v, var m) -> new IrExpr.ConnectionValue(sessionSlots.get(v), sem.typeOf(v));
             default -> throw new IllegalStateException("unexpected name " + n.name() + " in a checked spec");
         };
     }

@@ -139,6 +139,7 @@ public final class InlineFunctions implements Pass {
                         f.payload() == null ? null : expr(f.payload())));
                 case IrStmt.Require r -> List.of(new IrStmt.Require(expr(r.end())));
                 case IrStmt.CounterAdd c -> List.of(new IrStmt.CounterAdd(c.counter(), expr(c.delta())));
+                case IrStmt.ConnectionSet c -> List.of(new IrStmt.ConnectionSet(c.slot(), expr(c.value())));
                 case IrStmt.Eval e -> List.of(new IrStmt.Eval(expr(e.expr())));
                 case IrStmt.MapGet g -> List.of(new IrStmt.MapGet(g.map(), expr(g.key()), local(g.target()),
                         block(g.missing())));

@@ -86,6 +86,7 @@ abstract class IrRewriter {
             case IrStmt.Fate f -> new IrStmt.Fate(f.kind(), f.port(), f.payload() == null ? null : expr(f.payload()));
             case IrStmt.Require r -> new IrStmt.Require(expr(r.end()));
             case IrStmt.CounterAdd c -> new IrStmt.CounterAdd(c.counter(), expr(c.delta()));
+            case IrStmt.ConnectionSet c -> new IrStmt.ConnectionSet(c.slot(), expr(c.value()));
             case IrStmt.Eval e -> new IrStmt.Eval(expr(e.expr()));
             case IrStmt.MapGet g -> new IrStmt.MapGet(g.map(), expr(g.key()), g.target(), block(g.missing()));
             case IrStmt.StoreGet g -> new IrStmt.StoreGet(g.store(), expr(g.key()), g.target(), block(g.missing()));

@@ -84,6 +84,7 @@ final class Uses {
             }
             case IrStmt.Require r -> expr(r.end());
             case IrStmt.CounterAdd c -> expr(c.delta());
+            case IrStmt.ConnectionSet c -> expr(c.value());
             case IrStmt.Eval e -> expr(e.expr());
             case IrStmt.StoreGet g -> {
                 write(g.target());
@@ -152,6 +153,7 @@ final class Uses {
             case IrExpr.PacketLength p -> true;
             case IrExpr.ParamValue p -> true;
             case IrExpr.CounterValue c -> true;
+            case IrExpr.ConnectionValue c -> true;
             case IrExpr.Unary u -> pure(u.operand());
             case IrExpr.Binary b -> pure(b.left()) && pure(b.right());
             case IrExpr.Convert c -> pure(c.value());

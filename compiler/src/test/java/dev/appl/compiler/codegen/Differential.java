@@ -7,6 +7,7 @@ import dev.appl.compiler.interp.Engine;
 import dev.appl.compiler.interp.Interpreter;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.ir.IrTest;
+import dev.appl.runtime.kernel.Kernel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -82,15 +83,62 @@ final class Differential {
         this(ir, compiled, Map.of());
     }
 
-    /** Sends a packet to both; returns the reference's outcome. */
-    Interpreter.Outcome send(int port, byte[] packet) {
+    /** Each engine's state of the open connection of each port that keeps state per connection. */
+    private final Map<Integer, long[][]> connections = new java.util.HashMap<>();
+
+    /**
+     * Opens a fresh connection on a stream port on both (their states must agree) and runs its
+     * {@code on connect} handler; returns the reference's outcome, null when the port greets no one.
+     */
+    Interpreter.Outcome connect(int port) {
+        long[] a = new long[reference.connectionSlots(port)];
+        long[] b = new long[compiled.connectionSlots(port)];
+        reference.openConnection(port, a);
+        compiled.openConnection(port, b);
+        assertEquals(Arrays.toString(a), Arrays.toString(b), () -> ir.name() + ": a new connection's state");
+        connections.put(port, new long[][] {a, b});
+        if (a.length == 0 || a[Kernel.PHASE] != Kernel.CONNECTING) {
+            return null;
+        }
         packets++;
-        Interpreter.Outcome a = reference.handle(port, packet.clone());
-        Interpreter.Outcome b = compiled.handle(port, packet.clone());
+        return compare(port, new byte[0], reference.handle(port, a, new byte[0]), compiled.handle(port, b, new byte[0]));
+    }
+
+    /** The reference's state of the port's open connection; null when there is none. */
+    long[] connection(int port) {
+        long[][] both = connections.get(port);
+        return both == null ? null : both[0];
+    }
+
+    /**
+     * Sends a packet to both; returns the reference's outcome. On a port that keeps state per
+     * connection it goes on the open connection (a new one if there is none or it was closed).
+     */
+    Interpreter.Outcome send(int port, byte[] packet) {
+        if (reference.connectionSlots(port) == 0) {
+            packets++;
+            return compare(port, packet, reference.handle(port, packet.clone()), compiled.handle(port, packet.clone()));
+        }
+        long[][] both = connections.get(port);
+        if (both == null || both[0][Kernel.CLOSE] != 0) {
+            connect(port);
+            both = connections.get(port);
+        }
+        packets++;
+        return compare(port, packet, reference.handle(port, both[0], packet.clone()),
+                compiled.handle(port, both[1], packet.clone()));
+    }
+
+    private Interpreter.Outcome compare(int port, byte[] packet, Interpreter.Outcome a, Interpreter.Outcome b) {
         String where = "packet " + packets + " on port " + port + " (" + ir.ports.get(port).name() + "): "
                 + HexFormat.of().formatHex(packet);
         if (a.fate() != b.fate() || a.port() != b.port() || !Arrays.equals(a.packet(), b.packet())) {
             fail(ir.name() + ": " + where + "\n  interpreter: " + describe(a) + "\n  compiled:    " + describe(b));
+        }
+        long[][] both = connections.get(port);
+        if (both != null) {
+            assertEquals(Arrays.toString(both[0]), Arrays.toString(both[1]), () -> ir.name() + ": " + where
+                    + ": the connection's state (phase, close, session variables)");
         }
         checkState(where);
         fates.merge(a.fate(), 1, Integer::sum);
@@ -157,7 +205,7 @@ final class Differential {
         Object[] refLocals = new Object[test.scope().locals().size()];
         Object[] ownLocals = new Object[test.scope().locals().size()];
         for (IrTest.Step s : test.steps()) {
-            if (!sameIr && !(s instanceof IrTest.Send) && !(s instanceof IrTest.Let)) {
+            if (!sameIr && !(s instanceof IrTest.Send) && !(s instanceof IrTest.Let) && !(s instanceof IrTest.Connect)) {
                 continue;
             }
             switch (s) {
@@ -196,6 +244,8 @@ final class Differential {
                     }
                 }
                 case IrTest.ExpectDrop d -> {}
+                case IrTest.Connect c -> connect(c.port());
+                case IrTest.ExpectClose c -> {} // the connections' states were compared after each message
             }
         }
     }

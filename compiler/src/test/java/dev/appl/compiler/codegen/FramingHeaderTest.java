@@ -73,8 +73,8 @@ class FramingHeaderTest {
                 int available = bytes.length - offset;
                 MemorySegment buffer = MemorySegment.ofArray(bytes);
                 for (int port = 0; port < 3; port++) {
-                    int expected = interpreted.frameLength(port, buffer, offset, available);
-                    assertEquals(expected, compiled.frameLength(port, buffer, offset, available),
+                    int expected = interpreted.frameLength(port, 0, buffer, offset, available);
+                    assertEquals(expected, compiled.frameLength(port, 0, buffer, offset, available),
                             "port " + port + " on " + java.util.HexFormat.of().formatHex(bytes) + " from " + offset);
                     outcomes.merge(port + (expected >= 0 ? " length" : " " + expected), 1, Integer::sum);
                 }
@@ -94,17 +94,17 @@ class FramingHeaderTest {
         Kernel compiled = ((CompiledKernel) CompiledAppliance.compile(ir).newKernel(Map.of())).kernel();
         Kernel interpreted = new EngineKernel(Engine.interpreter(ir, Map.of()), ir);
         for (Kernel k : new Kernel[] {compiled, interpreted}) {
-            assertEquals(0, k.framePrefix(0), "a framing header is part of the message");
-            assertEquals(12 + 100, k.frameLength(0, request(0, 100), 0, 12));
-            assertEquals(Kernel.NEED_MORE, k.frameLength(0, request(0, 100), 0, 11));
-            assertEquals(12, k.frameLength(0, request(0, 0), 0, 12), "a frame of the header alone");
-            assertEquals(1024, k.frameLength(0, request(0, 1012), 0, 12), "as long as the max");
-            assertEquals(Kernel.MALFORMED, k.frameLength(0, request(0, 1013), 0, 12), "longer than the max");
+            assertEquals(0, k.framePrefix(0, 0), "a framing header is part of the message");
+            assertEquals(12 + 100, k.frameLength(0, 0, request(0, 100), 0, 12));
+            assertEquals(Kernel.NEED_MORE, k.frameLength(0, 0, request(0, 100), 0, 11));
+            assertEquals(12, k.frameLength(0, 0, request(0, 0), 0, 12), "a frame of the header alone");
+            assertEquals(1024, k.frameLength(0, 0, request(0, 1012), 0, 12), "as long as the max");
+            assertEquals(Kernel.MALFORMED, k.frameLength(0, 0, request(0, 1013), 0, 12), "longer than the max");
             // 12 + 0xfffffff8 wraps in u32 to 4: shorter than the header.
-            assertEquals(Kernel.MALFORMED, k.frameLength(0, request(0, -8), 0, 12));
+            assertEquals(Kernel.MALFORMED, k.frameLength(0, 0, request(0, -8), 0, 12));
             // (words as u16) * 4 + extra, the param's default 4.
-            assertEquals(200 * 4 + 4, k.frameLength(1, request(200, 0), 0, 12));
-            assertEquals(Kernel.MALFORMED, k.frameLength(1, request(1, 0), 0, 12), "8 bytes: shorter than the header");
+            assertEquals(200 * 4 + 4, k.frameLength(1, 0, request(200, 0), 0, 12));
+            assertEquals(Kernel.MALFORMED, k.frameLength(1, 0, request(1, 0), 0, 12), "8 bytes: shorter than the header");
         }
     }
 

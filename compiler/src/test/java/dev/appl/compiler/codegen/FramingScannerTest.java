@@ -49,7 +49,7 @@ class FramingScannerTest {
     void respRequestsAreMeasured() {
         IrAppliance ir = Specs.lowerOne(SPEC);
         for (Kernel k : kernels(ir)) {
-            assertEquals(0, k.framePrefix(0), "the message is the whole request");
+            assertEquals(0, k.framePrefix(0, 0), "the message is the whole request");
             byte[] get = ascii("*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n");
             assertEquals(get.length, length(k, get, get.length));
             for (int cut = 1; cut < get.length; cut++) {
@@ -75,7 +75,7 @@ class FramingScannerTest {
             assertEquals(1024, length(k, longest, longest.length), "as long as the max");
             byte[] over = request(1024 - 19);
             assertEquals(Kernel.MALFORMED, length(k, over, over.length), "a byte longer than the max");
-            assertEquals(over.length, k.frameLength(1, MemorySegment.ofArray(over), 0, over.length), "within 64 KiB");
+            assertEquals(over.length, k.frameLength(1, 0, MemorySegment.ofArray(over), 0, over.length), "within 64 KiB");
         }
     }
 
@@ -100,8 +100,8 @@ class FramingScannerTest {
                 System.arraycopy(bytes, 0, shifted, offset, bytes.length);
                 MemorySegment buffer = MemorySegment.ofArray(shifted);
                 for (int port = 0; port < 2; port++) {
-                    int expected = both[1].frameLength(port, buffer, offset, available);
-                    assertEquals(expected, both[0].frameLength(port, buffer, offset, available),
+                    int expected = both[1].frameLength(port, 0, buffer, offset, available);
+                    assertEquals(expected, both[0].frameLength(port, 0, buffer, offset, available),
                             "port " + port + " on " + new String(bytes, 0, available, StandardCharsets.ISO_8859_1));
                     outcomes.merge(port + (expected >= 0 ? " length" : " " + expected), 1, Integer::sum);
                 }
@@ -123,7 +123,7 @@ class FramingScannerTest {
     }
 
     private static int length(Kernel k, byte[] bytes, int available) {
-        return k.frameLength(0, MemorySegment.ofArray(bytes), 0, available);
+        return k.frameLength(0, 0, MemorySegment.ofArray(bytes), 0, available);
     }
 
     private static byte[] ascii(String s) {

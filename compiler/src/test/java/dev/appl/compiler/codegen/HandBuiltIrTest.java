@@ -74,7 +74,7 @@ class HandBuiltIrTest {
                         count(1, new IrExpr.Convert(new IrExpr.Read(i), U64)))),
                 count(2, new IrExpr.Convert(new IrExpr.Index(new IrExpr.Read(arr), len, U16), U64)),
                 new IrStmt.Fate(IrStmt.Fate.Kind.FORWARD, 1, null)));
-        ir.handlers.add(new IrAppliance.Handler("packet", 0, h));
+        ir.handlers.add(new IrAppliance.Handler("packet", 0, -1, h));
 
         // Handler 1: leave, break and return where nothing encloses them end the handler (a drop).
         IrFunction g = new IrFunction("packet_output", IrFunction.Kind.HANDLER, Type.VOID);
@@ -88,7 +88,7 @@ class HandBuiltIrTest {
                                 block(new IrStmt.Return(null)))),
                         block(new IrStmt.Fate(IrStmt.Fate.Kind.MALFORMED, -1, null))),
                 new IrStmt.Fate(IrStmt.Fate.Kind.FORWARD, 0, null)));
-        ir.handlers.add(new IrAppliance.Handler("packet", 1, g));
+        ir.handlers.add(new IrAppliance.Handler("packet", 1, -1, g));
 
         Codegen.Generated generated = Codegen.generate(ir, true);
         assertEquals("", Specs.verify(generated.bytes()));

@@ -129,18 +129,18 @@ class MessagePortsTest {
         Kernel interpreted = new EngineKernel(Engine.interpreter(ir, Map.of()), ir);
         for (Kernel k : List.of(compiled, interpreted)) {
             MemorySegment bytes = MemorySegment.ofArray(new byte[] {9, 0, 3, 'a', 'b', 'c', 2, 1, 0, 0});
-            assertEquals(0, k.framePrefix(0));
-            assertEquals(2, k.framePrefix(1));
-            assertEquals(0, k.framePrefix(2));
-            assertEquals(4, k.framePrefix(3));
-            assertEquals(2, k.framePrefix(4));
-            assertEquals(5, k.frameLength(1, bytes, 1, 9), "two bytes of length and three of message");
-            assertEquals(Kernel.NEED_MORE, k.frameLength(1, bytes, 1, 1));
-            assertEquals(Kernel.MALFORMED, k.frameLength(1, bytes, 6, 4), "513 bytes, over the max of 512");
-            assertEquals(Kernel.MALFORMED, k.frameLength(3, bytes, 6, 4), "over the 64 KiB a stream takes without max");
-            assertEquals(4 + 3, k.frameLength(3, MemorySegment.ofArray(new byte[] {0, 0, 0, 3}), 0, 4));
-            assertEquals(Kernel.MALFORMED, k.frameLength(2, bytes, 0, 10), "a framing header whose size is over the 64 KiB default max");
-            assertEquals(Kernel.MALFORMED, k.frameLength(0, bytes, 0, 10), "not a stream port");
+            assertEquals(0, k.framePrefix(0, 0));
+            assertEquals(2, k.framePrefix(1, 0));
+            assertEquals(0, k.framePrefix(2, 0));
+            assertEquals(4, k.framePrefix(3, 0));
+            assertEquals(2, k.framePrefix(4, 0));
+            assertEquals(5, k.frameLength(1, 0, bytes, 1, 9), "two bytes of length and three of message");
+            assertEquals(Kernel.NEED_MORE, k.frameLength(1, 0, bytes, 1, 1));
+            assertEquals(Kernel.MALFORMED, k.frameLength(1, 0, bytes, 6, 4), "513 bytes, over the max of 512");
+            assertEquals(Kernel.MALFORMED, k.frameLength(3, 0, bytes, 6, 4), "over the 64 KiB a stream takes without max");
+            assertEquals(4 + 3, k.frameLength(3, 0, MemorySegment.ofArray(new byte[] {0, 0, 0, 3}), 0, 4));
+            assertEquals(Kernel.MALFORMED, k.frameLength(2, 0, bytes, 0, 10), "a framing header whose size is over the 64 KiB default max");
+            assertEquals(Kernel.MALFORMED, k.frameLength(0, 0, bytes, 0, 10), "not a stream port");
         }
     }
 

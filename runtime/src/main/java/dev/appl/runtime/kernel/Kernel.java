@@ -33,6 +33,15 @@ import java.lang.foreign.MemorySegment;
  *     header is sent as the handler left it. {@link #MALFORMED} closes the connection (the stream
  *     cannot be trusted to be in step any more); forwarding counts as a drop.</li>
  * </ul>
+ *
+ * <p>A stream port may keep state per connection ({@link #connectionSlots} longs, which the driver
+ * owns and hands over in {@link PacketView#connection} at {@link PacketView#connectionBase}): at
+ * {@link #PHASE} the phase of the port's session whose framing and handler the connection's next
+ * message gets ({@link #CONNECTING} until its {@code on connect} handler has run, which the driver
+ * runs by handing over an empty message), at {@link #CLOSE} non-zero once a handler closed the
+ * connection (the driver closes it after sending that handler's reply), and from {@link #SESSION}
+ * the session's variables. The driver fills a new connection's state with
+ * {@link #openConnection}.
  */
 public interface Kernel {
     /** Send the packet back out of the port it came in on. */
@@ -54,6 +63,17 @@ public interface Kernel {
     /** Room a buffer should leave before and after a packet, so that pushes need not copy it out. */
     int HEADROOM = 256;
 
+    /** The slot of a connection's state that holds its phase. */
+    int PHASE = 0;
+    /** The slot of a connection's state that a handler sets to close it. */
+    int CLOSE = 1;
+    /** The slot of a connection's state that holds its session's first variable. */
+    int SESSION = 2;
+    /** The phase of a connection whose {@code on connect} handler has not run yet. */
+    long CONNECTING = -1;
+    /** The most connections a stream port has open at once when its spec does not say. */
+    int DEFAULT_CONNECTIONS = 1024;
+
     /** Runs the handler of {@code port} on {@code packet}, rewriting it in place; returns the fate. */
     int handle(int port, PacketView packet);
 
@@ -66,32 +86,53 @@ public interface Kernel {
     /**
      * For a stream port: the length in bytes of the frame starting at {@code offset} of
      * {@code buffer}, its framing included, when {@code available} bytes of the stream have arrived
-     * from there; {@link #NEED_MORE} when they do not hold enough of the framing to tell;
-     * {@link #MALFORMED} when the framing is invalid or the frame is longer than the port's
-     * {@code max}. The runtime calls it on every frame boundary and hands the handler the frame
-     * once all of it has arrived. A prefix framing can answer with {@link Framing#prefixed}.
+     * from there and the connection is in {@code phase} (0 for a port without a session); {@link
+     * #NEED_MORE} when they do not hold enough of the framing to tell; {@link #MALFORMED} when the
+     * framing is invalid or the frame is longer than the port's {@code max}. The runtime calls it
+     * on every frame boundary and hands the handler the frame once all of it has arrived. A prefix
+     * framing can answer with {@link Framing#prefixed}.
      */
-    default int frameLength(int port, MemorySegment buffer, long offset, int available) {
+    default int frameLength(int port, int phase, MemorySegment buffer, long offset, int available) {
         return MALFORMED;
     }
 
     /**
-     * For a stream port: how many bytes of each frame come before the message the handler sees, the
-     * width of a length prefix ({@code framed u16}: 2); 0 for a framing header, whose message is the
-     * whole frame.
+     * For a stream port in {@code phase}: how many bytes of each frame come before the message the
+     * handler sees, the width of a length prefix ({@code framed u16}: 2); 0 for a framing header,
+     * whose message is the whole frame.
      */
-    default int framePrefix(int port) {
+    default int framePrefix(int port, int phase) {
         return 0;
     }
 
     /**
      * For a stream port: the longest frame in bytes, its framing included: the spec's {@code max}
-     * (language.md §10.2; 64 KiB when it gives none) plus the length prefix. The runtime sizes each
-     * connection's buffer to it; a frame that {@link #frameLength} says is longer closes its
-     * connection.
+     * (language.md §10.2; 64 KiB when it gives none) plus the longest length prefix of its phases.
+     * A frame that {@link #frameLength} says is longer closes its connection.
      */
     default long frameMax(int port) {
-        return 64 * 1024 + framePrefix(port);
+        return 64 * 1024 + framePrefix(port, 0);
+    }
+
+    /**
+     * For a stream port: how many longs of state each connection keeps (see above); 0 when its
+     * frames are independent of each other, which lets the runtime cut and handle several of a
+     * connection's frames in one batch.
+     */
+    default int connectionSlots(int port) {
+        return 0;
+    }
+
+    /**
+     * Fills a new connection's state, {@link #connectionSlots} longs of {@code state} from
+     * {@code base}: its first phase (or {@link #CONNECTING} when the port has an {@code on connect}
+     * handler), not closing, and the session's variables at their initial values.
+     */
+    default void openConnection(int port, long[] state, int base) {}
+
+    /** For a stream port: the most connections open at once, over all workers (the spec's {@code connections}). */
+    default int connections(int port) {
+        return DEFAULT_CONNECTIONS;
     }
 
     /**

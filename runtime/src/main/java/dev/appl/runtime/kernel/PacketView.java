@@ -12,6 +12,12 @@ public final class PacketView {
     public MemorySegment segment;
     public long offset;
     public int length;
+    /**
+     * For a message of a stream port that keeps state per connection ({@link Kernel#connectionSlots}):
+     * the array holding its connection's state, from {@link #connectionBase}; null otherwise.
+     */
+    public long[] connection;
+    public int connectionBase;
 
     public PacketView() {}
 

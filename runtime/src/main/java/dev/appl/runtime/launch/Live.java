@@ -99,6 +99,8 @@ public final class Live implements AutoCloseable {
         List<Worker> workers = new ArrayList<>();
         List<Endpoint> opened = new ArrayList<>();
         InetSocketAddress[] addresses = new InetSocketAddress[ports];
+        // The open connections of each stream port over all workers, which its limit applies to.
+        java.util.concurrent.atomic.AtomicInteger[] connections = new java.util.concurrent.atomic.AtomicInteger[ports];
         int[] cpus = pin ? Libc.allowedCpus() : new int[0];
         // A fanout group per packet port, made by its first worker's socket and joined by the others'.
         int[] fanouts = new int[ports];
@@ -123,8 +125,12 @@ public final class Live implements AutoCloseable {
                             yield u;
                         }
                         case PortBinding.Tcp tcp -> {
-                            TcpEndpoint t = addresses[p] == null ? TcpEndpoint.open(name, tcp.address(), kernel, p, true)
-                                    : TcpEndpoint.open(name, addresses[p], kernel, p, false);
+                            if (connections[p] == null) {
+                                connections[p] = new java.util.concurrent.atomic.AtomicInteger();
+                            }
+                            TcpEndpoint t = addresses[p] == null
+                                    ? TcpEndpoint.open(name, tcp.address(), kernel, p, true, connections[p])
+                                    : TcpEndpoint.open(name, addresses[p], kernel, p, false, connections[p]);
                             addresses[p] = t.address();
                             yield t;
                         }

@@ -67,6 +67,10 @@ public final class Libc {
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 1;
+    public static final int MAP_PRIVATE = 2;
+    public static final int MAP_ANONYMOUS = 0x20;
+    /** Reserve address space without committing memory: pages are committed as they are first written. */
+    public static final int MAP_NORESERVE = 0x4000;
 
     // ---- struct layouts -------------------------------------------------------------------------
 

@@ -63,6 +63,15 @@ class TcpEndpointTest {
         return new String(body, StandardCharsets.US_ASCII);
     }
 
+    /** The next byte, or -1 at the end of the stream or when the connection was reset. */
+    static int readOrReset(Socket s) {
+        try {
+            return s.getInputStream().read();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     static Socket connect(Live live) throws IOException {
         Socket s = new Socket();
         s.connect(live.address(0), 5000);
@@ -114,12 +123,61 @@ class TcpEndpointTest {
 
     @Test
     void aMaxOverWhatTheDriverSupportsIsRefusedAtStartInOneLine() {
-        PortException e = assertThrows(PortException.class, () -> Live.start(List.of(new TestKernels.Echo(2 << 20)),
+        PortException e = assertThrows(PortException.class, () -> Live.start(List.of(new TestKernels.Echo(65 << 20)),
                 ECHO, Map.of(0, new PortBinding.Tcp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))),
                 false));
-        assertEquals("port `clients`: tcp:127.0.0.1:0: the spec's max of 2097152 bytes is over the 1048576 (1MiB)"
-                + " that the tcp driver supports (each of its 256 connections per worker has a buffer of that size)",
-                e.getMessage());
+        assertEquals("port `clients`: tcp:127.0.0.1:0: the spec's max of 68157440 bytes is over the 67108864 (64MiB)"
+                + " that the tcp driver supports", e.getMessage());
+    }
+
+    @Test
+    void theConnectionLimitHoldsOverAllWorkersAndRefusalsAreCounted() throws Exception {
+        List<Kernel> kernels = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            TestKernels.Echo echo = new TestKernels.Echo(1000);
+            echo.connections = 3;
+            kernels.add(echo);
+        }
+        try (Live live = Live.start(kernels, ECHO, Map.of(0, new PortBinding.Tcp(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))), false)) {
+            List<Socket> served = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Socket s = connect(live);
+                s.getOutputStream().write(frame("hi" + i));
+                assertEquals("echo:hi" + i, readFrame(s.getInputStream()));
+                served.add(s);
+            }
+            for (int i = 0; i < 4; i++) {
+                try (Socket extra = connect(live)) {
+                    extra.getOutputStream().write(frame("more"));
+                    // Closed unanswered: an end of stream, or a reset as the request was never read.
+                    assertEquals(-1, readOrReset(extra));
+                }
+            }
+            served.removeFirst().close();
+            // Once a connection has closed there is room for another (its close is seen soon after).
+            String answer = null;
+            for (int tries = 0; tries < 50 && answer == null; tries++) {
+                try (Socket again = connect(live)) {
+                    again.getOutputStream().write(frame("again"));
+                    answer = readFrame(again.getInputStream());
+                } catch (IOException e) {
+                    Thread.sleep(20); // refused: the closed connection is not gone yet
+                }
+            }
+            assertEquals("echo:again", answer, "a new connection is served once one has closed");
+            for (Socket s : served) {
+                s.getOutputStream().write(frame("still"));
+                assertEquals("echo:still", readFrame(s.getInputStream()));
+                s.close();
+            }
+            live.stop();
+            live.join();
+            StringWriter summary = new StringWriter();
+            live.summary(new PrintWriter(summary));
+            assertTrue(summary.toString().contains("connections refused over the limit of 3 open on the port"),
+                    summary.toString());
+        }
     }
 
     @Test

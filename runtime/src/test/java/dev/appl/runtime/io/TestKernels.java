@@ -30,6 +30,8 @@ final class TestKernels {
         final int maxMessage;
         final CountDownLatch waiting = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+        /** The most connections open at once on the stream port. */
+        int connections = DEFAULT_CONNECTIONS;
 
         Echo(int maxMessage) {
             this.maxMessage = maxMessage;
@@ -79,7 +81,7 @@ final class TestKernels {
         }
 
         @Override
-        public int frameLength(int port, MemorySegment buffer, long offset, int available) {
+        public int frameLength(int port, int phase, MemorySegment buffer, long offset, int available) {
             if (buffer.get(ValueLayout.JAVA_BYTE, offset) == (byte) 0xff) {
                 throw new IndexOutOfBoundsException("framing bug");
             }
@@ -87,13 +89,18 @@ final class TestKernels {
         }
 
         @Override
-        public int framePrefix(int port) {
+        public int framePrefix(int port, int phase) {
             return 2;
         }
 
         @Override
         public long frameMax(int port) {
             return 2 + maxMessage;
+        }
+
+        @Override
+        public int connections(int port) {
+            return connections;
         }
 
         @Override
