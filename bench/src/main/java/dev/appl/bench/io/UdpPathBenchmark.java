@@ -133,15 +133,15 @@ public final class UdpPathBenchmark {
         Replay.Appliance what = new Replay.Appliance("Server", List.of("udp"), List.of(), new long[0], List.of("handled"));
         Server server = new Server(reply);
         try (Live live = Live.start(List.of(server), what, Map.of(0, new PortBinding.Udp(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))), true)) {
-            fill(live.address(0), loadCpu);
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))), true);
+                DatagramChannel sink = fill(live.address(0), loadCpu)) {
             return drain(server.go::countDown, () -> live.counter(0));
         }
     }
 
     private static double channel(boolean reply, int loadCpu, int serverCpu) throws Exception {
         DatagramChannel ch = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        fill((InetSocketAddress) ch.getLocalAddress(), loadCpu);
+        DatagramChannel sink = fill((InetSocketAddress) ch.getLocalAddress(), loadCpu);
         long[] handled = new long[1];
         Thread server = Thread.ofPlatform().unstarted(() -> {
             Libc.pinToCpu(serverCpu);
@@ -164,15 +164,27 @@ public final class UdpPathBenchmark {
             return drain(server::start, () -> handled[0]);
         } finally {
             ch.close();
+            sink.close();
             server.join();
         }
     }
 
-    /** Queues {@link #COUNT} datagrams on {@code server}'s socket from the load CPU. */
-    private static void fill(InetSocketAddress server, int loadCpu) throws InterruptedException {
-        Thread t = Thread.ofPlatform().start(new Blaster(null, server, PAYLOAD, loadCpu, COUNT));
+    /**
+     * Queues {@link #COUNT} datagrams on {@code server}'s socket from the load CPU, and returns a
+     * socket bound where they came from, to take the replies until the round is over: replies to a
+     * closed port would each make the Linux kernel send an ICMP error, on the server's CPU (about
+     * 1 µs a datagram here, docs/performance.md), work that no live client causes.
+     */
+    private static DatagramChannel fill(InetSocketAddress server, int loadCpu) throws Exception {
+        InetSocketAddress from;
+        try (DatagramChannel probe = DatagramChannel.open().bind(new InetSocketAddress(
+                InetAddress.getLoopbackAddress(), 0))) {
+            from = (InetSocketAddress) probe.getLocalAddress();
+        }
+        Thread t = Thread.ofPlatform().start(new Blaster(from, server, PAYLOAD, loadCpu, COUNT));
         t.join();
         Thread.sleep(200); // the last ones are delivered
+        return DatagramChannel.open().bind(from);
     }
 
     /** Starts the server and returns the rate at which {@code handled} grew until it stopped growing. */
