@@ -44,16 +44,20 @@ public final class JlinkImage {
     private JlinkImage() {}
 
     /**
-     * How to run the appliance at build time to train its AOT cache: the launcher's arguments and
-     * the folder to run it in (where its default traces and rules files are).
+     * How to run the appliance at build time to train its AOT cache: the launcher's arguments, the
+     * folder to run it in (where its default traces and rules files are), and the ports to serve
+     * live, on loopback, with {@link TrainingTraffic} (none for a replay).
      */
-    public record Training(Path workDir, List<String> args) {
+    public record Training(Path workDir, List<String> args, List<Descriptor.Port> live) {
         /**
          * The training run of an appliance whose spec is in {@code specFolder}: it replays the
          * traces of its ports' default bindings that are there, writing nothing (no {@code out=}),
          * with the spec's folder as working folder so that default rules files are found. With no
          * trace there, it replays {@code testTraces}, the packets the spec's tests send ({@link
-         * TestTraces}); with neither, it trains on the launcher's start alone ({@code --help}).
+         * TestTraces}). With neither, an appliance whose ports are all datagram and stream ports
+         * serves them live for a few seconds ({@link TrainingTraffic}), so that the cache holds
+         * its drivers' start; any other trains on the launcher's start alone ({@code --help}):
+         * packet ports on interfaces need privileges and interfaces a build does not have.
          */
         public static Training of(Descriptor appliance, Path specFolder, Map<String, Path> testTraces) {
             List<String> traces = new ArrayList<>();
@@ -75,8 +79,15 @@ public final class JlinkImage {
                 tests.addAll(List.of("--port", p.name() + "=pcap:" + (test == null ? "" : test.toAbsolutePath())));
             }
             boolean hasTraces = traces.stream().anyMatch(a -> a.contains("=pcap:") && !a.endsWith("=pcap:"));
-            return new Training(specFolder.toAbsolutePath(), hasTraces ? traces
-                    : !testTraces.isEmpty() ? tests : List.of("--help"));
+            Path workDir = specFolder.toAbsolutePath();
+            if (hasTraces || !testTraces.isEmpty()) {
+                return new Training(workDir, hasTraces ? traces : tests, List.of());
+            }
+            List<Descriptor.Port> ports = appliance.ports();
+            if (!ports.isEmpty() && ports.stream().noneMatch(p -> p.kind().equals("packet"))) {
+                return new Training(workDir, List.of(), ports);
+            }
+            return new Training(workDir, List.of("--help"), List.of());
         }
     }
 
@@ -178,19 +189,37 @@ public final class JlinkImage {
 
     /**
      * Runs the appliance once with {@code -XX:AOTCacheOutput}: the JVM records what it loads and
-     * links, then writes the cache.
+     * links, then writes the cache. A live run is stopped with SIGTERM once its traffic is sent;
+     * the JVM writes the cache as it exits.
      */
     private static void train(Path image, String name, Training training) throws IOException {
         Path cache = image.resolve(APP_FOLDER + name + ".aot");
         List<String> command = new ArrayList<>(List.of(image.resolve("bin/java").toString(), "-XX:-UsePerfData",
                 "-XX:AOTCacheOutput=" + cache, "-jar", image.resolve(APP_FOLDER + name + ".jar").toString()));
         command.addAll(training.args());
+        List<String> kinds = training.live().stream().map(Descriptor.Port::kind).toList();
+        int[] numbers = new int[kinds.size()];
+        for (int i = 0; i < numbers.length; i++) {
+            numbers[i] = TrainingTraffic.freePort(kinds.get(i));
+            command.addAll(List.of("--port", training.live().get(i).name() + "="
+                    + TrainingTraffic.binding(kinds.get(i), numbers[i])));
+        }
         Path log = Files.createTempFile(image.getParent(), ".applc-training-", ".log");
         try {
             Process p = new ProcessBuilder(command).directory(training.workDir().toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             boolean done;
             try {
+                if (numbers.length > 0) {
+                    try {
+                        TrainingTraffic.send(p, kinds, numbers);
+                    } catch (IOException e) {
+                        p.destroyForcibly();
+                        throw new IOException("the training run of " + name + " could not be sent traffic: "
+                                + e.getMessage() + "; build with --no-aot-cache to skip it");
+                    }
+                    p.destroy();
+                }
                 done = p.waitFor(TRAINING_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 p.destroyForcibly();
@@ -202,7 +231,9 @@ public final class JlinkImage {
                 throw new IOException("the training run of " + name + " took more than " + TRAINING_SECONDS
                         + " s; build with --no-aot-cache to skip it");
             }
-            if (p.exitValue() != 0 || !Files.isRegularFile(cache)) {
+            // A JVM stopped by SIGTERM exits with 143 (128 + 15).
+            boolean stopped = numbers.length > 0 && p.exitValue() == 143;
+            if (p.exitValue() != 0 && !stopped || !Files.isRegularFile(cache)) {
                 List<String> lines = Files.readAllLines(log, UTF_8);
                 throw new IOException("the training run of " + name + " failed (status " + p.exitValue() + "): "
                         + (lines.isEmpty() ? "it printed nothing" : lines.getLast())

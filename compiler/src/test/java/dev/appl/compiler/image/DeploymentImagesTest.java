@@ -173,6 +173,12 @@ class DeploymentImagesTest {
         // The zone its param names by default is in the image, in the working folder.
         String zone = Files.readString(sampleDir("dns").resolve("example.test.zone"), UTF_8);
         assertEquals(zone, Files.readString(rootfs.resolve("srv/dns/example.test.zone"), UTF_8));
+        // With neither traces nor tests that send packets, its AOT cache was trained serving its ports
+        // live: it holds the drivers (their class names are among the cache's symbols).
+        String cache = new String(Files.readAllBytes(rootfs.resolve("opt/appl/lib/appl/dns.aot")),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(cache.contains("dev/appl/runtime/io/UdpEndpoint"), "the cache has no UDP driver");
+        assertTrue(cache.contains("dev/appl/runtime/io/TcpEndpoint"), "the cache has no TCP driver");
         List<String> entrypoint = jsonStrings(Files.readString(tmp.resolve("bundle/config.json"), UTF_8), "args");
         int udp = freePort();
         int tcp = freePort();
