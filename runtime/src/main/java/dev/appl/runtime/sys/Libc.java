@@ -121,91 +121,105 @@ public final class Libc {
     private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(
             () -> Arena.ofAuto().allocate(CALL_STATE));
 
-    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
-    private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
-    private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT;
-    private static final ValueLayout P = ValueLayout.ADDRESS;
-
     /*
      * Each downcall handle is made on first use, in a holder class of its own: making one generates
-     * code (a few ms each, which the AOT cache does not keep), and an appliance uses only the calls
-     * of its drivers. Once the holder is initialised its final field is a constant to the JIT, so a
-     * call costs what it cost with the handles made up front; the JVM's class initialisation makes
-     * the first use safe from any thread.
+     * code (a stub class, about 20 ms at start, which the AOT cache does not keep), and an appliance
+     * uses only the calls of its drivers. Once the holder is initialised its final field is a
+     * constant to the JIT, so a call costs what it cost with the handles made up front; the JVM's
+     * class initialisation makes the first use safe from any thread.
+     *
+     * The linker makes one stub per function signature, so every function is linked with 64-bit
+     * words for its arguments and result: ints, sizes and pointers (a segment's address) all go in
+     * the 64-bit registers of the Linux x86_64 and aarch64 calling conventions, of which a function
+     * taking an int reads the low 32 bits, and a function returning an int is read as the low 32
+     * bits of its register. Functions of the same number of arguments then share one stub: the UDP
+     * driver's eleven functions make four stubs instead of ten.
      */
-    private static MethodHandle call(String name, FunctionDescriptor d) {
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(
-                () -> new UnsatisfiedLinkError("libc has no " + name)), d, Linker.Option.captureCallState("errno"));
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG;
+
+    private static MethodHandle call(String name, int arguments) {
+        MemoryLayout[] words = new MemoryLayout[arguments];
+        java.util.Arrays.fill(words, WORD);
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name)),
+                FunctionDescriptor.of(WORD, words), Linker.Option.captureCallState("errno"));
+    }
+
+    /** The address of a segment of native memory, as a call takes a pointer. */
+    private static long address(MemorySegment s) {
+        if (!s.isNative()) {
+            throw new IllegalArgumentException("libc reads and writes native memory, not " + s);
+        }
+        return s.address();
     }
 
     private static final class Socket {
-        static final MethodHandle H = call("socket", FunctionDescriptor.of(I, I, I, I));
+        static final MethodHandle H = call("socket", 3);
     }
     private static final class Bind {
-        static final MethodHandle H = call("bind", FunctionDescriptor.of(I, I, P, I));
+        static final MethodHandle H = call("bind", 3);
     }
     private static final class Listen {
-        static final MethodHandle H = call("listen", FunctionDescriptor.of(I, I, I));
+        static final MethodHandle H = call("listen", 2);
     }
     private static final class Accept4 {
-        static final MethodHandle H = call("accept4", FunctionDescriptor.of(I, I, P, P, I));
+        static final MethodHandle H = call("accept4", 4);
     }
     private static final class Setsockopt {
-        static final MethodHandle H = call("setsockopt", FunctionDescriptor.of(I, I, I, I, P, I));
+        static final MethodHandle H = call("setsockopt", 5);
     }
     private static final class Getsockopt {
-        static final MethodHandle H = call("getsockopt", FunctionDescriptor.of(I, I, I, I, P, P));
+        static final MethodHandle H = call("getsockopt", 5);
     }
     private static final class Getsockname {
-        static final MethodHandle H = call("getsockname", FunctionDescriptor.of(I, I, P, P));
+        static final MethodHandle H = call("getsockname", 3);
     }
     private static final class Close {
-        static final MethodHandle H = call("close", FunctionDescriptor.of(I, I));
+        static final MethodHandle H = call("close", 1);
     }
     private static final class Recvmmsg {
-        static final MethodHandle H = call("recvmmsg", FunctionDescriptor.of(I, I, P, I, I, P));
+        static final MethodHandle H = call("recvmmsg", 5);
     }
     private static final class Sendmmsg {
-        static final MethodHandle H = call("sendmmsg", FunctionDescriptor.of(I, I, P, I, I));
+        static final MethodHandle H = call("sendmmsg", 4);
     }
     private static final class Recv {
-        static final MethodHandle H = call("recv", FunctionDescriptor.of(L, I, P, L, I));
+        static final MethodHandle H = call("recv", 4);
     }
     private static final class Send {
-        static final MethodHandle H = call("send", FunctionDescriptor.of(L, I, P, L, I));
+        static final MethodHandle H = call("send", 4);
     }
     private static final class Poll {
-        static final MethodHandle H = call("poll", FunctionDescriptor.of(I, P, L, I));
+        static final MethodHandle H = call("poll", 3);
     }
     private static final class EpollCreate1 {
-        static final MethodHandle H = call("epoll_create1", FunctionDescriptor.of(I, I));
+        static final MethodHandle H = call("epoll_create1", 1);
     }
     private static final class EpollCtl {
-        static final MethodHandle H = call("epoll_ctl", FunctionDescriptor.of(I, I, I, I, P));
+        static final MethodHandle H = call("epoll_ctl", 4);
     }
     private static final class EpollWait {
-        static final MethodHandle H = call("epoll_wait", FunctionDescriptor.of(I, I, P, I, I));
+        static final MethodHandle H = call("epoll_wait", 4);
     }
     private static final class IfNametoindex {
-        static final MethodHandle H = call("if_nametoindex", FunctionDescriptor.of(I, P));
+        static final MethodHandle H = call("if_nametoindex", 1);
     }
     private static final class Mmap {
-        static final MethodHandle H = call("mmap", FunctionDescriptor.of(P, P, L, I, I, I, L));
+        static final MethodHandle H = call("mmap", 6);
     }
     private static final class Munmap {
-        static final MethodHandle H = call("munmap", FunctionDescriptor.of(I, P, L));
+        static final MethodHandle H = call("munmap", 2);
     }
     private static final class SchedSetaffinity {
-        static final MethodHandle H = call("sched_setaffinity", FunctionDescriptor.of(I, I, L, P));
+        static final MethodHandle H = call("sched_setaffinity", 3);
     }
     private static final class SchedGetaffinity {
-        static final MethodHandle H = call("sched_getaffinity", FunctionDescriptor.of(I, I, L, P));
+        static final MethodHandle H = call("sched_getaffinity", 3);
     }
     private static final class Open {
-        static final MethodHandle H = call("open", FunctionDescriptor.of(I, P, I));
+        static final MethodHandle H = call("open", 2);
     }
     private static final class PosixFallocate {
-        static final MethodHandle H = call("posix_fallocate", FunctionDescriptor.of(I, I, L, L));
+        static final MethodHandle H = call("posix_fallocate", 3);
     }
     /**
      * The XSI {@code strerror_r}, which writes the message into the caller's buffer and returns 0:
@@ -214,8 +228,7 @@ public final class Libc {
      * {@code strerror}, it shares no buffer between threads.
      */
     private static final class StrerrorR {
-        static final MethodHandle H = LINKER.downcallHandle(LIBC.find("__xpg_strerror_r").orElseThrow(
-                () -> new UnsatisfiedLinkError("libc has no __xpg_strerror_r")), FunctionDescriptor.of(I, I, P, L));
+        static final MethodHandle H = call("__xpg_strerror_r", 3);
     }
 
     /** The error of the last failed call on this thread. */
@@ -228,7 +241,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment message = arena.allocate(256);
             // Nonzero for an unknown number, whose message ("Unknown error 4242") glibc writes all the same.
-            int ignored = (int) StrerrorR.H.invokeExact(errno, message, message.byteSize());
+            long ignored = (long) StrerrorR.H.invokeExact(STATE.get(), (long) errno, address(message), message.byteSize());
             String text = message.getString(0);
             return text.isEmpty() ? "error " + errno : text;
         } catch (Throwable t) {
@@ -246,7 +259,7 @@ public final class Libc {
 
     public static int socket(int domain, int type, int protocol) {
         try {
-            return (int) Socket.H.invokeExact(STATE.get(), domain, type, protocol);
+            return (int) (long) Socket.H.invokeExact(STATE.get(), (long) domain, (long) type, (long) protocol);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -254,7 +267,7 @@ public final class Libc {
 
     public static int bind(int fd, MemorySegment addr, int length) {
         try {
-            return (int) Bind.H.invokeExact(STATE.get(), fd, addr, length);
+            return (int) (long) Bind.H.invokeExact(STATE.get(), (long) fd, address(addr), (long) length);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -262,7 +275,7 @@ public final class Libc {
 
     public static int listen(int fd, int backlog) {
         try {
-            return (int) Listen.H.invokeExact(STATE.get(), fd, backlog);
+            return (int) (long) Listen.H.invokeExact(STATE.get(), (long) fd, (long) backlog);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -270,7 +283,7 @@ public final class Libc {
 
     public static int accept4(int fd, MemorySegment addr, MemorySegment length, int flags) {
         try {
-            return (int) Accept4.H.invokeExact(STATE.get(), fd, addr, length, flags);
+            return (int) (long) Accept4.H.invokeExact(STATE.get(), (long) fd, address(addr), address(length), (long) flags);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -278,7 +291,8 @@ public final class Libc {
 
     public static int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
         try {
-            return (int) Setsockopt.H.invokeExact(STATE.get(), fd, level, name, value, length);
+            return (int) (long) Setsockopt.H.invokeExact(STATE.get(), (long) fd, (long) level, (long) name, address(value),
+                    (long) length);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -294,7 +308,8 @@ public final class Libc {
     /** getsockopt into {@code value}; {@code length} holds its size in and the size written out. */
     public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
         try {
-            return (int) Getsockopt.H.invokeExact(STATE.get(), fd, level, name, value, length);
+            return (int) (long) Getsockopt.H.invokeExact(STATE.get(), (long) fd, (long) level, (long) name, address(value),
+                    address(length));
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -305,7 +320,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
-            int r = (int) Getsockopt.H.invokeExact(STATE.get(), fd, level, name, value, length);
+            int r = getsockopt(fd, level, name, value, length);
             return r < 0 ? -1 : value.get(ValueLayout.JAVA_INT, 0);
         } catch (Throwable t) {
             throw fail(t);
@@ -314,7 +329,7 @@ public final class Libc {
 
     public static int getsockname(int fd, MemorySegment addr, MemorySegment length) {
         try {
-            return (int) Getsockname.H.invokeExact(STATE.get(), fd, addr, length);
+            return (int) (long) Getsockname.H.invokeExact(STATE.get(), (long) fd, address(addr), address(length));
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -322,7 +337,7 @@ public final class Libc {
 
     public static int close(int fd) {
         try {
-            return (int) Close.H.invokeExact(STATE.get(), fd);
+            return (int) (long) Close.H.invokeExact(STATE.get(), (long) fd);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -330,7 +345,7 @@ public final class Libc {
 
     public static int recvmmsg(int fd, MemorySegment msgs, int count, int flags) {
         try {
-            return (int) Recvmmsg.H.invokeExact(STATE.get(), fd, msgs, count, flags, MemorySegment.NULL);
+            return (int) (long) Recvmmsg.H.invokeExact(STATE.get(), (long) fd, address(msgs), (long) count, (long) flags, 0L);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -338,7 +353,7 @@ public final class Libc {
 
     public static int sendmmsg(int fd, MemorySegment msgs, int count, int flags) {
         try {
-            return (int) Sendmmsg.H.invokeExact(STATE.get(), fd, msgs, count, flags);
+            return (int) (long) Sendmmsg.H.invokeExact(STATE.get(), (long) fd, address(msgs), (long) count, (long) flags);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -346,7 +361,7 @@ public final class Libc {
 
     public static long recv(int fd, MemorySegment buffer, long length, int flags) {
         try {
-            return (long) Recv.H.invokeExact(STATE.get(), fd, buffer, length, flags);
+            return (long) Recv.H.invokeExact(STATE.get(), (long) fd, address(buffer), length, (long) flags);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -354,7 +369,7 @@ public final class Libc {
 
     public static long send(int fd, MemorySegment buffer, long length, int flags) {
         try {
-            return (long) Send.H.invokeExact(STATE.get(), fd, buffer, length, flags);
+            return (long) Send.H.invokeExact(STATE.get(), (long) fd, address(buffer), length, (long) flags);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -362,7 +377,7 @@ public final class Libc {
 
     public static int poll(MemorySegment fds, long count, int timeoutMillis) {
         try {
-            return (int) Poll.H.invokeExact(STATE.get(), fds, count, timeoutMillis);
+            return (int) (long) Poll.H.invokeExact(STATE.get(), address(fds), count, (long) timeoutMillis);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -370,7 +385,7 @@ public final class Libc {
 
     public static int epollCreate() {
         try {
-            return (int) EpollCreate1.H.invokeExact(STATE.get(), EPOLL_CLOEXEC);
+            return (int) (long) EpollCreate1.H.invokeExact(STATE.get(), (long) EPOLL_CLOEXEC);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -381,7 +396,7 @@ public final class Libc {
         event.set(ValueLayout.JAVA_INT_UNALIGNED, 0, events);
         event.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, data);
         try {
-            return (int) EpollCtl.H.invokeExact(STATE.get(), epfd, op, fd, event);
+            return (int) (long) EpollCtl.H.invokeExact(STATE.get(), (long) epfd, (long) op, (long) fd, address(event));
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -389,7 +404,8 @@ public final class Libc {
 
     public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
         try {
-            return (int) EpollWait.H.invokeExact(STATE.get(), epfd, events, max, timeoutMillis);
+            return (int) (long) EpollWait.H.invokeExact(STATE.get(), (long) epfd, address(events), (long) max,
+                    (long) timeoutMillis);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -402,11 +418,11 @@ public final class Libc {
      */
     public static int allocate(String path, long length) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) Open.H.invokeExact(STATE.get(), arena.allocateFrom(path), O_WRONLY | O_CLOEXEC);
+            int fd = (int) (long) Open.H.invokeExact(STATE.get(), address(arena.allocateFrom(path)), (long) (O_WRONLY | O_CLOEXEC));
             if (fd < 0) {
                 return errno();
             }
-            int error = (int) PosixFallocate.H.invokeExact(STATE.get(), fd, 0L, length);
+            int error = (int) (long) PosixFallocate.H.invokeExact(STATE.get(), (long) fd, 0L, length);
             close(fd);
             return error;
         } catch (Throwable t) {
@@ -417,7 +433,7 @@ public final class Libc {
     /** The index of a network interface, 0 when there is none by that name. */
     public static int ifNameToIndex(String name) {
         try (Arena arena = Arena.ofConfined()) {
-            return (int) IfNametoindex.H.invokeExact(STATE.get(), arena.allocateFrom(name));
+            return (int) (long) IfNametoindex.H.invokeExact(STATE.get(), address(arena.allocateFrom(name)));
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -426,7 +442,8 @@ public final class Libc {
     /** mmap of a file descriptor; the result's address is -1 ({@code MAP_FAILED}) on failure. */
     public static MemorySegment mmap(long length, int prot, int flags, int fd) {
         try {
-            return (MemorySegment) Mmap.H.invokeExact(STATE.get(), MemorySegment.NULL, length, prot, flags, fd, 0L);
+            return MemorySegment.ofAddress((long) Mmap.H.invokeExact(STATE.get(), 0L, length, (long) prot, (long) flags,
+                    (long) fd, 0L));
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -434,7 +451,7 @@ public final class Libc {
 
     public static int munmap(MemorySegment address, long length) {
         try {
-            return (int) Munmap.H.invokeExact(STATE.get(), address, length);
+            return (int) (long) Munmap.H.invokeExact(STATE.get(), address.address(), length);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -444,7 +461,7 @@ public final class Libc {
     public static int[] allowedCpus() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment set = arena.allocate(128);
-            if ((int) SchedGetaffinity.H.invokeExact(STATE.get(), 0, 128L, set) < 0) {
+            if ((int) (long) SchedGetaffinity.H.invokeExact(STATE.get(), 0L, 128L, address(set)) < 0) {
                 return new int[0];
             }
             return java.util.stream.IntStream.range(0, 1024)
@@ -459,7 +476,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment set = arena.allocate(128);
             set.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
-            return (int) SchedSetaffinity.H.invokeExact(STATE.get(), 0, 128L, set);
+            return (int) (long) SchedSetaffinity.H.invokeExact(STATE.get(), 0L, 128L, address(set));
         } catch (Throwable t) {
             throw fail(t);
         }

@@ -50,8 +50,9 @@ class LibcTest {
     }
 
     /**
-     * A process that opens and closes one socket makes the downcall handles of those two calls
-     * alone (each costs generated code at start), not one for every call the drivers might make.
+     * A process that opens a socket, reads its address and closes it makes the downcall handles of
+     * those three calls alone (each costs generated code at start), not one for every call the
+     * drivers might make; and as socket and getsockname take as many arguments, they share one stub.
      */
     @Test
     void downcallHandlesAreMadeOnFirstUse() throws IOException, InterruptedException {
@@ -65,15 +66,21 @@ class LibcTest {
                 " " + Pattern.quote(Libc.class.getName()) + "\\$([A-Za-z0-9]+) ");
         List<String> holders = log.lines().map(holder::matcher).filter(Matcher::find)
                 .map(m -> m.group(1)).sorted().toList();
-        assertEquals(List.of("Close", "Socket"), holders);
+        assertEquals(List.of("Close", "Getsockname", "Socket"), holders);
+        assertEquals(2, log.lines().filter(l -> l.contains("jdk.internal.foreign.abi.DowncallStub/")).count(), log);
     }
 
-    /** Opens and closes one UDP socket (run in a process of its own by the test above). */
+    /** Opens one UDP socket, reads its address and closes it (run in a process of its own by the test above). */
     public static final class OneSocket {
         public static void main(String[] args) {
             int fd = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM, 0);
-            if (fd < 0 || Libc.close(fd) != 0) {
-                System.exit(1);
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment address = arena.allocate(Libc.SOCKADDR_STORAGE);
+                java.lang.foreign.MemorySegment length = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_INT,
+                        (int) Libc.SOCKADDR_STORAGE);
+                if (fd < 0 || Libc.getsockname(fd, address, length) != 0 || Libc.close(fd) != 0) {
+                    System.exit(1);
+                }
             }
         }
     }
