@@ -42,9 +42,10 @@ const KEYWORDS: Record<string, string[]> = {
 };
 
 /** Words that are keywords only where they start a declaration or clause (docs/language.md). */
-const SOFT_KEYWORDS = new Set(['action', 'actions', 'after', 'before', 'build', 'by', 'capacity', 'counter', 'default',
-  'entries', 'every', 'expire', 'framed', 'from', 'header', 'key', 'le', 'load', 'lru', 'map', 'max', 'param',
-  'parser', 'port', 'shared', 'size', 'state', 'store', 'table', 'test', 'timer']);
+const SOFT_KEYWORDS = new Set(['action', 'actions', 'after', 'before', 'build', 'by', 'capacity', 'close', 'connect',
+  'connections', 'counter', 'default', 'enter', 'entries', 'every', 'expire', 'framed', 'from', 'header', 'key', 'le',
+  'load', 'lru', 'map', 'max', 'param', 'parser', 'phase', 'port', 'session', 'shared', 'size', 'state', 'store',
+  'table', 'test', 'timer']);
 
 function keywordScope(word: string, line: string, col: number): string {
   for (const [scope, words] of Object.entries(KEYWORDS)) {

@@ -99,7 +99,9 @@ final class Occurrences {
 
     private static void declarations(Module module, Semantics semantics, List<Occurrence> found) {
         for (Decl decl : module.allDeclarations()) {
-            if (decl instanceof Decl.Handler || decl instanceof Decl.Test) {
+            // A session is named by its port, which the checker records as a reference to the port;
+            // its variables and phases are recorded as references to themselves.
+            if (decl instanceof Decl.Handler || decl instanceof Decl.Test || decl instanceof Decl.Session) {
                 continue;
             }
             found.add(new Occurrence(decl.name().span(), new Symbol.DeclSymbol(decl, module), true));

@@ -128,6 +128,8 @@ final class SemanticTokensFeature {
                 case Decl.Counter c -> new int[] {TYPES.indexOf("variable"), 0};
                 case Decl.MapDecl m -> new int[] {TYPES.indexOf("variable"), 0};
                 case Decl.Store s -> new int[] {TYPES.indexOf("variable"), 0};
+                case Decl.SessionVar v -> new int[] {TYPES.indexOf("variable"), 0};
+                case Decl.Phase p -> new int[] {TYPES.indexOf("enumMember"), 0};
                 default -> null;
             };
             case Symbol.Local l -> new int[] {TYPES.indexOf("variable"), l.mutable() ? 0 : READONLY};

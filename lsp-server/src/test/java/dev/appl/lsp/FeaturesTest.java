@@ -277,6 +277,54 @@ class FeaturesTest {
                 "7:14 size property", "7:21 1 number"), decode(text, data));
     }
 
+    @Test
+    void sessionsHaveNoFalseErrorsAndTheirNamesAreKnown() throws Exception {
+        String text = """
+                header Hello {
+                    flags: u16
+                }
+                appliance Toy {
+                    port clients: stream max 1MiB connections 8 = "tcp:127.0.0.1:7000"
+                    session on clients {
+                        var served: u32 = 0
+                        phase hello framed Hello
+                        phase lines framed u16
+                    }
+                    on connect c from clients {
+                        reply
+                    }
+                    on message m from clients in hello {
+                        served += 1
+                        enter lines
+                        drop
+                    }
+                    on message m from clients in lines {
+                        close
+                        reply
+                    }
+                    test "t" {
+                        connect clients
+                        expect close
+                    }
+                }
+                """;
+        String uri = session.open("toy.appl", text);
+        assertEquals(List.of(), session.client.awaitDiagnostics(uri, 1).getDiagnostics());
+        List<String> tokens = decode(text, get(session.server.getTextDocumentService().semanticTokensFull(
+                new SemanticTokensParams(doc(uri)))).getData());
+        // The new words are keywords where they start a clause, and `connect` after `on` is the event's name.
+        for (String t : List.of("5:35 connections keyword", "6:5 session keyword", "6:16 clients interface",
+                "7:13 served variable [declaration]", "8:9 phase keyword", "8:15 hello enumMember [declaration]",
+                "14:34 hello enumMember", "15:9 served variable", "16:9 enter keyword", "16:15 lines enumMember",
+                "20:9 close keyword", "24:9 connect keyword", "25:16 close keyword")) {
+            assertTrue(tokens.contains(t), t + " in " + tokens);
+        }
+        assertTrue(tokens.stream().noneMatch(t -> t.startsWith("11:8 ")), "`on connect`: " + tokens);
+        assertEquals("```appl\nvar served: u32 = 0\n```\n*session variable in `toy`*",
+                hover(uri, at(text, "served += 1", 0, 1)));
+        assertEquals("```appl\nphase lines framed u16\n```\n*phase in `toy`*", hover(uri, at(text, "enter lines", 0, 7)));
+    }
+
     /** Semantic tokens as {@code line:col text type [modifiers]}. */
     static List<String> decode(String text, List<Integer> data) {
         List<String> out = new ArrayList<>();
