@@ -38,8 +38,13 @@ public final class LogStore implements AutoCloseable {
     static final String KIND = "an appl log segment";
     /** Records start one page into a segment; the header is fields, the checksum, the durable end. */
     static final int HEADER = 4096;
-    /** Where a segment's durable end ({@code u64}) and its CRC32C ({@code u32}) are. */
+    /**
+     * Where a segment's durable end is: two slots of a {@code u64} and its CRC32C ({@code u32}),
+     * 16 bytes apart. A flush writes the slot holding the older value, so a process killed between
+     * the two stores of a slot leaves the other slot, and the durable end before that flush, intact.
+     */
     static final int DURABLE_END = 64;
+    static final int DURABLE_SLOT = 16;
     /** A record's frame: {@code u64} offset, {@code u32} length, {@code u32} CRC32C; then the payload. */
     static final int FRAME = 16;
     /** Records start at multiples of 8 bytes. */
@@ -70,6 +75,8 @@ public final class LogStore implements AutoCloseable {
         long dirtyFrom = HEADER;
         /** Whether the durable end in the header lags behind {@code recordsEnd}. */
         boolean endPending;
+        /** The durable-end slot the next flush writes: the one not holding the current value. */
+        int nextSlot = 1;
 
         Segment(Path file, long base, long capacity, FileChannel channel) throws IOException {
             this.file = file;
@@ -225,15 +232,35 @@ public final class LogStore implements AutoCloseable {
         }
     }
 
+    /** The segment's durable end, from the slot that checks and holds the larger (later) value. */
     private static long durableEnd(Segment s) throws StoreException {
-        long durable = s.map.get(FileHeader.U64, DURABLE_END);
-        if (s.map.get(FileHeader.U32, DURABLE_END + 8) != FileHeader.crc(s.map, DURABLE_END, 8)) {
+        int slot = newestSlot(s.map);
+        if (slot < 0) {
             throw new StoreException(s.file, "corrupt " + KIND + ": its durable end fails its checksum");
         }
+        s.nextSlot = 1 - slot;
+        long durable = slotValue(s.map, slot);
         if (durable < s.base || durable > s.offsetAt(s.capacity)) {
             throw new StoreException(s.file, "corrupt " + KIND + ": its durable end " + durable + " lies outside it");
         }
         return durable;
+    }
+
+    /** The durable-end slot that checks and holds the larger value; -1 when neither checks. */
+    static int newestSlot(MemorySegment header) {
+        int newest = -1;
+        for (int slot = 0; slot < 2; slot++) {
+            long at = DURABLE_END + (long) slot * DURABLE_SLOT;
+            boolean checks = header.get(FileHeader.U32, at + 8) == FileHeader.crc(header, at, 8);
+            if (checks && (newest < 0 || Long.compareUnsigned(slotValue(header, slot), slotValue(header, newest)) > 0)) {
+                newest = slot;
+            }
+        }
+        return newest;
+    }
+
+    static long slotValue(MemorySegment header, int slot) {
+        return header.get(FileHeader.U64, DURABLE_END + (long) slot * DURABLE_SLOT);
     }
 
     /** The position after the last record, from the start, that checks. */
@@ -447,9 +474,11 @@ public final class LogStore implements AutoCloseable {
             if (s.recordsEnd > s.dirtyFrom) {
                 s.map.asSlice(s.dirtyFrom, s.recordsEnd - s.dirtyFrom).force();
             }
-            s.map.set(FileHeader.U64, DURABLE_END, s.offsetAt(s.recordsEnd));
-            s.map.set(FileHeader.U32, DURABLE_END + 8, FileHeader.crc(s.map, DURABLE_END, 8));
+            long at = DURABLE_END + (long) s.nextSlot * DURABLE_SLOT;
+            s.map.set(FileHeader.U64, at, s.offsetAt(s.recordsEnd));
+            s.map.set(FileHeader.U32, at + 8, FileHeader.crc(s.map, at, 8));
             s.map.asSlice(0, HEADER).force();
+            s.nextSlot = 1 - s.nextSlot;
             s.dirtyFrom = s.recordsEnd;
             s.endPending = false;
         }

@@ -158,6 +158,57 @@ class LogStoreTest {
         assertArrayEquals(raw, Files.readAllBytes(segment));
     }
 
+    /**
+     * SIGKILL between a flush's two stores into the header (the new durable end, then its checksum)
+     * leaves a slot that fails its checksum; the other slot still holds the durable end before that
+     * flush, so the log opens with every record acknowledged by then, for either slot and any
+     * number of earlier flushes.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 4})
+    void aFlushKilledBetweenItsTwoStoresLeavesTheEarlierDurableEnd(int flushes) throws IOException {
+        Path file = dir.resolve("j.log");
+        List<byte[]> acknowledged = new ArrayList<>();
+        Random r = new Random(flushes);
+        try (LogStore log = LogStore.open(file, SEGMENT)) {
+            for (int i = 0; i < flushes; i++) {
+                byte[] data = new byte[1 + r.nextInt(300)];
+                r.nextBytes(data);
+                log.append(MemorySegment.ofArray(data));
+                log.flush();
+                acknowledged.add(data);
+            }
+        }
+        Path segment = LogStore.segmentFiles(file).firstEntry().getValue();
+        byte[] raw = Files.readAllBytes(segment);
+        MemorySegment header = MemorySegment.ofArray(raw);
+        int older = 1 - LogStore.newestSlot(header);
+        // The next flush's first store: a later durable end, its checksum not written yet.
+        header.set(FileHeader.U64, LogStore.DURABLE_END + (long) older * LogStore.DURABLE_SLOT,
+                LogStore.slotValue(header, 1 - older) + 1024);
+        Files.write(segment, raw);
+        try (LogStore log = LogStore.open(file, SEGMENT)) {
+            assertRecords(acknowledged, readAll(log));
+        }
+    }
+
+    @Test
+    void aSegmentWhoseDurableEndSlotsBothFailTheirChecksumsIsRefused() throws IOException {
+        Path file = dir.resolve("j.log");
+        try (LogStore log = LogStore.open(file, SEGMENT)) {
+            log.append(MemorySegment.ofArray(new byte[100]));
+            log.flush();
+        }
+        Path segment = LogStore.segmentFiles(file).firstEntry().getValue();
+        byte[] raw = Files.readAllBytes(segment);
+        raw[LogStore.DURABLE_END] ^= 1;
+        raw[LogStore.DURABLE_END + LogStore.DURABLE_SLOT] ^= 1;
+        Files.write(segment, raw);
+        StoreException e = assertThrows(StoreException.class, () -> LogStore.open(file, SEGMENT));
+        assertTrue(e.getMessage().contains("its durable end fails its checksum"), e.getMessage());
+        assertArrayEquals(raw, Files.readAllBytes(segment));
+    }
+
     @Test
     void aForeignSegmentIsRefused() throws IOException {
         Path file = dir.resolve("j.log");
@@ -201,7 +252,8 @@ class LogStoreTest {
             byte[] raw = Files.readAllBytes(segment);
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             long base = b.getLong(FileHeader.FIELDS);
-            int durable = (int) (b.getLong(LogStore.DURABLE_END) - base + LogStore.HEADER);
+            MemorySegment header = MemorySegment.ofArray(raw);
+            int durable = (int) (LogStore.slotValue(header, LogStore.newestSlot(header)) - base + LogStore.HEADER);
             java.util.Arrays.fill(raw, durable, raw.length, (byte) 0);
             Files.write(segment, raw);
         }

@@ -37,7 +37,7 @@ class StoreCrashTest {
         Random r = new Random(seed);
         int killAfterAcks = 1 + r.nextInt(120);
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 CrashWriter.class.getName(), dir.toString(), Long.toString(seed))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         int acked = -1;
