@@ -137,6 +137,13 @@ final class MethodGen {
     private final Deque<Label> scopes = new ArrayDeque<>();
     /** Whether stored bytes values must be copied: the handler changes the packet they may view. */
     private final boolean copyStoredBytes;
+    /**
+     * Assignments of bytes whose local is read only before the handler next changes its packet
+     * (the parameters of an expanded function, above all): they keep a view, not a copy.
+     */
+    private final java.util.Set<IrStmt> viewsSafe = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The locals those assignments write: they may hold a view of the packet, not a copy. */
+    private final java.util.Set<IrLocal> viewLocals = new java.util.HashSet<>();
     /** In {@code <clinit>}, building a constant: nested constants are built in place, not hoisted. */
     private boolean building;
 
@@ -158,6 +165,9 @@ final class MethodGen {
         this.copyStoredBytes = (mode == Mode.HANDLER && Codegen.anyStatement(fn.body(),
                 s -> s instanceof IrStmt.Store || s instanceof IrStmt.Insert || s instanceof IrStmt.Remove))
                 || ((mode == Mode.HANDLER || mode == Mode.TIMER) && writesBlocks(cg.ir, fn.body()));
+        if (copyStoredBytes) {
+            findSafeViews(fn.body());
+        }
         if (mode != Mode.TEST) {
             java.util.Arrays.fill(slots, -1);
             // Params first, in the order of the descriptor: each part of a scalar-replaced one in turn.
@@ -421,7 +431,8 @@ final class MethodGen {
                 Repr r = repr(a.target().type());
                 expr(a.value());
                 adapt(repr(a.value().type()), r);
-                if (copyStoredBytes && shapes.containsBytes(a.target().type()) && (r != Repr.SEG || mayViewPacket(a.value(), 0))) {
+                if (copyStoredBytes && shapes.containsBytes(a.target().type())
+                        && (r != Repr.SEG || mayViewPacket(a.value(), 0) && !viewsSafe.contains(a))) {
                     copyBytes(r);
                 }
                 storeLocal(a.target(), r);
@@ -1565,6 +1576,75 @@ final class MethodGen {
 
     // ---- Stores ---------------------------------------------------------------------------------
 
+    /**
+     * Finds the assignments of a bytes local in {@code b} (and the blocks inside it) after which
+     * every read of the local comes in the statements that follow in the same block, before any
+     * statement that changes the packet or a blocks store: up to its last read, the view still shows
+     * what it showed when assigned, so it needs no copy. A local read anywhere else, or assigned
+     * inside a loop that changes the packet, keeps its copy.
+     */
+    private void findSafeViews(IrStmt.Block b) {
+        java.util.Map<IrLocal, Integer> reads = new java.util.HashMap<>();
+        dev.appl.compiler.ir.IrWalk.block(fn.body(), e -> {
+            if (e instanceof IrExpr.Read r) {
+                reads.merge(r.local(), 1, Integer::sum);
+            }
+        }, s -> {});
+        dev.appl.compiler.ir.IrWalk.block(b, e -> {}, s -> {
+            switch (s) {
+                case IrStmt.If i -> {
+                    safeViewsIn(i.then(), reads);
+                    safeViewsIn(i.orElse(), reads);
+                }
+                case IrStmt.Switch sw -> {
+                    sw.cases().forEach(c -> safeViewsIn(c.body(), reads));
+                    safeViewsIn(sw.otherwise(), reads);
+                }
+                case IrStmt.Loop l -> safeViewsIn(l.body(), reads);
+                case IrStmt.Scoped sc -> safeViewsIn(sc.body(), reads);
+                case IrStmt.MapGet g -> safeViewsIn(g.missing(), reads);
+                case IrStmt.StoreGet g -> safeViewsIn(g.missing(), reads);
+                default -> {}
+            }
+        });
+        safeViewsIn(b, reads);
+    }
+
+    private void safeViewsIn(IrStmt.Block b, java.util.Map<IrLocal, Integer> reads) {
+        if (b == null) {
+            return;
+        }
+        List<IrStmt> list = b.statements();
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof IrStmt.Assign a) || shapes.exploded(a.target().type())
+                    || repr(a.target().type()) != Repr.SEG) {
+                continue;
+            }
+            int total = reads.getOrDefault(a.target(), 0);
+            int seen = 0;
+            for (int j = i + 1; j < list.size() && seen < total; j++) {
+                IrStmt s = list.get(j);
+                int[] here = {0};
+                boolean[] writes = {false};
+                dev.appl.compiler.ir.IrWalk.block(new IrStmt.Block(List.of(s)), e -> {
+                    if (e instanceof IrExpr.Read r && r.local() == a.target()) {
+                        here[0]++;
+                    }
+                    writes[0] |= e instanceof IrExpr.StoreOp op && cg.ir.stores.get(op.store()).kind().equals("blocks")
+                            && (op.op().equals("write") || op.op().equals("zero") || op.op().equals("trim"));
+                }, x -> writes[0] |= x instanceof IrStmt.Store || x instanceof IrStmt.Insert || x instanceof IrStmt.Remove);
+                if (writes[0]) {
+                    break; // the packet changes here (maybe after the reads in this statement: not proven)
+                }
+                seen += here[0];
+            }
+            if (seen == total) {
+                viewsSafe.add(a);
+                viewLocals.add(a.target());
+            }
+        }
+    }
+
     /** Whether {@code body} changes the bytes of a blocks store (write, zero, trim). */
     private static boolean writesBlocks(dev.appl.compiler.ir.IrAppliance ir, IrStmt.Block body) {
         boolean[] found = {false};
@@ -2606,10 +2686,14 @@ final class MethodGen {
     /**
      * Whether part {@code i} of {@code value} may be a view of the packet: not when it is a
      * constant, or read from a local (which holds a copy already in a handler that writes the packet,
-     * or a view of a store), or a slice of one of those.
+     * or a view of a store; unless it keeps a view until the packet changes, {@link #viewsSafe}), or
+     * a slice of one of those.
      */
     private boolean mayViewPacket(IrExpr value, int i) {
-        if (value instanceof IrExpr.Read || value instanceof IrExpr.Const) {
+        if (value instanceof IrExpr.Read r) {
+            return viewLocals.contains(r.local());
+        }
+        if (value instanceof IrExpr.Const) {
             return false;
         }
         if (value instanceof IrExpr.BytesSlice s) {
@@ -2617,7 +2701,7 @@ final class MethodGen {
         }
         if (value instanceof IrExpr.Aggregate a) {
             IrExpr part = a.parts().get(i);
-            return !(part instanceof IrExpr.Const || part instanceof IrExpr.Read);
+            return !(part instanceof IrExpr.Const || part instanceof IrExpr.Read r && !viewLocals.contains(r.local()));
         }
         return true;
     }

@@ -12,9 +12,11 @@
  *       sign-extended, wrapped to their width after every operation.
  *   <li>ip6 values are {@code BigInteger}s, as in the interpreter (v1; two longs later).
  *   <li>bytes are {@code MemorySegment}s: a slice of the packet is a view (no copy), constants are
- *       read-only static segments. A handler that writes the packet (a field store, push or pop)
- *       copies bytes values when it stores them in a local, so that they keep the bytes they had,
- *       as the interpreter's copies do.
+ *       read-only static segments. A handler that writes the packet (a field store, push, pop,
+ *       truncate or append) copies bytes values when it stores them in a local, so that they keep
+ *       the bytes they had, as the interpreter's copies do; not when every read of the local comes
+ *       before the next write in the same block (the parameters of an expanded function), nor for
+ *       constants, locals and slices of them.
  *   <li>struct and header values whose fields are all scalars, ip6 or bytes are scalar-replaced
  *       ({@code Shapes.exploded}): a local of such a type is one JVM local per field; a function
  *       takes one argument per field and returns such a value through per-kernel fields

@@ -87,6 +87,55 @@ class BytesSliceTest {
         assertEquals(Interpreter.Fate.MALFORMED, d.send(0, new byte[] {0, 4, 3, 2, 'a'}).fate(), "past the slice");
     }
 
+    /**
+     * A handler that rewrites its buffer copies a bytes local only when the local is read after
+     * the rewrite: a view passed to a function (whose parameter is a local once the function is
+     * expanded) and used up before the rewrite stays a view.
+     */
+    @Test
+    void onlyViewsReadAfterTheBufferChangesAreCopied() {
+        String spec = """
+                fn first(b: bytes) -> u8 {
+                    return b[0]
+                }
+
+                appliance Views {
+                    port clients: datagram = "udp:127.0.0.1:7000"
+                    on datagram d from clients {
+                        let head = first(d.slice(0, d.len))
+                        let kept = d.slice(1, 2)
+                        d.truncate(0)
+                        if head == 1 {
+                            d.append(kept)
+                        }
+                        reply
+                    }
+                }
+                """;
+        IrAppliance ir = Specs.lowerOne(spec);
+        Pipeline.run(ir);
+        byte[] bytes = Codegen.generate(ir).bytes();
+        int[] copies = {0};
+        new org.objectweb.asm.ClassReader(bytes).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+            @Override
+            public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                    String[] exceptions) {
+                return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
+                    @Override
+                    public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
+                        if (owner.equals(Codegen.AGGREGATES) && method.equals("copy")) {
+                            copies[0]++;
+                        }
+                    }
+                };
+            }
+        }, 0);
+        assertEquals(1, copies[0], "`kept` is copied, `first`'s parameter is not");
+        Differential d = new Differential(Specs.lowerOne(spec), CompiledAppliance.compile(ir));
+        assertArrayEquals(new byte[] {7, 8}, d.send(0, new byte[] {1, 7, 8, 9}).packet());
+        assertArrayEquals(new byte[0], d.send(0, new byte[] {2, 7, 8, 9}).packet());
+    }
+
     private static byte[] concat(byte[]... parts) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         for (byte[] p : parts) {
