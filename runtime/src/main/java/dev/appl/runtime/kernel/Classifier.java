@@ -149,20 +149,25 @@ final class Classifier implements EntryIndex {
     @Override
     public int match(long[] key) {
         // The lead key's row alone, when it holds few entries: they are the only candidates (in
-        // order), and each is checked in full.
+        // order), and each is checked in full. (Kept small, so that the JIT inlines it into the
+        // kernel's handler; the rest is in matchByRows.)
         int leadRow = row(lead, key);
         int from = leadStart[leadRow];
         int to = leadStart[leadRow + 1];
-        if (to - from <= SPARSE) {
-            int[] list = leadList;
-            for (int i = from; i < to; i++) {
-                int e = list[i];
-                if (EntryTable.matches(tests, keys, e, key)) {
-                    return e;
-                }
-            }
-            return -1;
+        if (to - from > SPARSE) {
+            return matchByRows(key, leadRow);
         }
+        for (int i = from; i < to; i++) {
+            int e = leadList[i];
+            if (EntryTable.matches(tests, keys, e, key)) {
+                return e;
+            }
+        }
+        return -1;
+    }
+
+    /** The first entry that matches {@code key} by the AND of every key's row; {@code leadRow} is the lead key's. */
+    private int matchByRows(long[] key, int leadRow) {
         int nk = fields.length;
         int w = words;
         boolean approx = false;
