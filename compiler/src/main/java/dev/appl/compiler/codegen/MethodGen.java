@@ -1961,10 +1961,12 @@ final class MethodGen {
                 mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "remove", "([JJ)V", false);
             }
             case "insert" -> {
+                // The data go into the table's scratch d$ (as long as its widest action's data),
+                // which the table copies: an insert allocates nothing.
                 int data = args.length - keys - 1;
                 int dataArray = newLocal(Repr.FLAT);
-                pushInt(data);
-                mv.visitIntInsn(NEWARRAY, T_LONG);
+                mv.visitVarInsn(ALOAD, 0);
+                mv.visitFieldInsn(GETFIELD, cg.owner, "d$" + t.table(), "[J");
                 mv.visitVarInsn(ASTORE, dataArray);
                 for (int j = 0; j < data; j++) {
                     mv.visitVarInsn(ALOAD, dataArray);

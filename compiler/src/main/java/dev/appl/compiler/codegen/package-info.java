@@ -42,8 +42,7 @@
  * another; a whole value where one is needed (comparing two struct values, a stacked packet
  * value); a header value read whole from the packet ({@code let copy = h.ip}, with a copy of its
  * trailing bytes); a slice of the packet (a small segment object, which escape analysis usually
- * removes); a stored bytes value in a handler that writes the packet; ip6 values;
- * {@code table.insert} (its data array).
+ * removes); a stored bytes value in a handler that writes the packet; ip6 values.
  *
  * <h2>The malformed path</h2>
  * A handler's body runs inside a handler for the shared {@code MalformedPacket}: checks between

@@ -24,7 +24,9 @@ import java.util.Arrays;
  * and a classifier that would need more than {@link #MAX_WORDS} words (32 MiB; about 3,500 entries
  * of 5 keys) is not built: the table scans linearly until its next change.
  *
- * <p>A lookup allocates nothing. Like the kernel that owns it, a table is not thread-safe.
+ * <p>A lookup allocates nothing, and neither does an insert or a remove once the table's arrays
+ * have grown to hold its entries (an insert copies its data in). Like the kernel that owns it, a
+ * table is not thread-safe.
  */
 public final class EntryTable {
     /** Tables with at most this many entries are always scanned linearly. */
@@ -64,7 +66,13 @@ public final class EntryTable {
     /** Scratch for {@link #remove}: the tests of the keys it removes. */
     private long[] scratchTests = new long[0];
     private int[] actions;
-    private long[][] data;
+    /**
+     * Per entry {@link #stride} words: its action's data, then zeros. Flat, so that an insert
+     * copies its data in rather than keeping an array; the stride grows (rarely: at most to the
+     * widest action's data) when an entry brings more.
+     */
+    private long[] values;
+    private int stride;
 
     // Tuning, package-private so that tests can force or forbid the index.
     int linearMax = LINEAR_MAX;
@@ -108,7 +116,7 @@ public final class EntryTable {
         int initial = 8;
         tests = new long[initial * keys * 3];
         actions = new int[initial];
-        data = new long[initial][];
+        values = new long[0];
     }
 
     /** The layout for keys described as {@link #EntryTable(long, String)} takes them. */
@@ -207,7 +215,7 @@ public final class EntryTable {
     }
 
     public long data(int entry, int index) {
-        return data[entry][index];
+        return values[entry * stride + index];
     }
 
     /** Appends an entry, whatever the size (as a rules file's entries are added at start). */
@@ -235,8 +243,7 @@ public final class EntryTable {
                 case MASKED -> setTest(at, y, x & y, 0);
             }
         }
-        actions[count] = entry.action();
-        data[count] = entry.data().clone();
+        setValues(count, entry.action(), entry.data());
         count++;
     }
 
@@ -251,8 +258,7 @@ public final class EntryTable {
         changed();
         grow();
         System.arraycopy(keyTests, 0, tests, count * keys * 3, keys * 3);
-        actions[count] = action;
-        data[count] = values.clone();
+        setValues(count, action, values);
         count++;
     }
 
@@ -268,8 +274,7 @@ public final class EntryTable {
             changed();
             grow();
             written(key, prefixKeys, tests, count * keys * 3);
-            actions[count] = action;
-            data[count] = values.clone();
+            setValues(count, action, values);
             count++;
         }
     }
@@ -291,16 +296,13 @@ public final class EntryTable {
                 if (kept != e) {
                     System.arraycopy(tests, e * keys * 3, tests, kept * keys * 3, keys * 3);
                     actions[kept] = actions[e];
-                    data[kept] = data[e];
+                    System.arraycopy(values, e * stride, values, kept * stride, stride);
                 }
                 kept++;
             }
         }
         if (kept != count) {
             changed();
-        }
-        for (int e = kept; e < count; e++) {
-            data[e] = null;
         }
         count = kept;
     }
@@ -342,7 +344,6 @@ public final class EntryTable {
     /** {@code table.clear()}: forgets every run-time entry. */
     public void clear() {
         changed();
-        Arrays.fill(data, 0, count, null);
         count = 0;
     }
 
@@ -369,7 +370,24 @@ public final class EntryTable {
         int n = actions.length * 2;
         tests = Arrays.copyOf(tests, n * keys * 3);
         actions = Arrays.copyOf(actions, n);
-        data = Arrays.copyOf(data, n);
+        values = Arrays.copyOf(values, n * stride);
+    }
+
+    /** Entry {@code entry}'s action and data (whose words are copied), widening every entry's room for data when it needs more. */
+    private void setValues(int entry, int action, long[] data) {
+        if (data.length > stride) {
+            int wider = data.length;
+            long[] moved = new long[actions.length * wider];
+            for (int e = 0; e < count; e++) {
+                System.arraycopy(values, e * stride, moved, e * wider, stride);
+            }
+            values = moved;
+            stride = wider;
+        }
+        actions[entry] = action;
+        int at = entry * stride;
+        System.arraycopy(data, 0, values, at, data.length);
+        Arrays.fill(values, at + data.length, at + stride, 0);
     }
 
     /** The linear first match. */
