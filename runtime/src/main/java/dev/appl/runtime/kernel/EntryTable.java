@@ -15,7 +15,12 @@ import java.util.Arrays;
  * bounds for one prefix or range key ({@link IntervalMap}), a bit-vector classifier for several
  * fields ({@link Classifier}). Every layout answers what the scan answers.
  *
- * <p>Any change ({@link #add}, {@link #insert}, {@link #remove}, {@link #clear}) drops the index;
+ * <p>A table of exact keys only is indexed by {@link ExactIndex} from the start, kept up to date by
+ * every change, as long as each entry tests every key for one value and no two entries the same
+ * values (a wildcard or a repeated key gives it up until the next {@link #clear}): a learning
+ * table's {@code insert} and {@code remove} are a probe and a shift, not a rebuild.
+ *
+ * <p>Otherwise any change ({@link #add}, {@link #insert}, {@link #remove}, {@link #clear}) drops the index;
  * the table then scans linearly until it has seen {@code entries / 8} lookups since the change,
  * and rebuilds. So a table changed on every packet (a learning table) stays linear, and one
  * changed rarely pays a rebuild per change, amortised over those lookups. Tables of at most
@@ -80,6 +85,17 @@ public final class EntryTable {
     /** A rebuild waits for {@code count >>> lookupsShift} lookups after a change. */
     int lookupsShift = 3;
 
+    /** Every key is exact (the table is made with {@code exact} keys only): {@link #exact} may serve it. */
+    private final boolean exactKeys;
+    /**
+     * For a table of exact keys, while every entry tests each key for one value and no two the same
+     * values: the index of their values, kept up to date by every change; null otherwise (then the
+     * table scans or uses {@link #index} as any other).
+     */
+    private ExactIndex exact;
+    /** Scratch for {@link #exact}: an entry's values. */
+    private final long[] exactKey;
+
     /** The index, or null while the table scans. */
     private EntryIndex index;
     /** Building was tried since the last change and failed (over {@link #maxWords}). */
@@ -92,7 +108,7 @@ public final class EntryTable {
      * @param size the most entries {@link #insert} keeps (the table's declared size)
      */
     public EntryTable(int keys, long size) {
-        this(keys, size, Layout.CLASSIFIER, 64, new long[keys]);
+        this(keys, size, Layout.CLASSIFIER, 64, new long[keys], false);
     }
 
     /**
@@ -104,10 +120,14 @@ public final class EntryTable {
      * @param size the most entries {@link #insert} keeps (the table's declared size)
      */
     public EntryTable(long size, String keys) {
-        this(keys.isBlank() ? 0 : keys.split(",").length, size, layout(keys), width(keys), fullMasks(keys));
+        this(keys.isBlank() ? 0 : keys.split(",").length, size, layout(keys), width(keys), fullMasks(keys),
+                !keys.isBlank() && keys.matches("\\s*exact [ui][0-9]+\\s*(,\\s*exact [ui][0-9]+\\s*)*"));
     }
 
-    private EntryTable(int keys, long size, Layout layout, int bits, long[] fullMasks) {
+    private EntryTable(int keys, long size, Layout layout, int bits, long[] fullMasks, boolean exactKeys) {
+        this.exactKeys = exactKeys;
+        this.exact = exactKeys ? new ExactIndex(keys) : null;
+        this.exactKey = new long[keys];
         this.fullMasks = fullMasks;
         this.keys = keys;
         this.size = size;
@@ -176,6 +196,10 @@ public final class EntryTable {
 
     /** The index of the first entry that matches {@code key} (one value per key), or -1. */
     public int match(long[] key) {
+        ExactIndex values = exact;
+        if (values != null) {
+            return values.match(key);
+        }
         EntryIndex built = index;
         if (built != null) {
             return built.match(key);
@@ -195,9 +219,9 @@ public final class EntryTable {
         return index != null;
     }
 
-    /** The index built now, or null (for tests). */
+    /** The index that answers now, or null (for tests). */
     EntryIndex index() {
-        return index;
+        return exact != null ? exact : index;
     }
 
     /** The index in the table's layout, or the classifier when the entries do not fit it; null if too big. */
@@ -244,6 +268,7 @@ public final class EntryTable {
             }
         }
         setValues(count, entry.action(), entry.data());
+        indexExact(count);
         count++;
     }
 
@@ -259,6 +284,7 @@ public final class EntryTable {
         grow();
         System.arraycopy(keyTests, 0, tests, count * keys * 3, keys * 3);
         setValues(count, action, values);
+        indexExact(count);
         count++;
     }
 
@@ -269,12 +295,29 @@ public final class EntryTable {
      * it matches the addresses under it; the others match their value.
      */
     public void insert(long[] key, long prefixKeys, int action, long[] values) {
+        if (exact != null && prefixKeys == 0) {
+            // In place: the entry with these values, if any, goes (those behind it move down),
+            // and the new one is appended and indexed, as remove and append would leave them.
+            int e = exact.remove(key);
+            if (e >= 0) {
+                removeAt(e);
+            }
+            if (count < size) {
+                grow();
+                written(key, 0, tests, count * keys * 3);
+                setValues(count, action, values);
+                exact.put(key, 0, count);
+                count++;
+            }
+            return;
+        }
         remove(key, prefixKeys);
         if (count < size) {
             changed();
             grow();
             written(key, prefixKeys, tests, count * keys * 3);
             setValues(count, action, values);
+            indexExact(count);
             count++;
         }
     }
@@ -285,6 +328,13 @@ public final class EntryTable {
      * loaded or inserted.
      */
     public void remove(long[] key, long prefixKeys) {
+        if (exact != null && prefixKeys == 0) {
+            int e = exact.remove(key);
+            if (e >= 0) {
+                removeAt(e);
+            }
+            return;
+        }
         long[] wanted = scratchTests;
         if (wanted.length != keys * 3) {
             wanted = scratchTests = new long[keys * 3];
@@ -303,6 +353,7 @@ public final class EntryTable {
         }
         if (kept != count) {
             changed();
+            exact = null; // (only reached with prefix keys, which an exact index does not hold)
         }
         count = kept;
     }
@@ -345,6 +396,37 @@ public final class EntryTable {
     public void clear() {
         changed();
         count = 0;
+        exact = exactKeys ? new ExactIndex(keys) : null;
+    }
+
+    /** Removes entry {@code e}, those behind it moving down by one (its values are out of {@link #exact} already). */
+    private void removeAt(int e) {
+        int behind = count - e - 1;
+        System.arraycopy(tests, (e + 1) * keys * 3, tests, e * keys * 3, behind * keys * 3);
+        System.arraycopy(actions, e + 1, actions, e, behind);
+        System.arraycopy(values, (e + 1) * stride, values, e * stride, behind * stride);
+        count--;
+    }
+
+    /**
+     * Adds entry {@code e} (written last) to {@link #exact}, or gives the exact index up when the
+     * entry does not test each key for one value, or tests the same values as an earlier entry.
+     */
+    private void indexExact(int e) {
+        if (exact == null) {
+            return;
+        }
+        int at = e * keys * 3;
+        for (int i = 0; i < keys; i++, at += 3) {
+            if (tests[at] != -1L || tests[at + 2] != 0) {
+                exact = null;
+                return;
+            }
+            exactKey[i] = tests[at + 1];
+        }
+        if (!exact.put(exactKey, 0, e)) {
+            exact = null;
+        }
     }
 
     private void changed() {
