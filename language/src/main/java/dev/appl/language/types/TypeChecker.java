@@ -599,6 +599,9 @@ public final class TypeChecker {
             framer(f.by(), ctx);
             return;
         }
+        if (f.type() == null) {
+            return; // the parser reported what is missing after `framed`
+        }
         Type t = type(f.type(), ctx);
         if (t instanceof Type.Header h) {
             // A header without `size` frames messages of the header's own length.
