@@ -191,11 +191,11 @@ class NbdClientsTest {
         need("fio", "fio");
         Result fio = ok("fio", "--name=nbd-verify", "--ioengine=nbd", "--uri=" + uri, "--rw=randwrite",
                 "--bs=4k", "--size=8M", "--iodepth=8", "--verify=crc32c", "--do_verify=1", "--verify_fatal=1",
-                "--randseed=11");
+                "--randseed=11", "--verify_state_save=0");
         assertTrue(fio.output().contains("err= 0"), fio.output());
         assertTrue(!fio.output().contains("verify:") || !fio.output().contains("bad"), fio.output());
         Result mixed = ok("fio", "--name=nbd-mixed", "--ioengine=nbd", "--uri=" + uri, "--rw=randrw", "--bs=64k",
-                "--size=8M", "--offset=8M", "--iodepth=4", "--fsync=16", "--verify=md5", "--randseed=12");
+                "--size=8M", "--offset=8M", "--iodepth=4", "--fsync=16", "--verify=md5", "--randseed=12", "--verify_state_save=0");
         assertTrue(mixed.output().contains("err= 0"), mixed.output());
         noWorkerFailed();
     }
