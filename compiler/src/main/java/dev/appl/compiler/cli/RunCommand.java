@@ -65,9 +65,9 @@ final class RunCommand implements Callable<Integer> {
     List<String> ports = new ArrayList<>();
 
     @Option(names = "--workers", paramLabel = "N",
-            description = "Workers serving live ports, each on its own core with its own state (default: one per"
-                    + " CPU this process may use; one for an appliance with maps or stores). Traces are replayed"
-                    + " by one.")
+            description = "Workers serving live ports, each on its own core with its own state but `shared` maps"
+                    + " (default: one per CPU this process may use; one for an appliance with stores or with maps"
+                    + " that are not shared). Traces are replayed by one.")
     Integer workers;
 
     @Option(names = "--param", paramLabel = "NAME=VALUE", description = "Sets a param, written as in a spec.")

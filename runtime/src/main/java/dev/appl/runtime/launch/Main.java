@@ -202,7 +202,7 @@ public final class Main {
         out.println("                             tcp:HOST:PORT.");
         out.println("      --workers=N          Workers serving live ports, one per core (default: one");
         out.println("                             per CPU this process may use; one for an appliance");
-        out.println("                             with maps or stores).");
+        out.println("                             with stores or with maps that are not shared).");
         out.println("  -h, --help               Show this help message and exit.");
         out.println("  -V, --version            Print version information and exit.");
         out.println("Ports:");
