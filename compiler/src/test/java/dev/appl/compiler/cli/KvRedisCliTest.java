@@ -1,6 +1,7 @@
 package dev.appl.compiler.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -25,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The KV sample (samples/kv) served live by `applc run` in a child JVM and driven by `redis-cli`
- * (Debian redis-tools): every command and its errors, persistence across a restart, and with
- * `durable` on, SIGKILL at seeded random points while a client writes: every acknowledged write
- * is there after the restart.
+ * and `redis-benchmark` (Debian redis-tools): every command and its errors, load from many
+ * clients, persistence across a restart, and with `durable` on, SIGKILL at seeded random points
+ * while a client writes: every acknowledged write is there after the restart.
  */
 class KvRedisCliTest {
     private static final Path SPEC = Path.of("").toAbsolutePath().getParent().resolve("samples/kv/kv.appl");
@@ -118,6 +119,35 @@ class KvRedisCliTest {
             }
             assertEquals(List.of("+OK", "+OK", "$1", "a", "$1", "b", ":3"), lines);
         }
+    }
+
+    /**
+     * redis-benchmark drives the sample with four clients, plain and pipelined 16 deep, over 100
+     * random keys: every request is answered (no error line, a rate for each test) and every INCR
+     * counted once, so the counters' values add up to the number of INCRs sent.
+     */
+    @Test
+    void redisBenchmarkRunsPlainAndPipelinedAndCountsEveryIncr() throws Exception {
+        assumeTrue(run(List.of("redis-benchmark", "--version")).startsWith("redis-benchmark"),
+                "redis-benchmark is not installed (Debian redis-tools)");
+        start(false);
+        int requests = 2000;
+        for (String pipeline : List.of("1", "16")) {
+            String csv = run(List.of("redis-benchmark", "-p", String.valueOf(port), "-n", String.valueOf(requests),
+                    "-c", "4", "-r", "100", "-d", "64", "-P", pipeline, "-t", "set,get,incr", "--csv"));
+            assertFalse(csv.toLowerCase(java.util.Locale.ROOT).contains("error"), csv);
+            for (String test : List.of("SET", "GET", "INCR")) {
+                assertTrue(csv.lines().anyMatch(l -> l.startsWith("\"" + test + "\",\"") && !l.contains("\"0.00\"")),
+                        "no rate for " + test + " with -P " + pipeline + ":\n" + csv);
+            }
+        }
+        long counted = 0;
+        for (int i = 0; i < 100; i++) {
+            String value = cli("GET", "counter:%012d".formatted(i)).output().strip();
+            counted += value.isEmpty() ? 0 : Long.parseLong(value);
+        }
+        assertEquals(2L * requests, counted, "the INCRs of both runs, each counted once");
+        assertEquals(64, cli("GET", "key:000000000000").output().strip().length(), "a value SET by -d 64");
     }
 
     @Test
