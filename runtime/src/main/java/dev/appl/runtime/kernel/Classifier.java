@@ -258,22 +258,7 @@ final class Classifier implements EntryIndex {
                     }
                 }
             }
-            // The elementary intervals' starts, as value ^ MIN so that signed order is unsigned order.
-            int np = 0;
-            points[np++] = Long.MIN_VALUE;
-            for (int j = 0; j < m; j++) {
-                points[np++] = lo[j] ^ Long.MIN_VALUE;
-                if (hi[j] != -1L) {
-                    points[np++] = (hi[j] + 1) ^ Long.MIN_VALUE;
-                }
-            }
-            Arrays.sort(points, 0, np);
-            int unique = 0;
-            for (int j = 0; j < np; j++) {
-                if (unique == 0 || points[j] != points[unique - 1]) {
-                    points[unique++] = points[j];
-                }
-            }
+            int unique = IntervalMap.elementaryStarts(lo, hi, m, points);
             // Toggle events: an entry's bit flips where one of its intervals starts and after it
             // ends (an entry's intervals on one key are disjoint, so flips pair up).
             int[] at = new int[unique + 2];

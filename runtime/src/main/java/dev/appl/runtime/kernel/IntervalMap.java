@@ -70,23 +70,8 @@ final class IntervalMap implements EntryIndex {
             }
             owner[m++] = e;
         }
-        // The elementary intervals' starts: 0 and every bound, flipped so that signed order is unsigned.
         long[] points = new long[2 * m + 1];
-        int np = 0;
-        points[np++] = Long.MIN_VALUE;
-        for (int j = 0; j < m; j++) {
-            points[np++] = lo[j] ^ Long.MIN_VALUE;
-            if (hi[j] != -1L) {
-                points[np++] = (hi[j] + 1) ^ Long.MIN_VALUE;
-            }
-        }
-        Arrays.sort(points, 0, np);
-        int unique = 0;
-        for (int j = 0; j < np; j++) {
-            if (unique == 0 || points[j] != points[unique - 1]) {
-                points[unique++] = points[j];
-            }
-        }
+        int unique = elementaryStarts(lo, hi, m, points);
         // Sweep: entries open where their interval starts; the first open entry that has not ended
         // answers each elementary interval.
         Integer[] byStart = new Integer[m];
@@ -154,5 +139,30 @@ final class IntervalMap implements EntryIndex {
             len -= half;
         }
         return answers[lo];
+    }
+
+    /**
+     * The starts of the elementary intervals that the closed intervals {@code [lo[j], hi[j]]},
+     * {@code j < m}, cut the u64 line into: 0 and every bound, sorted and unique in {@code points}
+     * (room for {@code 2m + 1}), each as value ^ MIN so that signed order is unsigned order.
+     * Returns how many there are.
+     */
+    static int elementaryStarts(long[] lo, long[] hi, int m, long[] points) {
+        int np = 0;
+        points[np++] = Long.MIN_VALUE;
+        for (int j = 0; j < m; j++) {
+            points[np++] = lo[j] ^ Long.MIN_VALUE;
+            if (hi[j] != -1L) {
+                points[np++] = (hi[j] + 1) ^ Long.MIN_VALUE;
+            }
+        }
+        Arrays.sort(points, 0, np);
+        int unique = 0;
+        for (int j = 0; j < np; j++) {
+            if (unique == 0 || points[j] != points[unique - 1]) {
+                points[unique++] = points[j];
+            }
+        }
+        return unique;
     }
 }
