@@ -17,19 +17,28 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A stream port on TCP ({@code tcp:HOST:PORT}): a listening socket (one per worker, SO_REUSEPORT)
  * and the connections it accepts, all watched by one epoll instance. Bytes are read into a buffer
- * per connection and cut into frames by the kernel's framing ({@link Kernel#frameLength}); each
- * whole frame's message is copied into a batch buffer with {@link Kernel#HEADROOM} before it and
- * room for a reply as long as the port's longest frame after it, and handled there; its reply is
- * sent from that buffer, after a fresh length prefix when the framing has one.
+ * per connection and cut into frames by the kernel's framing ({@link Kernel#frameLength}), and each
+ * whole frame's message is handled where it can be answered in place: the frame that ends where the
+ * connection's bytes so far end is handed to the kernel where it lies in the connection's buffer
+ * (which leaves {@link Kernel#HEADROOM} before its bytes and room for a reply as long as the port's
+ * longest frame after them), and an earlier one, whose reply could overwrite the frames after it, is
+ * copied into a batch buffer with the same room. A frame's reply is sent from where it was made,
+ * after a fresh length prefix when the framing has one.
  *
- * <p>Connections with state ({@link Kernel#connectionSlots}: a session, an {@code on connect}
- * handler or a {@code close}): the driver keeps each one's state in one array and hands it to the
- * kernel with each message. A new connection is filled by {@link Kernel#openConnection}; if that
- * leaves it {@link Kernel#CONNECTING}, its first message is an empty one, handled before any byte
- * is read (its reply is a greeting). Each frame is cut with the framing of the connection's phase
- * at the time, so a connection has at most one message in a batch: the next is cut once the
- * handler has run (and may have entered another phase). A connection whose handler set
- * {@link Kernel#CLOSE} is closed once that handler's reply has been sent.
+ * <p>A connection has one message at a time in a batch; once the kernel has handled it
+ * ({@link #complete}), the connection's next whole frame is cut and added to the same batch. A
+ * connection with state ({@link Kernel#connectionSlots}: a session, an {@code on connect} handler
+ * or a {@code close}) thus has each frame cut with the framing of the phase its previous message's
+ * handler left, and still a pipelined burst of requests is handled in one round. The driver keeps
+ * each connection's state in one array and hands it to the kernel with each message. A new
+ * connection is filled by {@link Kernel#openConnection}; if that leaves it {@link Kernel#CONNECTING},
+ * its first message is an empty one, handled before any byte is read (its reply is a greeting). A
+ * connection whose handler set {@link Kernel#CLOSE} is closed once that handler's reply has been
+ * sent.
+ *
+ * <p>Replies are gathered over the round and sent by {@link #flush} (after the worker has made the
+ * round's store flushes durable), each connection's in the order of its requests with one
+ * {@code sendmsg}.
  *
  * <p>Limits, so that no client can make the appliance buffer without bound: at most
  * {@link Kernel#connections} connections of the port are open at once over all workers (more are
@@ -38,11 +47,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * malformed, closes its connection; a connection whose replies the client does not read is not
  * read from either (back-pressure: its requests wait in the client's socket), and is closed if its
  * unsent replies outgrow {@value #PENDING_FRAMES} longest frames (and at least
- * {@value #MIN_PENDING} bytes, so that a batch of small replies fits). A spec whose {@code max} is
+ * {@value #MIN_PENDING} bytes, so that a batch of small replies fits). No more of a connection's
+ * frames are handled in a round once its replies could pass that limit. A spec whose {@code max} is
  * over {@value #MAX_MESSAGE} bytes, or whose {@code connections} is over
  * {@value #MAX_CONNECTIONS}, is refused at start. Buffers are {@link LazyMemory}: a connection's
  * input buffer is mapped when it first reads and given back when it closes, and costs memory only
- * as far as its frames reach.
+ * as far as its frames and replies reach.
  */
 public final class TcpEndpoint implements Endpoint {
     /**
@@ -57,15 +67,25 @@ public final class TcpEndpoint implements Endpoint {
     static final int MAX_MESSAGE = 64 << 20;
     static final int PENDING_FRAMES = 4;
     static final int MIN_PENDING = 256 * 1024;
+    /**
+     * A frame whose missing bytes are at least this many is read only up to its end, so that it
+     * ends where the connection's bytes end and is handled in place rather than copied.
+     */
+    static final int LARGE_FRAME = 64 * 1024;
     private static final long LISTENER = -1;
+    /** Where a connection's bytes start in its input buffer: the headroom a message handled in place needs. */
+    private static final int DATA = Kernel.HEADROOM;
+    private static final int CAPACITY = Batch.DEFAULT_CAPACITY;
 
     private final String port;
     private final Kernel kernel;
     private final int kernelPort;
     /** The length prefix of a port without state, whose phase is always 0. */
     private final int prefix;
-    /** The longest frame, prefix included: the size of each connection's buffer. */
+    /** The longest frame, prefix included: how many bytes each connection's buffer holds. */
     private final int maxFrame;
+    /** The longest reply a message buffer can hold: the whole buffer. */
+    private final long maxReply;
     private final int maxPending;
     private final int listener;
     private final int epoll;
@@ -73,6 +93,9 @@ public final class TcpEndpoint implements Endpoint {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment events;
     private final MemorySegment event;
+    /** The {@code struct msghdr} and its iovecs a connection's replies of a round are sent with. */
+    private final MemorySegment message;
+    private final MemorySegment iovecs;
 
     /** The port's open connections over all workers, and the most it takes. */
     private final AtomicInteger open;
@@ -81,11 +104,14 @@ public final class TcpEndpoint implements Endpoint {
     // Connections by slot; a worker has a slot for each connection the port may have.
     private final int[] fd;
     private final int[] generation;
+    /** The connection's unhandled bytes, [start, end) of its input buffer's data (from {@link #DATA}). */
     private final int[] start;
     private final int[] end;
+    /** The length of the frame at start when the framing has told it; 0 while it has not. */
+    private final int[] need;
     private final boolean[] eof;
     private final boolean[] ready;
-    /** Whether the connection's message is in the batch being handled (connections with state only). */
+    /** Whether the connection has a message in the batch that the kernel has not handled yet. */
     private final boolean[] inBatch;
     /** Whether the connection closes once its unsent replies are gone. */
     private final boolean[] closing;
@@ -93,7 +119,7 @@ public final class TcpEndpoint implements Endpoint {
     private final MemorySegment[] pending;
     private final int[] pendingStart;
     private final int[] pendingEnd;
-    /** Connections with whole frames left over when the last batch filled up, or with state and more bytes. */
+    /** Connections with whole frames left over when the last batch filled up. */
     private final int[] readyQueue;
     private int readyCount;
     private final int[] free;
@@ -104,11 +130,27 @@ public final class TcpEndpoint implements Endpoint {
     private final int slots;
 
     // The batch's messages: their buffers, the connection each came from, and which connection that was.
-    private final MemorySegment[] messages = new MemorySegment[Batch.DEFAULT_CAPACITY];
-    private final int[] batchSlot = new int[Batch.DEFAULT_CAPACITY];
-    private final int[] batchGeneration = new int[Batch.DEFAULT_CAPACITY];
+    private final MemorySegment[] messages = new MemorySegment[CAPACITY];
+    private final int[] batchSlot = new int[CAPACITY];
+    private final int[] batchGeneration = new int[CAPACITY];
     /** The length prefix of the framing each message came in, which its reply gets too (none for a greeting). */
-    private final int[] batchPrefix = new int[Batch.DEFAULT_CAPACITY];
+    private final int[] batchPrefix = new int[CAPACITY];
+
+    // The round's replies, chained per connection in the order of its messages: where each is, and
+    // the next of its connection's (-1: none).
+    private final MemorySegment[] replySegment = new MemorySegment[CAPACITY];
+    private final long[] replyFrom = new long[CAPACITY];
+    private final int[] replyLength = new int[CAPACITY];
+    private final int[] replyNext = new int[CAPACITY];
+    /** Per connection: its first and last reply of the round (-1: none) and their bytes. */
+    private final int[] firstReply;
+    private final int[] lastReply;
+    private final long[] replyBytes;
+    /** The connections with replies this round, or closing, in the order they got their first. */
+    private final int[] touched = new int[CAPACITY];
+    private final int[] touchedGeneration = new int[CAPACITY];
+    private int touchedCount;
+    private final boolean[] isTouched;
 
     private long refused;
     private long badFrames;
@@ -124,6 +166,7 @@ public final class TcpEndpoint implements Endpoint {
         this.kernelPort = kernelPort;
         this.prefix = kernel.framePrefix(kernelPort, 0);
         this.maxFrame = (int) kernel.frameMax(kernelPort);
+        this.maxReply = Kernel.HEADROOM + (long) maxFrame + Kernel.HEADROOM;
         this.maxPending = (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_PENDING, (long) PENDING_FRAMES * maxFrame));
         this.listener = listener;
         this.epoll = epoll;
@@ -131,12 +174,16 @@ public final class TcpEndpoint implements Endpoint {
         this.open = open;
         this.limit = kernel.connections(kernelPort);
         this.slots = kernel.connectionSlots(kernelPort);
-        events = arena.allocate(Libc.EPOLL_EVENT * Batch.DEFAULT_CAPACITY, 8);
+        events = arena.allocate(Libc.EPOLL_EVENT * CAPACITY, 8);
         event = arena.allocate(Libc.EPOLL_EVENT, 8);
+        message = arena.allocate(Libc.MMSGHDR);
+        iovecs = arena.allocate(Libc.IOVEC, CAPACITY);
+        message.set(ValueLayout.JAVA_LONG, Libc.MSG_IOV, iovecs.address());
         fd = new int[limit];
         generation = new int[limit];
         start = new int[limit];
         end = new int[limit];
+        need = new int[limit];
         eof = new boolean[limit];
         ready = new boolean[limit];
         inBatch = new boolean[limit];
@@ -152,7 +199,12 @@ public final class TcpEndpoint implements Endpoint {
         }
         freeCount = limit;
         state = new long[slots * limit];
+        firstReply = new int[limit];
+        lastReply = new int[limit];
+        replyBytes = new long[limit];
+        isTouched = new boolean[limit];
         java.util.Arrays.fill(fd, -1);
+        java.util.Arrays.fill(firstReply, -1);
     }
 
     /**
@@ -218,20 +270,18 @@ public final class TcpEndpoint implements Endpoint {
     @Override
     public int receive(Batch batch) throws IOException {
         batch.clear();
-        // Frames left over from the last batch go first, in the order their connections queued.
+        // Connections with frames left over from the last round go first, in the order they queued.
         int waiting = readyCount;
         readyCount = 0;
         for (int k = 0; k < waiting; k++) {
             int slot = readyQueue[k];
             ready[slot] = false;
-            if (fd[slot] >= 0) {
-                cut(slot, batch);
-            }
+            cut(slot, batch);
         }
         if (batch.full()) {
             return batch.size();
         }
-        int n = Libc.epollWait(epoll, events, Batch.DEFAULT_CAPACITY, 0);
+        int n = Libc.epollWait(epoll, events, CAPACITY, 0);
         if (n < 0) {
             int errno = Libc.errno();
             if (errno == Libc.EINTR) {
@@ -253,12 +303,13 @@ public final class TcpEndpoint implements Endpoint {
             if ((what & Libc.EPOLLOUT) != 0 && !drain(slot)) {
                 continue;
             }
-            if ((what & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLERR | Libc.EPOLLRDHUP)) != 0 && pendingEnd[slot] == 0) {
+            // A connection with a message in the batch is not read: that message may lie in its
+            // buffer, where its reply is made. Its bytes wait in the socket for the next round.
+            if ((what & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLERR | Libc.EPOLLRDHUP)) != 0 && pendingEnd[slot] == 0
+                    && !inBatch[slot]) {
                 read(slot);
             }
-            if (fd[slot] >= 0) {
-                cut(slot, batch);
-            }
+            cut(slot, batch);
         }
         return batch.size();
     }
@@ -280,6 +331,7 @@ public final class TcpEndpoint implements Endpoint {
             generation[slot]++;
             start[slot] = 0;
             end[slot] = 0;
+            need[slot] = 0;
             eof[slot] = false;
             closing[slot] = false;
             inBatch[slot] = false;
@@ -296,28 +348,39 @@ public final class TcpEndpoint implements Endpoint {
         }
     }
 
-    /** Reads what the connection has, into the free end of its buffer (moving its bytes to the front first). */
+    /**
+     * Reads what the connection has into the free end of its buffer. Its bytes are moved to the
+     * front only when the frame they start cannot fit after them (or, its length unknown yet, when
+     * the buffer is full): a connection's buffer then takes many frames before its bytes move. A
+     * large frame whose length is known is read only up to its end, to be handled in place.
+     */
     private void read(int slot) {
         MemorySegment buffer = input[slot];
         if (buffer == null) {
-            buffer = input[slot] = LazyMemory.map(maxFrame);
+            // Room for the bytes, the headroom before them and a reply as long as a frame after the last.
+            buffer = input[slot] = LazyMemory.map(DATA + 2L * maxFrame + Kernel.HEADROOM);
             if (buffer == null) {
                 noMemory++;
                 closeConnection(slot);
                 return;
             }
         }
-        if (start[slot] > 0) {
-            int have = end[slot] - start[slot];
-            MemorySegment.copy(buffer, start[slot], buffer, 0, have);
+        int have = end[slot] - start[slot];
+        if (have == 0) {
+            start[slot] = end[slot] = 0;
+        } else if (need[slot] > 0 ? start[slot] + need[slot] > maxFrame : end[slot] == maxFrame && start[slot] > 0) {
+            MemorySegment.copy(buffer, DATA + start[slot], buffer, DATA, have);
             start[slot] = 0;
             end[slot] = have;
         }
         int room = maxFrame - end[slot];
+        if (need[slot] - have >= LARGE_FRAME) {
+            room = Math.min(room, start[slot] + need[slot] - end[slot]);
+        }
         if (room == 0) {
             return;
         }
-        long got = Libc.recv(fd[slot], buffer.asSlice(end[slot]), room, Libc.MSG_DONTWAIT);
+        long got = Libc.recv(fd[slot], buffer.asSlice(DATA + end[slot]), room, Libc.MSG_DONTWAIT);
         if (got > 0) {
             end[slot] += (int) got;
         } else if (got == 0) {
@@ -329,31 +392,42 @@ public final class TcpEndpoint implements Endpoint {
     }
 
     /**
-     * Moves the connection's whole frames into the batch, as long as there is room and no reply
-     * waits; a connection with state gives at most one (its greeting, or a frame of its phase) and
-     * is queued to be cut again once that is handled.
+     * Adds the connection's next message to the batch: its greeting, or its next whole frame, cut
+     * with the framing of its phase now. Nothing when it has a message in the batch already, unsent
+     * replies, or no whole frame; queued for the next round when the batch is full or the
+     * connection's replies of this round are as many bytes as it may have waiting.
      */
     private void cut(int slot, Batch batch) {
+        if (fd[slot] < 0 || pendingEnd[slot] != 0 || closing[slot] || inBatch[slot]) {
+            return;
+        }
         int base = slot * slots;
-        while (fd[slot] >= 0 && pendingEnd[slot] == 0 && !closing[slot] && !inBatch[slot]) {
-            if (slots > 0 && state[base + Kernel.PHASE] == Kernel.CONNECTING) {
-                if (batch.full()) {
-                    queue(slot);
-                    return;
-                }
+        if (slots > 0 && state[base + Kernel.PHASE] == Kernel.CONNECTING) {
+            if (batch.full()) {
+                queue(slot);
+            } else {
                 add(batch, slot, null, 0, 0, 0);
-                return;
             }
-            int phase = slots > 0 ? (int) state[base + Kernel.PHASE] : 0;
-            int framePrefix = slots > 0 ? kernel.framePrefix(kernelPort, phase) : prefix;
-            int available = end[slot] - start[slot];
-            int length = available == 0 ? Kernel.NEED_MORE : frameLength(input[slot], phase, start[slot], available);
+            return;
+        }
+        int available = end[slot] - start[slot];
+        if (available == 0) {
+            if (eof[slot]) {
+                finish(slot);
+            }
+            return;
+        }
+        int phase = slots > 0 ? (int) state[base + Kernel.PHASE] : 0;
+        int framePrefix = slots > 0 ? kernel.framePrefix(kernelPort, phase) : prefix;
+        int length = need[slot];
+        if (length == 0) {
+            length = frameLength(input[slot], phase, DATA + start[slot], available);
             if (length == Kernel.NEED_MORE) {
                 if (available == maxFrame) {
                     badFrames++; // a framing that needs more than a whole buffer to say how long the frame is
                     closeConnection(slot);
                 } else if (eof[slot]) {
-                    closeConnection(slot); // the client is gone; a partial frame is no request
+                    finish(slot); // the client is gone; a partial frame is no request
                 }
                 return;
             }
@@ -362,52 +436,69 @@ public final class TcpEndpoint implements Endpoint {
                 closeConnection(slot);
                 return;
             }
-            if (length > available) {
-                return;
-            }
-            if (batch.full()) {
-                queue(slot);
-                return;
-            }
-            if (!add(batch, slot, input[slot], start[slot] + framePrefix, length - framePrefix, framePrefix)) {
-                return;
-            }
-            start[slot] += length;
-            if (slots > 0) {
-                if (end[slot] > start[slot]) {
-                    queue(slot); // more bytes, to be cut in the phase the handler leaves
-                }
-                return;
-            }
+            need[slot] = length;
         }
+        if (length > available) {
+            if (eof[slot]) {
+                finish(slot);
+            }
+            return;
+        }
+        if (batch.full() || replyBytes[slot] > maxPending - maxReply) {
+            queue(slot);
+            return;
+        }
+        long at = DATA + start[slot];
+        if (!add(batch, slot, input[slot], at + framePrefix, length - framePrefix, framePrefix)) {
+            return;
+        }
+        start[slot] += length;
+        need[slot] = 0;
     }
 
     /**
-     * Copies a message into the batch's next buffer (mapped when first used) and notes its
-     * connection; false (the connection closed) when no buffer could be mapped.
+     * Adds a message to the batch and notes its connection: in place when it ends where the
+     * connection's bytes end (nothing after it for its reply to overwrite), else copied into the
+     * batch's next buffer (mapped when first used); false (the connection closed) when no buffer
+     * could be mapped.
      */
     private boolean add(Batch batch, int slot, MemorySegment from, long offset, int size, int framePrefix) {
         int k = batch.size();
-        MemorySegment into = messages[k];
-        if (into == null) {
-            into = messages[k] = LazyMemory.map(Kernel.HEADROOM + (long) maxFrame + Kernel.HEADROOM);
+        PacketView view;
+        if (from != null && offset + size == DATA + end[slot]) {
+            view = batch.add().set(from, offset, size);
+        } else {
+            MemorySegment into = messages[k];
             if (into == null) {
-                noMemory++;
-                closeConnection(slot);
-                return false;
+                into = messages[k] = LazyMemory.map(maxReply);
+                if (into == null) {
+                    noMemory++;
+                    closeConnection(slot);
+                    return false;
+                }
             }
+            if (size > 0) {
+                MemorySegment.copy(from, offset, into, Kernel.HEADROOM, size);
+            }
+            view = batch.add().set(into, Kernel.HEADROOM, size);
         }
-        if (size > 0) {
-            MemorySegment.copy(from, offset, into, Kernel.HEADROOM, size);
-        }
-        PacketView view = batch.add().set(into, Kernel.HEADROOM, size);
         view.connection = slots > 0 ? state : null;
         view.connectionBase = slot * slots;
         batchSlot[k] = slot;
         batchGeneration[k] = generation[slot];
         batchPrefix[k] = framePrefix;
-        inBatch[slot] = slots > 0;
+        inBatch[slot] = true;
         return true;
+    }
+
+    /**
+     * Closes a connection at its end that has no whole frame left, once the replies it has in
+     * this round are sent: now if it has none, else as its batch is released.
+     */
+    private void finish(int slot) {
+        if (!isTouched[slot]) {
+            closeConnection(slot);
+        }
     }
 
     private void queue(int slot) {
@@ -434,59 +525,142 @@ public final class TcpEndpoint implements Endpoint {
         }
     }
 
+    /**
+     * Notes the message's reply to be sent by {@link #flush}, then adds the connection's next
+     * message to the batch (cut in the phase the handler left) unless its handler closed it.
+     */
     @Override
     public boolean complete(Batch batch, int i, int fate) {
         int slot = batchSlot[i];
         if (fd[slot] < 0 || generation[slot] != batchGeneration[i]) {
             return false; // the connection was closed since the message arrived
         }
+        inBatch[slot] = false;
         if (fate == Kernel.MALFORMED) {
             closeConnection(slot);
             return false;
         }
-        boolean sent = fate == Kernel.REPLY && reply(slot, batch.view(i), batchPrefix[i]);
-        if (fd[slot] >= 0 && slots > 0 && state[slot * slots + Kernel.CLOSE] != 0) {
-            // Closed by its handler: once the reply is gone.
-            if (pendingEnd[slot] == 0) {
-                closeConnection(slot);
-            } else {
-                closing[slot] = true;
-            }
+        boolean queued = fate == Kernel.REPLY && queueReply(slot, i, batch.view(i), batchPrefix[i]);
+        if (slots > 0 && state[slot * slots + Kernel.CLOSE] != 0) {
+            closing[slot] = true; // closed by its handler, once its replies are sent
+            touch(slot);
+        } else {
+            cut(slot, batch);
         }
-        return sent;
+        return queued;
     }
 
-    /** Sends a reply on its connection, after a length prefix of {@code replyPrefix} bytes (0: none). */
-    private boolean reply(int slot, PacketView reply, int replyPrefix) {
-        // No room for the prefix, or a reply longer than the prefix can say (a framing header, prefix
-        // 0, has no prefix to outgrow).
+    /**
+     * Notes a reply to go out on its connection, after a length prefix of {@code replyPrefix} bytes
+     * (0: none); false when it cannot be sent (no room for the prefix, or longer than the prefix
+     * can say).
+     */
+    private boolean queueReply(int slot, int i, PacketView reply, int replyPrefix) {
+        // A framing header (prefix 0) has no prefix to outgrow.
         if (reply.offset < replyPrefix || (replyPrefix > 0 && replyPrefix < 4 && reply.length >= 1L << (8 * replyPrefix))) {
             return false;
         }
-        long from = reply.offset - replyPrefix;
-        int length = reply.length + replyPrefix;
         if (replyPrefix > 0) {
-            Framing.writePrefix(reply.segment, from, replyPrefix, reply.length);
+            Framing.writePrefix(reply.segment, reply.offset - replyPrefix, replyPrefix, reply.length);
         }
-        return write(slot, reply.segment, from, length);
+        replySegment[i] = reply.segment;
+        replyFrom[i] = reply.offset - replyPrefix;
+        replyLength[i] = reply.length + replyPrefix;
+        replyNext[i] = -1;
+        touch(slot);
+        if (firstReply[slot] < 0) {
+            firstReply[slot] = i;
+        } else {
+            replyNext[lastReply[slot]] = i;
+        }
+        lastReply[slot] = i;
+        replyBytes[slot] += replyLength[i];
+        return true;
     }
 
-    /** Sends bytes on a connection, keeping what the socket does not take for when it can. */
-    private boolean write(int slot, MemorySegment bytes, long from, int length) {
-        int sent = 0;
+    /** Lists the connection among those {@link #flush} sends on this round. */
+    private void touch(int slot) {
+        if (!isTouched[slot]) {
+            isTouched[slot] = true;
+            touched[touchedCount] = slot;
+            touchedGeneration[touchedCount] = generation[slot];
+            touchedCount++;
+        }
+    }
+
+    /** Streams carry replies only: there is no connection to forward a message to. */
+    @Override
+    public boolean transmit(PacketView packet) {
+        return false;
+    }
+
+    /**
+     * Sends each connection's replies of the round with one {@code sendmsg}, keeping what the
+     * socket does not take for when it can; closes the connections whose handlers closed them once
+     * all is sent. Returns how many replies were lost with connections that failed.
+     */
+    @Override
+    public int flush() {
+        int lost = 0;
+        for (int t = 0; t < touchedCount; t++) {
+            int slot = touched[t];
+            isTouched[slot] = false;
+            int first = firstReply[slot];
+            long bytes = replyBytes[slot];
+            firstReply[slot] = -1;
+            replyBytes[slot] = 0;
+            if (fd[slot] < 0 || generation[slot] != touchedGeneration[t]) {
+                lost += count(first); // closed during the round
+                continue;
+            }
+            if (first >= 0 && !send(slot, first, bytes)) {
+                lost += count(first);
+                continue;
+            }
+            if (closing[slot] && pendingEnd[slot] == 0) {
+                closeConnection(slot);
+            }
+        }
+        touchedCount = 0;
+        return lost;
+    }
+
+    private int count(int reply) {
+        int n = 0;
+        for (int r = reply; r >= 0; r = replyNext[r]) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Sends a connection's chain of replies from {@code first}, {@code bytes} in all; what the
+     * socket does not take waits in the connection's pending buffer. False (the connection closed)
+     * when the connection failed or its unsent replies would pass the limit.
+     */
+    private boolean send(int slot, int first, long bytes) {
+        long sent = 0;
         if (pendingEnd[slot] == 0) {
-            long r = Libc.send(fd[slot], bytes.asSlice(from, length), length, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL);
+            int count = 0;
+            for (int r = first; r >= 0; r = replyNext[r]) {
+                long at = (long) count * Libc.IOVEC.byteSize();
+                iovecs.set(ValueLayout.JAVA_LONG, at, replySegment[r].address() + replyFrom[r]);
+                iovecs.set(ValueLayout.JAVA_LONG, at + 8, replyLength[r]);
+                count++;
+            }
+            message.set(ValueLayout.JAVA_LONG, Libc.MSG_IOVLEN, count);
+            long r = Libc.sendmsg(fd[slot], message, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL);
             if (r < 0 && Libc.errno() != Libc.EAGAIN && Libc.errno() != Libc.EINTR) {
                 closeConnection(slot);
                 return false;
             }
-            sent = (int) Math.max(0, r);
+            sent = Math.max(0, r);
         }
-        if (sent == length) {
+        if (sent == bytes) {
             return true;
         }
-        int rest = length - sent;
-        if (pendingEnd[slot] + (long) rest > maxPending) {
+        long rest = bytes - sent;
+        if (pendingEnd[slot] + rest > maxPending) {
             overrun++;
             closeConnection(slot);
             return false;
@@ -499,9 +673,18 @@ public final class TcpEndpoint implements Endpoint {
                 return false;
             }
         }
-        MemorySegment.copy(bytes, from + sent, pending[slot], pendingEnd[slot], rest);
         boolean wasEmpty = pendingEnd[slot] == 0;
-        pendingEnd[slot] += rest;
+        long skip = sent;
+        for (int r = first; r >= 0; r = replyNext[r]) {
+            if (skip >= replyLength[r]) {
+                skip -= replyLength[r];
+                continue;
+            }
+            int part = (int) (replyLength[r] - skip);
+            MemorySegment.copy(replySegment[r], replyFrom[r] + skip, pending[slot], pendingEnd[slot], part);
+            pendingEnd[slot] += part;
+            skip = 0;
+        }
         if (wasEmpty) {
             // Stop reading the client until it reads our replies: its requests wait in its own socket.
             Libc.epollCtl(epoll, Libc.EPOLL_CTL_MOD, fd[slot], Libc.EPOLLOUT, slot, event);
@@ -543,9 +726,11 @@ public final class TcpEndpoint implements Endpoint {
         fd[slot] = -1;
         start[slot] = 0;
         end[slot] = 0;
+        need[slot] = 0;
         pendingStart[slot] = 0;
         pendingEnd[slot] = 0;
         closing[slot] = false;
+        inBatch[slot] = false;
         LazyMemory.unmap(input[slot]);
         input[slot] = null;
         LazyMemory.unmap(pending[slot]);
@@ -554,27 +739,18 @@ public final class TcpEndpoint implements Endpoint {
         open.decrementAndGet();
     }
 
-    /** Streams carry replies only: there is no connection to forward a message to. */
-    @Override
-    public boolean transmit(PacketView packet) {
-        return false;
-    }
-
-    @Override
-    public int flush() {
-        return 0; // replies were sent as they were made
-    }
-
     @Override
     public void release(Batch batch) {
         for (int k = 0; k < batch.size(); k++) {
             int slot = batchSlot[k];
+            replySegment[k] = null;
             if (generation[slot] != batchGeneration[k]) {
                 continue;
             }
             inBatch[slot] = false;
-            // A connection at end of file with nothing left to send or cut is finished.
-            if (fd[slot] >= 0 && eof[slot] && pendingEnd[slot] == 0 && !ready[slot] && end[slot] == start[slot]) {
+            // A connection at end of file with nothing left to send or cut is finished (one not
+            // queued for the next round has no whole frame left: it would have been cut).
+            if (fd[slot] >= 0 && eof[slot] && pendingEnd[slot] == 0 && !ready[slot]) {
                 closeConnection(slot);
             }
         }

@@ -191,9 +191,9 @@ public final class Worker implements Runnable {
             return 0;
         }
         kernel.setTime(clockBase + System.nanoTime());
-        long[] in = this.in;
-        in[p] += n;
-        for (int i = 0; i < n; i++) {
+        // complete() may add packets to the batch (a stream connection's next message): the loop
+        // runs to the batch's size as it grows.
+        for (int i = 0; i < batch.size(); i++) {
             PacketView packet = batch.view(i);
             int fate;
             try {
@@ -229,6 +229,8 @@ public final class Worker implements Runnable {
                 }
             }
         }
+        n = batch.size();
+        in[p] += n;
         from.release(batch);
         return n;
     }

@@ -188,6 +188,9 @@ public final class Libc {
     private static final class Send {
         static final MethodHandle H = call("send", 4);
     }
+    private static final class Sendmsg {
+        static final MethodHandle H = call("sendmsg", 3);
+    }
     private static final class Poll {
         static final MethodHandle H = call("poll", 3);
     }
@@ -370,6 +373,15 @@ public final class Libc {
     public static long send(int fd, MemorySegment buffer, long length, int flags) {
         try {
             return (long) Send.H.invokeExact(STATE.get(), (long) fd, address(buffer), length, (long) flags);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** Sends the iovecs of a {@code struct msghdr} (the first part of {@link #MMSGHDR}) as one write. */
+    public static long sendmsg(int fd, MemorySegment message, int flags) {
+        try {
+            return (long) Sendmsg.H.invokeExact(STATE.get(), (long) fd, address(message), (long) flags);
         } catch (Throwable t) {
             throw fail(t);
         }

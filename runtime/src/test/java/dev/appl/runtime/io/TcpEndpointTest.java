@@ -318,4 +318,162 @@ class TcpEndpointTest {
             assertEquals("echo:again", readFrame(s.getInputStream()));
         }
     }
+
+    static Live startPhased(int workers) throws Exception {
+        List<Kernel> kernels = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            kernels.add(new TestKernels.Phased());
+        }
+        return Live.start(kernels, ECHO, Map.of(0, new PortBinding.Tcp(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))), false);
+    }
+
+    static byte[] u8(String text) {
+        byte[] body = text.getBytes(StandardCharsets.US_ASCII);
+        byte[] f = new byte[1 + body.length];
+        f[0] = (byte) body.length;
+        System.arraycopy(body, 0, f, 1, body.length);
+        return f;
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            all.writeBytes(p);
+        }
+        return all.toByteArray();
+    }
+
+    /** A burst whose first message changes the phase, and later ones change it back and forth. */
+    static final byte[] BURST = concat(u8("up"), frame("a"), frame("b"), frame("down"), u8("c"), u8("up"), frame("d"));
+    /** The greeting and the burst's replies, each in the framing of the phase its request came in. */
+    static final byte[] REPLIES = concat("hello".getBytes(StandardCharsets.US_ASCII), u8("0:1:up"), frame("1:2:a"),
+            frame("1:3:b"), frame("1:4:down"), u8("0:5:c"), u8("0:6:up"), frame("1:7:d"));
+
+    static byte[] readBytes(Socket s, int n) throws IOException {
+        byte[] got = new byte[n];
+        new DataInputStream(s.getInputStream()).readFully(got);
+        return got;
+    }
+
+    @Test
+    void aPipelinedBurstIsCutInThePhaseEachOfItsMessagesLeaves() throws Exception {
+        try (Live live = startPhased(1); Socket s = connect(live)) {
+            s.getOutputStream().write(BURST);
+            assertArrayEquals(REPLIES, readBytes(s, REPLIES.length));
+        }
+    }
+
+    @Test
+    void aBurstSplitAcrossTwoReadsAtEveryByteOrSentByteByByteIsAnsweredAlike() throws Exception {
+        try (Live live = startPhased(1)) {
+            for (int split = 1; split < BURST.length; split++) {
+                try (Socket s = connect(live)) {
+                    s.setTcpNoDelay(true);
+                    OutputStream out = s.getOutputStream();
+                    out.write(BURST, 0, split);
+                    out.flush();
+                    Thread.sleep(2); // most often read apart; the replies must not depend on it
+                    out.write(BURST, split, BURST.length - split);
+                    assertArrayEquals(REPLIES, readBytes(s, REPLIES.length), "split at " + split);
+                }
+            }
+            try (Socket s = connect(live)) {
+                s.setTcpNoDelay(true);
+                for (byte b : BURST) {
+                    s.getOutputStream().write(b);
+                    Thread.sleep(1);
+                }
+                assertArrayEquals(REPLIES, readBytes(s, REPLIES.length), "byte by byte");
+            }
+        }
+    }
+
+    @Test
+    void aHandlerThatClosesInABurstIsAnsweredUpToItsCloseAndNoFurther() throws Exception {
+        try (Live live = startPhased(1); Socket s = connect(live)) {
+            s.getOutputStream().write(concat(u8("a"), u8("bye"), u8("b"), u8("c")));
+            byte[] expected = concat("hello".getBytes(StandardCharsets.US_ASCII), u8("0:1:a"), u8("0:2:bye"));
+            assertArrayEquals(expected, readBytes(s, expected.length));
+            assertEquals(-1, readOrReset(s));
+            live.stop();
+            live.join();
+            assertEquals(2, live.counter(0), "the messages after the close are not handled");
+        }
+    }
+
+    @Test
+    void manyConnectionsWithPipelinedBurstsGetEachReplyOnceInOrder() throws Exception {
+        int connections = 48;
+        int frames = 300;
+        try (Live live = start(2); Live phased = startPhased(2)) {
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            List<Future<?>> results = new ArrayList<>();
+            for (int c = 0; c < connections; c++) {
+                int client = c;
+                results.add(pool.submit(() -> {
+                    try (Socket s = connect(live)) {
+                        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+                        for (int i = 0; i < frames; i++) {
+                            burst.writeBytes(frame(client + "/" + i));
+                        }
+                        s.getOutputStream().write(burst.toByteArray());
+                        for (int i = 0; i < frames; i++) {
+                            assertEquals("echo:" + client + "/" + i, readFrame(s.getInputStream()));
+                        }
+                    }
+                    try (Socket s = connect(phased)) {
+                        s.getOutputStream().write(BURST);
+                        assertArrayEquals(REPLIES, readBytes(s, REPLIES.length));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> r : results) {
+                r.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            live.stop();
+            live.join();
+            assertEquals((long) connections * frames, live.counter(0));
+        }
+    }
+
+    @Test
+    void framesUpToTheMaxInRandomPiecesAreEachHandledWhole() throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        List<Kernel> kernels = List.of(new TestKernels.Echo(60_000));
+        try (Live live = Live.start(kernels, ECHO, Map.of(0, new PortBinding.Tcp(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))), false); Socket s = connect(live)) {
+            s.setTcpNoDelay(true);
+            List<String> sent = new ArrayList<>();
+            ByteArrayOutputStream stream = new ByteArrayOutputStream();
+            for (int i = 0; i < 40; i++) {
+                int length = i % 4 == 0 ? 60_000 : random.nextInt(60_001);
+                StringBuilder text = new StringBuilder(length);
+                for (int k = 0; k < length; k++) {
+                    text.append((char) ('a' + random.nextInt(26)));
+                }
+                sent.add(text.toString());
+                stream.writeBytes(frame(text.toString()));
+            }
+            byte[] bytes = stream.toByteArray();
+            ExecutorService writer = Executors.newSingleThreadExecutor();
+            Future<?> writing = writer.submit(() -> {
+                OutputStream out = s.getOutputStream();
+                for (int at = 0; at < bytes.length; ) {
+                    int piece = Math.min(bytes.length - at, 1 + random.nextInt(random.nextBoolean() ? 100 : 100_000));
+                    out.write(bytes, at, piece);
+                    out.flush();
+                    at += piece;
+                }
+                return null;
+            });
+            for (String text : sent) {
+                assertEquals("echo:" + text, readFrame(s.getInputStream()));
+            }
+            writing.get(30, TimeUnit.SECONDS);
+            writer.shutdown();
+        }
+    }
 }

@@ -126,4 +126,93 @@ final class TestKernels {
             throw new UnsupportedOperationException();
         }
     }
+
+    /**
+     * A stream kernel with a session, as a compiled appliance with {@code on connect} and phases
+     * has: its greeting is {@code hello} (no prefix); phase 0 frames have a u8 length prefix, phase 1
+     * frames a u16 one. {@code up} enters phase 1, {@code down} phase 0, {@code bye} closes the
+     * connection after its reply; every message is answered with {@code PHASE:N:MESSAGE}, N counting
+     * the connection's messages (its session variable), in the framing it came in.
+     */
+    static final class Phased implements Kernel {
+        static final int MAX = 60_000;
+        final long[] counters = new long[2];
+
+        @Override
+        public int connectionSlots(int port) {
+            return SESSION + 1;
+        }
+
+        @Override
+        public void openConnection(int port, long[] state, int base) {
+            state[base + PHASE] = CONNECTING;
+            state[base + CLOSE] = 0;
+            state[base + SESSION] = 0;
+        }
+
+        @Override
+        public int frameLength(int port, int phase, MemorySegment buffer, long offset, int available) {
+            return Framing.prefixed(buffer, offset, available, phase == 0 ? 1 : 2, phase == 0 ? 255 : MAX);
+        }
+
+        @Override
+        public int framePrefix(int port, int phase) {
+            return phase == 0 ? 1 : 2;
+        }
+
+        @Override
+        public long frameMax(int port) {
+            return 2 + MAX;
+        }
+
+        @Override
+        public int handle(int port, PacketView p) {
+            long[] state = p.connection;
+            int base = p.connectionBase;
+            long phase = state[base + PHASE];
+            if (phase == CONNECTING) {
+                state[base + PHASE] = 0;
+                return reply(p, "hello");
+            }
+            String text = new String(p.toArray(), StandardCharsets.US_ASCII);
+            long n = ++state[base + SESSION];
+            switch (text) {
+                case "up" -> state[base + PHASE] = 1;
+                case "down" -> state[base + PHASE] = 0;
+                case "bye" -> state[base + CLOSE] = 1;
+                default -> {}
+            }
+            counters[0]++;
+            return reply(p, phase + ":" + n + ":" + text);
+        }
+
+        private static int reply(PacketView p, String text) {
+            byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+            int r = Packets.replace(p, MemorySegment.ofArray(bytes), bytes.length);
+            return r != 0 ? r : REPLY;
+        }
+
+        @Override
+        public void tick(int timer) {
+            counters[1]++;
+        }
+
+        @Override
+        public void setTime(long nanos) {}
+
+        @Override
+        public long counter(int index) {
+            return counters[index];
+        }
+
+        @Override
+        public int mapSize(int index) {
+            return 0;
+        }
+
+        @Override
+        public void addEntry(int index, TableEntry entry) {
+            throw new UnsupportedOperationException();
+        }
+    }
 }
