@@ -1,5 +1,6 @@
 package dev.appl.runtime.kernel;
 
+import dev.appl.runtime.store.GroupCommit;
 import dev.appl.runtime.sys.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,6 +14,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * its endpoints have been empty for a while. Each worker owns its kernel (its counters and maps) and its endpoints,
  * so nothing here is shared but the stop flag; the counts below are written by the worker's thread
  * only, and read by others to be summed (exact once the worker has stopped).
+ *
+ * <p>The flushes that a round's handlers ask of the kernel's stores are made once, at the round's
+ * end, before its replies are sent ({@link GroupCommit}): a reply that acknowledges a durable write
+ * still goes out only once the write is on the disk. Timers flush at once.
  *
  * <p>Asked to stop, a worker first drains its endpoints: it goes on handling what they have
  * received (datagrams queued in a socket, frames in a ring, bytes of a connection) and sending the
@@ -51,6 +56,9 @@ public final class Worker implements Runnable {
     private final long[] timerPeriods;
     private final int cpu;
     private final AtomicBoolean stop;
+    /** Whether the kernel has stores, whose flushes each round holds and makes once ({@link GroupCommit}). */
+    private final boolean stores;
+    private final GroupCommit commits = new GroupCommit();
 
     /** Packets received per port. */
     public final long[] in;
@@ -73,6 +81,7 @@ public final class Worker implements Runnable {
         this.timerPeriods = timerPeriods;
         this.cpu = cpu;
         this.stop = stop;
+        this.stores = kernel.storeCount() > 0;
         batches = new Batch[endpoints.length];
         for (int p = 0; p < endpoints.length; p++) {
             batches[p] = endpoints[p] == null ? null : new Batch(Batch.DEFAULT_CAPACITY);
@@ -191,6 +200,9 @@ public final class Worker implements Runnable {
             return 0;
         }
         kernel.setTime(clockBase + System.nanoTime());
+        if (stores) {
+            commits.open();
+        }
         // complete() may add packets to the batch (a stream connection's next message): the loop
         // runs to the batch's size as it grows.
         for (int i = 0; i < batch.size(); i++) {
@@ -219,6 +231,11 @@ public final class Worker implements Runnable {
             } else {
                 count(fate);
             }
+        }
+        if (stores) {
+            // The round's store flushes, as one, before any of its replies goes out. If the disk
+            // fails, this throws and stops the worker: no reply of the round is sent.
+            commits.commit();
         }
         for (int q = 0; q < endpoints.length; q++) {
             if (endpoints[q] != null) {

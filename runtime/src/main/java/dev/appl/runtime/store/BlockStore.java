@@ -18,7 +18,7 @@ import java.nio.file.StandardOpenOption;
  * <p>File format (docs/storage.md): a 4 KiB header (magic {@code appl-blk}, version, the region's
  * size and block size, CRC32C), then the region. Not thread-safe: one kernel thread owns a store.
  */
-public final class BlockStore implements AutoCloseable {
+public final class BlockStore implements AutoCloseable, GroupCommit.Held {
     static final String MAGIC = "appl-blk";
     static final String KIND = "an appl blocks store";
     /** The region starts one page into the file, so that blocks are page-aligned. */
@@ -33,6 +33,12 @@ public final class BlockStore implements AutoCloseable {
     /** The range written since the last flush, {@code [dirtyFrom, dirtyTo)}; empty when equal. */
     private long dirtyFrom;
     private long dirtyTo;
+    /** Whether a {@link GroupCommit} holds a flush of this store: all that is dirty, or the ranges held. */
+    private boolean held;
+    private boolean heldAll;
+    /** The ranges of the held {@link #flush(long, long)}s, as one: {@code [heldFrom, heldTo)}. */
+    private long heldFrom;
+    private long heldTo;
 
     private BlockStore(Path file, long size, int blockSize, FileChannel channel) throws IOException {
         this.file = file;
@@ -136,23 +142,59 @@ public final class BlockStore implements AutoCloseable {
         zero(offset, length);
     }
 
-    /** Forces everything written since the last flush to the disk; returns once it is there. */
+    /**
+     * Forces everything written since the last flush to the disk; returns once it is there, or,
+     * in a {@link GroupCommit}, once the group commits.
+     */
     public void flush() {
-        if (dirtyTo > dirtyFrom) {
-            region.asSlice(dirtyFrom, dirtyTo - dirtyFrom).force();
+        if (held || GroupCommit.hold(this)) {
+            held = true;
+            heldAll = true;
+            return;
         }
-        dirtyFrom = dirtyTo = 0;
+        flushDirty();
     }
 
     /**
      * Forces {@code [offset, offset + length)} to the disk (an NBD write with FUA); the rest of
-     * what was written stays pending until {@link #flush}.
+     * what was written stays pending until {@link #flush}. In a {@link GroupCommit} the ranges held
+     * are forced as one, from the first's start to the last's end, when the group commits (what
+     * else was written between them goes to the disk too, early).
      */
     public void flush(long offset, long length) {
         check(offset, length);
-        if (length > 0) {
-            region.asSlice(offset, length).force();
+        if (length == 0) {
+            return;
         }
+        if (held || GroupCommit.hold(this)) {
+            held = true;
+            heldFrom = heldTo == heldFrom ? offset : Math.min(heldFrom, offset);
+            heldTo = Math.max(heldTo, offset + length);
+            return;
+        }
+        region.asSlice(offset, length).force();
+    }
+
+    @Override
+    public void flushHeld() {
+        held = false;
+        long from = heldFrom;
+        long to = heldTo;
+        boolean all = heldAll;
+        heldFrom = heldTo = 0;
+        heldAll = false;
+        if (all) {
+            flushDirty(); // every byte written so far, the ranges held included, is then on the disk
+        } else if (to > from) {
+            region.asSlice(from, to - from).force();
+        }
+    }
+
+    private void flushDirty() {
+        if (dirtyTo > dirtyFrom) {
+            region.asSlice(dirtyFrom, dirtyTo - dirtyFrom).force();
+        }
+        dirtyFrom = dirtyTo = 0;
     }
 
     private void dirty(long offset, long length) {
@@ -179,7 +221,7 @@ public final class BlockStore implements AutoCloseable {
     @Override
     public void close() {
         try {
-            flush();
+            flushDirty();
             arena.close();
             channel.close();
         } catch (IOException e) {

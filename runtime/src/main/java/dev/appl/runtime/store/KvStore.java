@@ -23,7 +23,7 @@ import java.nio.file.StandardOpenOption;
  * generation, CRC32C); the journal of generation G is the log {@code NAME.G}. A write is durable
  * only after the next {@link #flush}. Not thread-safe: one kernel thread owns a store.
  */
-public final class KvStore implements AutoCloseable {
+public final class KvStore implements AutoCloseable, GroupCommit.Held {
     static final String MAGIC = "appl-kvs";
     static final String KIND = "an appl kv store";
     static final int HEADER = 64;
@@ -42,6 +42,8 @@ public final class KvStore implements AutoCloseable {
     private final long segmentSize;
     private long generation;
     private LogStore journal;
+    /** Whether a {@link GroupCommit} holds a flush of this store. */
+    private boolean held;
     /** Open addressing, linear probing: the offset of each key's latest record plus one; 0 is free. */
     private long[] slots = new long[64];
     private int[] hashes = new int[64];
@@ -250,10 +252,24 @@ public final class KvStore implements AutoCloseable {
 
     /**
      * Makes every put and removal so far durable; then compacts the journal if most of it no
-     * longer counts.
+     * longer counts. In a {@link GroupCommit}, both wait for the group to commit.
      */
     public void flush() {
-        journal.flush();
+        if (held || GroupCommit.hold(this)) {
+            held = true;
+            return;
+        }
+        flushNow();
+    }
+
+    @Override
+    public void flushHeld() {
+        held = false;
+        flushNow();
+    }
+
+    private void flushNow() {
+        journal.flushNow();
         long live = journal.bytes() - deadBytes;
         if (deadBytes >= compactMinimum && deadBytes > live) {
             compact();
@@ -271,7 +287,7 @@ public final class KvStore implements AutoCloseable {
                     moved[i] = fresh.append(journal.recordAt(slots[i] - 1)) + 1;
                 }
             }
-            fresh.flush();
+            fresh.flushNow();
             FileHeader.replace(file, FileHeader.build(MAGIC, HEADER, next));
             journal.delete();
             journal = fresh;

@@ -33,7 +33,7 @@ import java.util.zip.CRC32C;
  *
  * <p>Not thread-safe: one kernel thread owns a store.
  */
-public final class LogStore implements AutoCloseable {
+public final class LogStore implements AutoCloseable, GroupCommit.Held {
     static final String MAGIC = "appl-log";
     static final String KIND = "an appl log segment";
     /** Records start one page into a segment; the header is fields, the checksum, the durable end. */
@@ -60,6 +60,8 @@ public final class LogStore implements AutoCloseable {
     private final CRC32C crc = new CRC32C();
     /** The offset the next record gets. */
     private long end;
+    /** Whether a {@link GroupCommit} holds a flush of this log. */
+    private boolean held;
 
     /** One segment file, mapped whole. */
     private static final class Segment {
@@ -206,7 +208,7 @@ public final class LogStore implements AutoCloseable {
         }
         Segment last = segments.getLast();
         end = last.offsetAt(last.recordsEnd);
-        flush();
+        flushNow();
     }
 
     private Segment openSegment(Path path, long base) throws IOException {
@@ -464,9 +466,25 @@ public final class LogStore implements AutoCloseable {
 
     /**
      * Forces every record appended since the last flush to the disk, then records each touched
-     * segment's durable end (forced too); returns once both are there.
+     * segment's durable end (forced too); returns once both are there, or, in a
+     * {@link GroupCommit}, once the group commits.
      */
     public void flush() {
+        if (held || GroupCommit.hold(this)) {
+            held = true;
+            return;
+        }
+        flushNow();
+    }
+
+    @Override
+    public void flushHeld() {
+        held = false;
+        flushNow();
+    }
+
+    /** {@link #flush} outside any {@link GroupCommit}: at open and close, and for a kv store's journal. */
+    void flushNow() {
         for (Segment s : segments) {
             if (!s.endPending) {
                 continue;
@@ -487,7 +505,7 @@ public final class LogStore implements AutoCloseable {
     /** Flushes and closes the segment files. Views of records stay readable until dropped. */
     @Override
     public void close() {
-        flush();
+        flushNow();
         closeChannels();
     }
 
