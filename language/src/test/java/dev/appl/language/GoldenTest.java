@@ -449,7 +449,7 @@ class GoldenTest {
             List<Path> specs = examples.getOrDefault(code, List.of());
             if (specs.isEmpty()) {
                 String reason = without.getOrDefault(code, "");
-                doc.append("No example yet").append(reason.isEmpty() ? "." : ": " + reason).append("\n");
+                doc.append("No example in `golden/err/`").append(reason.isEmpty() ? "." : ": " + reason).append("\n");
                 continue;
             }
             Path first = specs.getFirst();

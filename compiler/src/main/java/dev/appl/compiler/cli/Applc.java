@@ -1,5 +1,7 @@
 package dev.appl.compiler.cli;
 
+import dev.appl.compiler.codegen.TooLargeForJvm;
+import dev.appl.language.diag.DiagnosticRenderer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -45,6 +47,12 @@ public final class Applc implements Runnable {
         // A bug of ours reaching the top prints one line asking for a report, not a stack trace;
         // -Dappl.debug=true prints the trace for whoever debugs it.
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof TooLargeForJvm spec) {
+                // Found only once the code is generated, but an error in the spec like any other.
+                line.getErr().print(DiagnosticRenderer.render(spec.diagnostic()));
+                line.getErr().flush();
+                return EXIT_ERRORS;
+            }
             line.getErr().println("applc: internal error: " + e + "; please report it with the spec that caused it"
                     + " (-Dappl.debug=true prints the stack trace)");
             if (Boolean.getBoolean("appl.debug")) {

@@ -54,6 +54,11 @@ import dev.appl.compiler.ir.IrStmt;
 import dev.appl.compiler.ir.IrWalk;
 import dev.appl.compiler.ir.IrTest;
 import dev.appl.compiler.lower.Unsupported;
+import dev.appl.compiler.passes.InlineFunctions;
+import dev.appl.language.diag.Diagnostic;
+import dev.appl.language.diag.DiagnosticCode;
+import dev.appl.language.diag.Note;
+import dev.appl.language.diag.Span;
 import dev.appl.language.ast.Decl;
 import dev.appl.language.types.HeaderLayout;
 import dev.appl.language.types.Type;
@@ -68,6 +73,7 @@ import java.util.function.Consumer;
 import org.objectweb.asm.ClassTooLargeException;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
+import org.objectweb.asm.LimitExceededException;
 import org.objectweb.asm.MethodTooLargeException;
 import org.objectweb.asm.MethodVisitor;
 
@@ -176,6 +182,7 @@ public final class Codegen {
     /**
      * @param withTests also compile the expressions of the test blocks ({@link TestEvaluator})
      * @throws Unsupported for a construct the backend cannot compile yet
+     * @throws TooLargeForJvm for a handler, function or appliance that breaks a limit of the JVM
      */
     public static Generated generate(IrAppliance ir, boolean withTests) {
         Codegen cg = new Codegen(ir, withTests);
@@ -183,11 +190,62 @@ public final class Codegen {
             byte[] bytes = cg.run();
             return new Generated(cg.owner.replace('/', '.'), bytes, List.copyOf(cg.testExpressions));
         } catch (MethodTooLargeException e) {
-            throw new Unsupported(null, "method `" + e.getMethodName() + "` of `" + ir.name()
-                    + "` is too large for the JVM (" + e.getCodeSize() + " bytes of code)");
+            throw cg.tooLarge(cg.origins.get(e.getMethodName()), "it compiles to "
+                    + String.format("%,d", e.getCodeSize()) + " bytes of bytecode, and a JVM method holds at most 65,535");
+        } catch (LimitExceededException e) {
+            // ASM bounds the work of computing a method's stack map frames, which grows with its
+            // locals times its branches: a method near the code limit with many locals passes it.
+            throw cg.tooLarge(cg.current, cg.current == null ? "its stack map frames are too large to compute"
+                    : "its " + String.format("%,d", cg.current.locals().size())
+                            + " locals across its branches are too many to compute its stack map frames");
         } catch (ClassTooLargeException e) {
-            throw new Unsupported(null, "the class of `" + ir.name() + "` is too large for the JVM");
+            throw cg.tooLarge(null, "its class needs " + String.format("%,d", e.getConstantPoolCount())
+                    + " constants (names, numbers and byte strings of its code), and a class holds at most 65,535");
         }
+    }
+
+    /**
+     * The methods made from the spec's handlers, functions, frame sizes and test expressions, by
+     * name: a method that turns out too large for the JVM is reported at what it was made from.
+     */
+    private final Map<String, IrFunction> origins = new HashMap<>();
+    /** The function whose method is being generated, or null for the kernel's own methods. */
+    private IrFunction current;
+
+    /** A method made from {@code fn}: the code {@code body} generates counts as {@code fn}'s. */
+    private void method(String name, IrFunction fn, Runnable body) {
+        origins.put(name, fn);
+        current = fn;
+        body.run();
+        current = null;
+    }
+
+    /**
+     * The error for code of {@code fn} (null: the whole appliance) that breaks a limit of the JVM,
+     * at the place the spec declares it, with a note on how to split the work.
+     */
+    private RuntimeException tooLarge(IrFunction fn, String why) {
+        return tooLarge(fn, why, fn == null
+                ? "split the appliance, or move large constant data into a table loaded from a rules file"
+                : "each handler and function becomes one JVM method: move parts of the work into functions;"
+                        + " a function of more than " + InlineFunctions.MAX_STATEMENTS + " statements stays a method"
+                        + " of its own, smaller ones are expanded where they are called");
+    }
+
+    /** The same with the note {@code how}. */
+    private RuntimeException tooLarge(IrFunction fn, String why, String how) {
+        Span span = fn != null && fn.span() != null ? fn.span() : ir.span();
+        String what = fn == null ? "appliance `" + ir.name() + "`" : switch (fn.kind()) {
+            case HANDLER -> "this handler";
+            case FUNCTION -> "function `" + fn.name() + "`";
+            case TEST -> "an expression of this test";
+            case FRAMING -> "the frame size of this port";
+        };
+        if (span == null) {
+            return new Unsupported(null, what + " of `" + ir.name() + "` is too large for the JVM: " + why);
+        }
+        return new TooLargeForJvm(Diagnostic.of(DiagnosticCode.TOO_LARGE_FOR_JVM, span, what, why)
+                .withNote(Note.plain(how)));
     }
 
     static String javaName(String name) {
@@ -212,12 +270,20 @@ public final class Codegen {
             IrAppliance.Handler h = ir.handlers.get(i);
             boolean timer = h.event().equals("timer");
             MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, "h$" + i, timer ? "()V" : "(L" + VIEW + ";)I", null, null);
-            new MethodGen(this, mv, timer ? MethodGen.Mode.TIMER : MethodGen.Mode.HANDLER, h.function()).body();
+            method("h$" + i, h.function(),
+                    () -> new MethodGen(this, mv, timer ? MethodGen.Mode.TIMER : MethodGen.Mode.HANDLER, h.function()).body());
         }
         for (int i = 0; i < ir.functions.size(); i++) {
             IrFunction f = ir.functions.get(i);
-            MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, functionName(f), functionDescriptor(f), null, null);
-            new MethodGen(this, mv, MethodGen.Mode.FUNCTION, f).body();
+            String descriptor = functionDescriptor(f);
+            int slots = (org.objectweb.asm.Type.getArgumentsAndReturnSizes(descriptor) >> 2); // with `this`
+            if (slots > 255) {
+                throw tooLarge(f, "its parameters take " + slots + " slots with the kernel's own (a struct takes one"
+                        + " per field, a u64 two), and a JVM method takes at most 255",
+                        "split it into functions that each take part of the values");
+            }
+            MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, functionName(f), descriptor, null, null);
+            method(functionName(f), f, () -> new MethodGen(this, mv, MethodGen.Mode.FUNCTION, f).body());
         }
         if (withTests) {
             tests();
@@ -702,7 +768,8 @@ public final class Codegen {
             for (int k = 0; k < framings.size(); k++) {
                 if (framings.get(k).size() != null) {
                     MethodVisitor size = cw.visitMethod(ACC_PRIVATE, frameSizeMethod(p, k), FRAME_SIZE, null, null);
-                    new MethodGen(this, size, MethodGen.Mode.FRAMING, framings.get(k).size()).body();
+                    IrFunction fn = framings.get(k).size();
+                    method(frameSizeMethod(p, k), fn, () -> new MethodGen(this, size, MethodGen.Mode.FRAMING, fn).body());
                 }
             }
         }
@@ -974,7 +1041,8 @@ public final class Codegen {
         testExpressions.add(e);
         MethodVisitor mv = cw.visitMethod(ACC_PRIVATE | ACC_SYNTHETIC, "te$" + index,
                 "([Ljava/lang/Object;)Ljava/lang/Object;", null, null);
-        new MethodGen(this, mv, MethodGen.Mode.TEST, test.scope()).testExpression(e, asPacket);
+        method("te$" + index, test.scope(),
+                () -> new MethodGen(this, mv, MethodGen.Mode.TEST, test.scope()).testExpression(e, asPacket));
     }
 
     // ---- Functions ------------------------------------------------------------------------------

@@ -168,8 +168,20 @@ public final class IrAppliance {
     public final List<IrFunction> functions = new ArrayList<>();
     public final List<IrTest> tests = new ArrayList<>();
 
+    /** Where the spec declares the appliance, for diagnostics about it; null for IR built by hand. */
+    private final dev.appl.language.diag.Span span;
+
     public IrAppliance(String name) {
+        this(name, null);
+    }
+
+    public IrAppliance(String name, dev.appl.language.diag.Span span) {
         this.name = name;
+        this.span = span;
+    }
+
+    public dev.appl.language.diag.Span span() {
+        return span;
     }
 
     public String name() {

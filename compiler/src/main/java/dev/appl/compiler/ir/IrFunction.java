@@ -1,5 +1,6 @@
 package dev.appl.compiler.ir;
 
+import dev.appl.language.diag.Span;
 import dev.appl.language.types.Type;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,8 @@ public final class IrFunction {
     private final String name;
     private final Kind kind;
     private final Type result;
+    /** Where the spec declares it (the handler, function, test or port), or null for IR built by hand. */
+    private final Span span;
     private final List<IrLocal> params = new ArrayList<>();
     private final List<IrLocal> locals = new ArrayList<>();
     /** How many locals took each name, so that the next gets a fresh suffix without a search. */
@@ -22,9 +25,14 @@ public final class IrFunction {
     private IrStmt.Block body = new IrStmt.Block(List.of());
 
     public IrFunction(String name, Kind kind, Type result) {
+        this(name, kind, result, null);
+    }
+
+    public IrFunction(String name, Kind kind, Type result, Span span) {
         this.name = name;
         this.kind = kind;
         this.result = result;
+        this.span = span;
     }
 
     public IrLocal param(String name, Type type) {
@@ -51,6 +59,11 @@ public final class IrFunction {
 
     public Type result() {
         return result;
+    }
+
+    /** Where the spec declares this function, for diagnostics about it; null for IR built by hand. */
+    public Span span() {
+        return span;
     }
 
     public List<IrLocal> params() {

@@ -82,7 +82,7 @@ public final class Lowering {
         this.sem = semantics;
         this.consts = new ConstEval(semantics);
         this.appliance = appliance;
-        this.ir = new IrAppliance(appliance == null ? "consts" : appliance.name().text());
+        this.ir = appliance == null ? new IrAppliance("consts") : new IrAppliance(appliance.name().text(), appliance.span());
     }
 
     /**
@@ -243,11 +243,11 @@ public final class Lowering {
     private IrAppliance.Framing frameSize(Decl.Framing f, Type.Header h, String name, long max) {
         HeaderLayout layout = sem.layoutOf(h.decl());
         if (f.size() == null) {
-            start(new IrFunction("frame_" + name, IrFunction.Kind.FRAMING, U32));
+            start(new IrFunction("frame_" + name, IrFunction.Kind.FRAMING, U32, f.span()));
             fn.setBody(new IrStmt.Block(List.of(new IrStmt.Return(new IrExpr.Const((long) layout.fixedBytes(), U32)))));
             return IrAppliance.Framing.header(h.decl().name().text(), layout.fixedBytes(), fn, max);
         }
-        start(new IrFunction("frame_" + name, IrFunction.Kind.FRAMING, sem.typeOf(f.size())));
+        start(new IrFunction("frame_" + name, IrFunction.Kind.FRAMING, sem.typeOf(f.size()), f.span()));
         blocks.push(new ArrayList<>());
         IrLocal header = fn.local(h.decl().name().text(), OFFSET);
         emit(new IrStmt.Assign(header, new IrExpr.Const(0L, OFFSET)));
@@ -271,7 +271,7 @@ public final class Lowering {
      */
     private IrAppliance.Framing frameScan(Decl.Framing f, String name, long max) {
         Decl.Fn scanner = (Decl.Fn) ((Symbol.DeclSymbol) sem.referenceOf(f.by())).decl();
-        start(new IrFunction("frame_" + name, IrFunction.Kind.FRAMING, U32));
+        start(new IrFunction("frame_" + name, IrFunction.Kind.FRAMING, U32, f.span()));
         IrExpr arrived = new IrExpr.Slice(new IrExpr.Const(0L, OFFSET), new IrExpr.PacketLength(OFFSET));
         fn.setBody(new IrStmt.Block(List.of(new IrStmt.Return(new IrExpr.Call(function(scanner), List.of(arrived), U32)))));
         return IrAppliance.Framing.scanned(fn, max);
@@ -328,7 +328,7 @@ public final class Lowering {
         int source = index.get(((Symbol.DeclSymbol) sem.referenceOf(h.source())).decl());
         int phase = h.phase() == null ? -1 : ir.ports.get(source).phases().indexOf(h.phase().text());
         start(new IrFunction(event + "_" + h.source().text() + (h.phase() == null ? "" : "_" + h.phase().text()),
-                IrFunction.Kind.HANDLER, Type.VOID));
+                IrFunction.Kind.HANDLER, Type.VOID, h.span()));
         ir.handlers.add(new IrAppliance.Handler(event, source, phase, fn));
         handlerPort = event.equals("timer") ? -1 : source;
         if (event.equals("connect")) {
@@ -361,7 +361,7 @@ public final class Lowering {
     }
 
     private void test(Decl.Test t) {
-        start(new IrFunction("test", IrFunction.Kind.TEST, Type.VOID));
+        start(new IrFunction("test", IrFunction.Kind.TEST, Type.VOID, t.span()));
         List<IrTest.Step> steps = new ArrayList<>();
         for (Decl.TestStmt s : t.statements()) {
             blocks.push(new ArrayList<>());
@@ -1158,7 +1158,7 @@ public final class Lowering {
         int savedDepth = inlineDepth;
         Deque<IrLocal> savedResults = new ArrayDeque<>(inlineResults);
         IrFunction function = new IrFunction(f.name().text(), IrFunction.Kind.FUNCTION,
-                f.result() == null ? Type.VOID : sem.typeOf(f.result()));
+                f.result() == null ? Type.VOID : sem.typeOf(f.result()), f.span());
         functions.put(f, function);
         ir.functions.add(function);
         start(function);

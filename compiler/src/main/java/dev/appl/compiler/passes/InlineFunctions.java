@@ -19,7 +19,7 @@ import java.util.Map;
  */
 public final class InlineFunctions implements Pass {
     /** Callees with more statements than this stay calls: the JIT inlines those itself if it likes. */
-    static final int MAX_STATEMENTS = 24;
+    public static final int MAX_STATEMENTS = 24;
     /** Rounds of expansion, so that a callee's own small callees are expanded too, without recursion. */
     private static final int ROUNDS = 3;
 

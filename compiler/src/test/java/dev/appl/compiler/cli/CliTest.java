@@ -225,6 +225,80 @@ class CliTest {
         assertEquals("", run.out());
     }
 
+    /**
+     * A handler of 3,000 statements compiles to more than the 64 KiB of bytecode a JVM method
+     * holds: a spec error at the handler (APPL0120) with a note on splitting the work, as `applc
+     * build`, `run` and `test` print it; never an internal error.
+     */
+    @Test
+    void aHandlerTooLargeForTheJvmIsASpecErrorAtTheHandler() throws IOException {
+        StringBuilder spec = new StringBuilder("""
+                appliance Huge {
+                    port dns: datagram = "udp:127.0.0.1:5353"
+                    counter c
+                    on datagram d from dns {
+                """);
+        for (int i = 0; i < 3000; i++) {
+            spec.append("        if d.len == ").append(i).append(" { c += ").append(i).append(" }\n");
+        }
+        spec.append("        drop\n    }\n}\n");
+        Path file = write("huge.appl", spec.toString());
+        for (String[] args : List.of(new String[] {"build", file.toString(), "--image", "jar", "-o", dir.resolve("out").toString()},
+                new String[] {"test", file.toString()})) {
+            Run run = applc(args);
+            assertEquals(1, run.exit(), run.err());
+            List<String> lines = run.errLines();
+            assertTrue(lines.getFirst().matches(Pattern.quote(file + ":4:5: error[APPL0120]: this handler is too large for"
+                    + " the JVM: it compiles to ") + "[0-9,]+" + Pattern.quote(" bytes of bytecode, and a JVM method holds"
+                    + " at most 65,535")), run.err());
+            assertEquals(" 4 |     on datagram d from dns {", lines.get(1));
+            assertEquals("   |     ^^^^^^^^^^^^^^^^^^^^^^^^", lines.get(2));
+            assertTrue(lines.get(3).startsWith("  = note: each handler and function becomes one JVM method: move parts of"
+                    + " the work into functions"), lines.get(3));
+            assertEquals(4, lines.size(), run.err());
+        }
+    }
+
+    /** A function whose parameters take more than the 255 slots of a JVM method's: APPL0120 at the function. */
+    @Test
+    void aFunctionWithTooManyParameterSlotsIsASpecErrorAtTheFunction() throws IOException {
+        StringBuilder params = new StringBuilder();
+        StringBuilder args = new StringBuilder();
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 128; i++) {
+            params.append(i == 0 ? "" : ", ").append("a").append(i).append(": u64");
+            args.append(i == 0 ? "" : ", ").append("d.len as u64");
+        }
+        for (int i = 0; i < 30; i++) {
+            // More statements than are expanded where the function is called: it stays a method.
+            body.append("        let b").append(i).append(" = a").append(i).append(" * ").append(i + 1).append("\n");
+        }
+        Path file = write("wide.appl", """
+                appliance Wide {
+                    port dns: datagram = "udp:127.0.0.1:5353"
+                    counter c
+
+                    /// Too many parameters for one JVM method.
+                    fn wide(%s) -> u64 {
+                %s        return b0 + b29 + a127
+                    }
+
+                    on datagram d from dns {
+                        c += wide(%s)
+                        drop
+                    }
+                }
+                """.formatted(params, body, args));
+        Run run = applc("build", file.toString(), "--image", "jar", "-o", dir.resolve("out").toString());
+        assertEquals(1, run.exit(), run.err());
+        List<String> lines = run.errLines();
+        assertEquals(file + ":6:5: error[APPL0120]: function `wide` is too large for the JVM: its parameters take 257"
+                + " slots with the kernel's own (a struct takes one per field, a u64 two), and a JVM method takes at"
+                + " most 255", lines.getFirst());
+        assertEquals("  = note: split it into functions that each take part of the values", lines.getLast());
+        assertFalse(Files.exists(dir.resolve("out")), "no image is written");
+    }
+
     @Test
     void jsonFormatPrintsOneObjectPerDiagnosticAndLine() throws IOException {
         Path file = write("broken.appl", "const A: u8 = 300\n\nconst B: u8 = 1\nconst C: u16 = 70000\n");

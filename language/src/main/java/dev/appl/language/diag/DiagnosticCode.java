@@ -98,7 +98,10 @@ public enum DiagnosticCode {
     INVALID_SESSION(105, ERROR, "{0}", TEXT),
     UNHANDLED_PHASE(106, ERROR, "phase {0} of port {1} has no handler: its messages would have nowhere to go", NAME, NAME),
     UNKNOWN_PHASE(107, ERROR, "port {0} has no phase {1}", NAME, NAME),
-    INVALID_FRAMER(110, ERROR, "{0} cannot frame a stream: {1}", NAME, TEXT);
+    INVALID_FRAMER(110, ERROR, "{0} cannot frame a stream: {1}", NAME, TEXT),
+
+    // ---- Limits of the target (reported by the compiler once it has generated the code) -----
+    TOO_LARGE_FOR_JVM(120, ERROR, "{0} is too large for the JVM: {1}", TEXT, TEXT);
 
     /** The kind of a template argument; names and types are shown in backticks. */
     public enum Arg {
