@@ -1866,7 +1866,12 @@ public final class TypeChecker {
 
     private Type cast(Expr.Cast c, Ctx ctx, Env env) {
         Type to = type(c.type(), ctx);
-        Type from = expr(c.value(), to instanceof Type.Int ? to : null, ctx, env);
+        // The operand is typed on its own, then converted: `(0 - x) as i64` subtracts in x's type.
+        // Only an operand with no type of its own (literals) takes the target's, and must fit it.
+        Type from = expr(c.value(), null, ctx, env);
+        if (from instanceof Type.UntypedInt && to instanceof Type.Int) {
+            from = expr(c.value(), to, ctx, env);
+        }
         if (from instanceof Type.Error || to instanceof Type.Error || from.equals(to)) {
             return to;
         }
