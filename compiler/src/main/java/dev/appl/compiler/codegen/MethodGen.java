@@ -2205,8 +2205,12 @@ final class MethodGen {
         requirePacket("a read of a header field");
         int offset = localSlot(l.header());
         int width = l.width();
-        int bytes = l.littleEndian() || width > 64 ? width / 8 : (l.bitOffset() + width + 7) / 8;
-        checkPacketRange(offset, l.byteOffset() + (long) bytes, false);
+        int bytes = l.bytes();
+        if (l.inPacket()) {
+            checkOffset(offset, false); // valid; its bytes then lie inside the packet (MarkLoadsInPacket)
+        } else {
+            checkPacketRange(offset, l.byteOffset() + (long) bytes, false);
+        }
         int address = address(offset, l.byteOffset());
         if (width > 64) {
             mv.visitVarInsn(ALOAD, SEG_SLOT);

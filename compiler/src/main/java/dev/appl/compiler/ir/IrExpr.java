@@ -27,10 +27,21 @@ public sealed interface IrExpr {
 
     /**
      * A field of the packet: {@code width} bits starting {@code bitOffset} bits into the byte at
-     * {@code header + byteOffset}, big-endian unless {@code littleEndian}.
+     * {@code header + byteOffset}, big-endian unless {@code littleEndian}. {@code inPacket}: a length
+     * check has already proven that, whenever the header is valid, the bytes of the field lie inside
+     * the packet (set by {@code MarkLoadsInPacket}); the kernel then tests only that the header is valid.
      */
-    record Load(IrLocal header, int byteOffset, int bitOffset, int width, boolean littleEndian, Type type)
-            implements IrExpr {}
+    record Load(IrLocal header, int byteOffset, int bitOffset, int width, boolean littleEndian, Type type,
+            boolean inPacket) implements IrExpr {
+        public Load(IrLocal header, int byteOffset, int bitOffset, int width, boolean littleEndian, Type type) {
+            this(header, byteOffset, bitOffset, width, littleEndian, type, false);
+        }
+
+        /** How many bytes from {@code header + byteOffset} the read touches. */
+        public int bytes() {
+            return littleEndian || width > 64 ? width / 8 : (bitOffset + width + 7) / 8;
+        }
+    }
 
     /** {@code length} bytes of the packet from {@code header + byteOffset}, as a view (not a copy). */
     record Slice(IrExpr start, IrExpr length) implements IrExpr {

@@ -206,7 +206,7 @@ public final class IrPrinter {
             case IrExpr.Const c -> value(c.value());
             case IrExpr.Read r -> r.local().toString();
             case IrExpr.Load l -> "load" + field(l.width(), l.bitOffset(), l.littleEndian()) + " " + l.header() + "+"
-                    + l.byteOffset();
+                    + l.byteOffset() + (l.inPacket() ? " (in packet)" : "");
             case IrExpr.Slice s -> "slice(" + expr(s.start()) + ", " + expr(s.length()) + ")";
             case IrExpr.PacketLength p -> "length";
             case IrExpr.Unary u -> u.op().symbol + (u.op().symbol.length() > 1 ? " " : "") + expr(u.operand());

@@ -173,7 +173,7 @@ public final class InlineFunctions implements Pass {
                     return switch (x) {
                         case IrExpr.Read r -> new IrExpr.Read(local(r.local()));
                         case IrExpr.Load l -> new IrExpr.Load(local(l.header()), l.byteOffset(), l.bitOffset(),
-                                l.width(), l.littleEndian(), l.type());
+                                l.width(), l.littleEndian(), l.type(), l.inPacket());
                         case IrExpr.HeaderValue h -> new IrExpr.HeaderValue(local(h.header()), h.length(), h.type());
                         default -> x;
                     };

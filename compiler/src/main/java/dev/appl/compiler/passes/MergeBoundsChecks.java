@@ -25,7 +25,7 @@ public final class MergeBoundsChecks implements Pass {
     }
 
     /** {@code base + offset}; base null for a constant. */
-    private record Bound(IrExpr base, long offset) {}
+    record Bound(IrExpr base, long offset) {}
 
     @Override
     public void run(IrAppliance ir) {
@@ -68,7 +68,7 @@ public final class MergeBoundsChecks implements Pass {
         return out;
     }
 
-    private static boolean sameBase(Bound a, Bound b) {
+    static boolean sameBase(Bound a, Bound b) {
         return a.base() == null ? b.base() == null : a.base().equals(b.base());
     }
 
@@ -78,7 +78,7 @@ public final class MergeBoundsChecks implements Pass {
     }
 
     /** {@code x + c} as (x, c), folding nested additions of constants; null for any other shape. */
-    private static Bound bound(IrExpr e) {
+    static Bound bound(IrExpr e) {
         if (e instanceof IrExpr.Const c && c.value() instanceof Long l) {
             return new Bound(null, l);
         }
@@ -91,7 +91,7 @@ public final class MergeBoundsChecks implements Pass {
     }
 
     /** The expression with locals assigned since the pending check replaced by what they were assigned. */
-    private static IrExpr substitute(IrExpr e, Map<IrLocal, IrExpr> since) {
+    static IrExpr substitute(IrExpr e, Map<IrLocal, IrExpr> since) {
         if (since.isEmpty()) {
             return e;
         }

@@ -16,7 +16,8 @@ import java.util.function.BiConsumer;
  *   <li>{@link PropagateConstants}, then {@link FoldConstants}: propagation creates constant
  *       operands, folding computes them and drops branches they rule out.
  *   <li>{@link EliminateDeadCode} after folding, which leaves unread locals and dead branches behind.
- *   <li>{@link MergeBoundsChecks} last, when only statements that matter sit between checks.
+ *   <li>{@link MergeBoundsChecks} when only statements that matter sit between checks.
+ *   <li>{@link MarkLoadsInPacket} last, on the merged checks, which prove the most bytes.
  * </ol>
  *
  * The interpreter runs the IR before these passes; the compiled kernel runs it after. Differential
@@ -30,7 +31,8 @@ public final class Pipeline {
             new PropagateConstants(),
             new FoldConstants(),
             new EliminateDeadCode(),
-            new MergeBoundsChecks());
+            new MergeBoundsChecks(),
+            new MarkLoadsInPacket());
 
     private Pipeline() {}
 

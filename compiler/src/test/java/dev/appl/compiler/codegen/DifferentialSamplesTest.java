@@ -42,6 +42,27 @@ class DifferentialSamplesTest {
         System.out.println("differential " + sample + " after the passes: " + cases + " packets");
     }
 
+    /**
+     * The kernel after the passes reads the firewall's fields with no range check of their own
+     * (MarkLoadsInPacket): every truncation of a TCP packet short of its 54 bytes must still take
+     * the malformed path, on both engines, and the whole packet must not.
+     */
+    @org.junit.jupiter.api.Test
+    void truncatedPacketsStayMalformedWithoutTheReadsRangeChecks() {
+        IrAppliance ir = Specs.lower(Specs.sample("firewall")).getFirst();
+        IrAppliance optimized = Specs.lower(Specs.sample("firewall")).getFirst();
+        dev.appl.compiler.passes.Pipeline.run(optimized);
+        Differential d = new Differential(ir, CompiledAppliance.load(optimized, Codegen.generate(optimized, true)));
+        byte[] tcp = java.util.HexFormat.of().parseHex("020000000001" + "020000000002" + "0800"
+                + "45000028000000004006" + "0000" + "c6336407" + "c000020a"
+                + "9c4001bb" + "00000000" + "00000000" + "5002ffff" + "00000000");
+        for (int n = 0; n < tcp.length; n++) {
+            org.junit.jupiter.api.Assertions.assertEquals(Interpreter.Fate.MALFORMED,
+                    d.send(0, java.util.Arrays.copyOf(tcp, n)).fate(), "the first " + n + " bytes");
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(Interpreter.Fate.FORWARD, d.send(0, tcp).fate());
+    }
+
     /** Runs all three kinds of traffic; returns how many packets were compared. */
     static int run(IrAppliance ir, CompiledAppliance compiled, long seed) {
         int cases = 0;
