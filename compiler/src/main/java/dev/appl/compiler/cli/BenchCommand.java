@@ -131,10 +131,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * The compiled kernel on views into the trace, read-only: no copy per packet, which is what a
-     * kernel that only reads its packets needs. A write fails on the read-only trace (an
-     * {@code IllegalArgumentException} from {@code MemorySegment}); from then on, that packet's
-     * pass included, each packet is copied into one buffer with headroom and handled there, as an
-     * image does. (An exception that copying does not explain comes back on the copy.)
+     * kernel that only reads its packets needs. A kernel that writes them ({@link
+     * Kernel#writesPackets}) gets each packet copied into one buffer with headroom instead.
      */
     private static final class KernelLoop implements Loop {
         private final Kernel kernel;
@@ -143,13 +141,14 @@ final class BenchCommand implements Callable<Integer> {
         private final MemorySegment trace;
         private final MemorySegment buffer = MemorySegment.ofArray(new byte[Kernel.HEADROOM + 65536 + Kernel.HEADROOM]);
         private final PacketView view = new PacketView();
-        boolean copying;
+        final boolean copying;
 
         KernelLoop(Kernel kernel, PcapFile pcap, int port) {
             this.kernel = kernel;
             this.pcap = pcap;
             this.port = port;
             this.trace = pcap.mapping().asReadOnly();
+            this.copying = kernel.writesPackets();
         }
 
         public long runFor(long nanos) {
@@ -157,16 +156,7 @@ final class BenchCommand implements Callable<Integer> {
             long handled = 0;
             long sink = 0;
             while (System.nanoTime() < deadline) {
-                if (copying) {
-                    sink += copied();
-                } else {
-                    try {
-                        sink += inPlace();
-                    } catch (IllegalArgumentException e) {
-                        copying = true; // it writes: this pass again, on copies
-                        continue;
-                    }
-                }
+                sink += copying ? copied() : inPlace();
                 handled += pcap.count();
             }
             return sink == Long.MIN_VALUE ? 0 : handled; // keeps the fates from being optimized away

@@ -648,6 +648,14 @@ public final class Codegen {
             m.visitInsn(IRETURN);
         });
         mapSharing();
+        if (!writesPackets()) {
+            MethodVisitor writes = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "writesPackets", "()Z", null, null);
+            writes.visitCode();
+            writes.visitInsn(ICONST_0);
+            writes.visitInsn(IRETURN);
+            writes.visitMaxs(0, 0);
+            writes.visitEnd();
+        }
         indexed("addEntry", "(IL" + TABLE_ENTRY + ";)V", ir.tables.size(), (m, i) -> {
             m.visitVarInsn(ALOAD, 0);
             m.visitFieldInsn(GETFIELD, owner, "t$" + i, "L" + ENTRY_TABLE + ";");
@@ -1212,6 +1220,13 @@ public final class Codegen {
     }
 
     /** Statements of a block and everything nested in them. */
+    /** Whether a handler changes its packet: {@code Kernel.writesPackets}. */
+    private boolean writesPackets() {
+        return ir.handlers.stream().anyMatch(h -> anyStatement(h.function().body(), s -> s instanceof IrStmt.Store
+                || s instanceof IrStmt.Insert || s instanceof IrStmt.Remove
+                || s instanceof IrStmt.Fate f && f.payload() != null));
+    }
+
     static boolean anyStatement(IrStmt.Block b, java.util.function.Predicate<IrStmt> p) {
         boolean[] found = {false};
         IrWalk.block(b, e -> {}, s -> found[0] |= p.test(s));

@@ -39,6 +39,21 @@ class SamplesTest {
                 results.stream().map(TestRunner.Result::failure).toList());
     }
 
+    /**
+     * Whether the kernel says it writes its packets (what a replay and the bench go by to hand it
+     * the trace in place): the firewall only reads; the l4lb pushes, the NAT rewrites addresses,
+     * the KV sample replies with a payload.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"firewall:false", "l4lb:true", "nat:true", "kv:true"})
+    void saysWhetherItWritesItsPackets(String sampleAndWrites) {
+        String[] parts = sampleAndWrites.split(":");
+        IrAppliance ir = Specs.lower(Specs.sample(parts[0])).getFirst();
+        dev.appl.compiler.passes.Pipeline.run(ir);
+        assertEquals(Boolean.parseBoolean(parts[1]),
+                CompiledAppliance.compile(ir).newKernel(java.util.Map.of()).kernel().writesPackets());
+    }
+
     private static List<TestRunner.Result> compiledTests(dev.appl.compiler.ir.IrAppliance ir) {
         CompiledAppliance compiled = CompiledAppliance.compile(ir);
         return TestRunner.run(ir, () -> compiled.newKernel(java.util.Map.of()));

@@ -115,6 +115,15 @@ public interface Kernel {
     }
 
     /**
+     * Whether a handler may change the packet it is handed (write a field, push, pop, append,
+     * truncate, reply with a payload). One that never does can be handed a read-only view of a
+     * packet where it lies, in a trace's mapping, with no copy and no headroom.
+     */
+    default boolean writesPackets() {
+        return true;
+    }
+
+    /**
      * For a stream port: how many longs of state each connection keeps (see above); 0 when its
      * frames are independent of each other, which lets the runtime cut and handle several of a
      * connection's frames in one batch.

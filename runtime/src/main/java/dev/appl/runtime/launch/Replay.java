@@ -150,6 +150,12 @@ public final class Replay {
             MemorySegment replyFrame = datagrams ? arena.allocate(UdpFrames.MAX_HEADERS + DATAGRAM_MAX, 8) : null;
             int datagramAt = 0;
             PacketView view = new PacketView();
+            // A kernel that never changes its packets reads each where it lies in its trace: no copy.
+            boolean inPlace = !kernel.writesPackets();
+            MemorySegment[] mappings = new MemorySegment[n];
+            for (int p = 0; p < n; p++) {
+                mappings[p] = traces[p] == null ? null : traces[p].mapping().asReadOnly();
+            }
             long[] period = appliance.timerPeriods();
             int[] next = new int[n];
             long[] timerDue = new long[period.length];
@@ -188,9 +194,13 @@ public final class Replay {
                 PcapFile trace = traces[port];
                 index = next[port]++;
                 int length = trace.packetLength(index);
-                MemorySegment.copy(trace.mapping(), trace.packetOffset(index), buffer, Kernel.HEADROOM, length);
-                view.set(buffer, Kernel.HEADROOM, length);
                 boolean datagram = appliance.kinds().get(port).equals("datagram");
+                if (inPlace && !datagram) {
+                    view.set(mappings[port], trace.packetOffset(index), length);
+                } else {
+                    MemorySegment.copy(trace.mapping(), trace.packetOffset(index), buffer, Kernel.HEADROOM, length);
+                    view.set(buffer, Kernel.HEADROOM, length);
+                }
                 if (datagram) {
                     long where = UdpFrames.datagram(buffer, Kernel.HEADROOM, length);
                     if (where < 0) {
