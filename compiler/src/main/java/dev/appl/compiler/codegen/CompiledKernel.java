@@ -60,6 +60,7 @@ public final class CompiledKernel implements Engine {
             case Kernel.REPLY -> new Interpreter.Outcome(Interpreter.Fate.REPLY, port, out);
             case Kernel.DROP -> new Interpreter.Outcome(Interpreter.Fate.DROP, -1, out);
             case Kernel.MALFORMED -> new Interpreter.Outcome(Interpreter.Fate.MALFORMED, -1, out);
+            case Kernel.HANDLED -> new Interpreter.Outcome(Interpreter.Fate.HANDLED, -1, out);
             default -> {
                 if (fate < 0) {
                     throw new IllegalStateException("the kernel of " + appliance.ir().name() + " answered "

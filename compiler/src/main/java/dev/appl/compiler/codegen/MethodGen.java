@@ -147,12 +147,17 @@ final class MethodGen {
     /** In {@code <clinit>}, building a constant: nested constants are built in place, not hoisted. */
     private boolean building;
 
+    /** A handler's fate when it ends without one: a message was handled, a packet is dropped. */
+    private final int endFate;
+
     MethodGen(Codegen cg, MethodVisitor mv, Mode mode, IrFunction fn) {
         this.cg = cg;
         this.shapes = cg.shapes;
         this.mv = mv;
         this.mode = mode;
         this.fn = fn;
+        this.endFate = cg.ir.handlers.stream().anyMatch(h -> h.function() == fn && h.answersMessages())
+                ? Kernel.HANDLED : Kernel.DROP;
         this.slots = new int[fn.locals().size()];
         this.partSlots = new int[fn.locals().size()][];
         this.next = switch (mode) {
@@ -256,11 +261,14 @@ final class MethodGen {
         mv.visitEnd();
     }
 
-    /** What running off the end of the body does: a handler drops; a function returns nothing. */
+    /**
+     * What running off the end of the body does: a packet handler drops, a message handler has
+     * handled its message; a function returns nothing.
+     */
     private void endOfBody() {
         switch (mode) {
             case HANDLER -> {
-                pushInt(Kernel.DROP);
+                pushInt(endFate);
                 mv.visitInsn(IRETURN);
             }
             case TIMER -> mv.visitInsn(RETURN);
@@ -566,7 +574,7 @@ final class MethodGen {
                 mv.visitInsn(result.returnOpcode());
             }
             case HANDLER, TIMER -> {
-                // A handler's return ends it without a fate: the packet is dropped.
+                // A handler's return ends it without a fate, as running off its end does.
                 if (r.value() != null) {
                     expr(r.value());
                     pop(repr(r.value().type()));

@@ -88,6 +88,7 @@ public final class EngineKernel implements Kernel {
             case REPLY -> REPLY;
             case DROP -> DROP;
             case MALFORMED -> MALFORMED;
+            case HANDLED -> HANDLED;
         };
     }
 

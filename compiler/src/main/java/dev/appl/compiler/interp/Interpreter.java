@@ -35,7 +35,8 @@ public final class Interpreter {
     /** What became of a packet: forwarded to {@code port}, replied (to the port it came from), dropped, or malformed. */
     public record Outcome(Fate fate, int port, byte[] packet) {}
 
-    public enum Fate { FORWARD, REPLY, DROP, MALFORMED }
+    /** What became of a packet; {@code HANDLED}: a message or connection handler ended without a reply or drop. */
+    public enum Fate { FORWARD, REPLY, DROP, MALFORMED, HANDLED }
 
     /** How a statement ended. */
     private enum Flow { NEXT, BREAK, CONTINUE, RETURN, LEAVE, FATE }
@@ -205,7 +206,11 @@ public final class Interpreter {
         } catch (Malformed e) {
             return new Outcome(Fate.MALFORMED, -1, packet.bytes());
         }
-        return frame.outcome != null ? frame.outcome : new Outcome(Fate.DROP, -1, packet.bytes());
+        if (frame.outcome != null) {
+            return frame.outcome;
+        }
+        // A packet or datagram nobody forwarded or replied to is dropped; a message was handled.
+        return new Outcome(handler.answersMessages() ? Fate.HANDLED : Fate.DROP, -1, packet.bytes());
     }
 
     /** How many longs of state each connection of {@code port} keeps ({@link Kernel#connectionSlots}). */

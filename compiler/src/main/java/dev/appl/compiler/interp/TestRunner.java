@@ -209,6 +209,7 @@ public final class TestRunner {
             case REPLY -> "replied";
             case DROP -> "dropped";
             case MALFORMED -> "dropped as malformed";
+            case HANDLED -> "handled without a reply";
         };
     }
 

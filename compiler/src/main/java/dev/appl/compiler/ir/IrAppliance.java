@@ -151,7 +151,15 @@ public final class IrAppliance {
      * {@code timer}; {@code phase} the index of the session's phase a message handler serves, -1
      * for other handlers.
      */
-    public record Handler(String event, int source, int phase, IrFunction function) {}
+    public record Handler(String event, int source, int phase, IrFunction function) {
+        /**
+         * Whether it handles a stream's messages or connections, where ending without {@code reply}
+         * or {@code drop} means the message was handled and needs no reply, not that it was dropped.
+         */
+        public boolean answersMessages() {
+            return event.equals("message") || event.equals("connect");
+        }
+    }
 
     private final String name;
     /** The wire layout of every header, for building header values into bytes. */

@@ -342,8 +342,10 @@ public final class Lowering {
             ends.addAll(body);
             body = ends;
         }
-        // A handler that ends without deciding drops the packet.
-        if (!event.equals("timer") && (body.isEmpty() || !(body.getLast() instanceof IrStmt.Fate))) {
+        // A packet or datagram handler that ends without deciding drops the packet; a message or
+        // connection handler that does has handled its message (Kernel.HANDLED, no fate here).
+        if (!event.equals("timer") && !ir.handlers.getLast().answersMessages()
+                && (body.isEmpty() || !(body.getLast() instanceof IrStmt.Fate))) {
             body = new ArrayList<>(body);
             body.add(new IrStmt.Fate(IrStmt.Fate.Kind.DROP, -1, null));
         }

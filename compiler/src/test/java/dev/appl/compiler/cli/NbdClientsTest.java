@@ -200,6 +200,44 @@ class NbdClientsTest {
         noWorkerFailed();
     }
 
+    /**
+     * A conversation's unanswered messages (the client's flags, which move it to the options
+     * phase, and NBD_CMD_DISC) are handled, not dropped; the summary of `applc run` says so, and
+     * keeps "dropped" for messages the spec drops (unknown client flags).
+     */
+    @Test
+    void messagesHandledWithoutAReplyAreNotDrops() throws Exception {
+        long dropped = live.dropped();
+        long handled = live.handled();
+        long malformed = live.malformed();
+        try (NbdClient client = new NbdClient(server, "")) {
+            assertEquals(3, client.read(8192, 3).length);
+        } // NBD_CMD_DISC
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (live.handled() < handled + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(handled + 2, live.handled(), "the client's flags and NBD_CMD_DISC are handled without a reply");
+        assertEquals(dropped, live.dropped(), "nothing is dropped");
+        assertEquals(malformed, live.malformed());
+        try (java.net.Socket s = new java.net.Socket(server.getAddress(), server.getPort())) {
+            s.setSoTimeout(10_000);
+            assertEquals(18, s.getInputStream().readNBytes(18).length);
+            s.getOutputStream().write(new byte[] {0, 0, 0, (byte) 0xff}); // unknown flags: the spec drops them
+            assertEquals(-1, s.getInputStream().read(), "closed");
+        }
+        while (live.dropped() < dropped + 1 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(dropped + 1, live.dropped());
+        assertEquals(handled + 2, live.handled());
+        StringWriter summary = new StringWriter();
+        live.summary(new PrintWriter(summary));
+        assertTrue(summary.toString().contains("  dropped " + live.dropped() + ", malformed " + live.malformed()
+                + ", handled without a reply " + live.handled() + "\n"), summary.toString());
+        noWorkerFailed();
+    }
+
     @Test
     void malformedClientsAreClosedAndTheServerGoesOn() throws Exception {
         long violations = live.counter(ir.counters.indexOf("protocol_violations"));

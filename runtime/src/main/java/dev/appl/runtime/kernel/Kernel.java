@@ -60,6 +60,12 @@ public interface Kernel {
     /** {@link #frameLength}'s answer when the bytes so far do not yet say how long the frame is. */
     int NEED_MORE = -5;
 
+    /**
+     * A message or connection handler ended without {@code reply} or {@code drop}: it handled the
+     * message, which needs no reply (a handshake step, a disconnect), so it is no drop.
+     */
+    int HANDLED = -6;
+
     /** Room a buffer should leave before and after a packet, so that pushes need not copy it out. */
     int HEADROOM = 256;
 
@@ -197,6 +203,7 @@ public interface Kernel {
             case DROP -> "drop";
             case MALFORMED -> "malformed";
             case NO_ROOM -> "no room";
+            case HANDLED -> "handled without a reply";
             default -> fate >= 0 ? "forward " + fate : "fate " + fate;
         };
     }

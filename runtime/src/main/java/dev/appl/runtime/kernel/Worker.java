@@ -65,6 +65,8 @@ public final class Worker implements Runnable {
     /** Packets sent per port (forwarded or replied). */
     public final long[] out;
     public long dropped;
+    /** Messages a handler handled without replying ({@link Kernel#HANDLED}): neither sent nor dropped. */
+    public long handled;
     public long malformed;
     public long noRoom;
     public long failed;
@@ -255,6 +257,7 @@ public final class Worker implements Runnable {
     private void count(int fate) {
         switch (fate) {
             case Kernel.MALFORMED -> malformed++;
+            case Kernel.HANDLED -> handled++;
             case Kernel.NO_ROOM -> {
                 noRoom++;
                 dropped++;

@@ -238,6 +238,11 @@ public final class Live implements AutoCloseable {
         return workers.stream().mapToLong(w -> w.malformed).sum();
     }
 
+    /** Messages of stream ports that a handler handled without a reply: neither sent nor dropped. */
+    public long handled() {
+        return workers.stream().mapToLong(w -> w.handled).sum();
+    }
+
     /** Packets on which the kernel threw (a bug), dropped. */
     public long failed() {
         return workers.stream().mapToLong(w -> w.failed).sum();
@@ -253,7 +258,9 @@ public final class Live implements AutoCloseable {
             String where = b == null ? "" : "  " + shown;
             out.printf("  port %-12s in %8d  out %8d%s%n", appliance.ports().get(i), in(i), out(i), where);
         }
-        out.printf("  dropped %d, malformed %d%n", dropped(), malformed());
+        boolean streams = bindings.values().stream().anyMatch(PortBinding.Tcp.class::isInstance);
+        out.printf("  dropped %d, malformed %d%s%n", dropped(), malformed(),
+                streams ? ", handled without a reply " + handled() : "");
         List<String> counters = appliance.counters();
         for (int i = 0; i < counters.size(); i++) {
             out.printf("  counter %-12s %d%n", counters.get(i), counter(i));
