@@ -269,9 +269,12 @@ public final class Codegen {
         for (int i = 0; i < ir.handlers.size(); i++) {
             IrAppliance.Handler h = ir.handlers.get(i);
             boolean timer = h.event().equals("timer");
-            MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, "h$" + i, timer ? "()V" : "(L" + VIEW + ";)I", null, null);
-            method("h$" + i, h.function(),
-                    () -> new MethodGen(this, mv, timer ? MethodGen.Mode.TIMER : MethodGen.Mode.HANDLER, h.function()).body());
+            if (timer) {
+                MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, "h$" + i, "()V", null, null);
+                method("h$" + i, h.function(), () -> new MethodGen(this, mv, MethodGen.Mode.TIMER, h.function()).body());
+                continue;
+            }
+            handler("h$" + i, h.function());
         }
         for (int i = 0; i < ir.functions.size(); i++) {
             IrFunction f = ir.functions.get(i);
@@ -288,9 +291,34 @@ public final class Codegen {
         if (withTests) {
             tests();
         }
+        pieceFields.forEach((name, descriptor) -> cw.visitField(ACC_PRIVATE, name, descriptor, null, null).visitEnd());
         staticInitializer();
         cw.visitEnd();
         return cw.toByteArray();
+    }
+
+    /**
+     * A packet handler's method, and the methods of the statements moved out of it to keep each
+     * under HotSpot's compile limit ({@link Outliner}), each after the one that first calls it.
+     */
+    private void handler(String name, IrFunction fn) {
+        Outliner.Plan plan = Outliner.plan(this, name, fn);
+        MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, name, "(L" + VIEW + ";)I", null, null);
+        method(name, fn, () -> new MethodGen(this, mv, MethodGen.Mode.HANDLER, fn, plan, null).body());
+        for (int i = 0; i < plan.called.size(); i++) {
+            Outliner.Piece p = plan.called.get(i);
+            MethodVisitor pv = cw.visitMethod(ACC_PRIVATE, p.name, p.descriptor(shapes), null, null);
+            method(p.name, fn, () -> new MethodGen(this, pv, MethodGen.Mode.HANDLER, fn, plan, p).body());
+        }
+    }
+
+    /** The fields outlined statements write shared locals back through, by name, in the order first asked for. */
+    private final Map<String, String> pieceFields = new java.util.LinkedHashMap<>();
+
+    /** Field {@code name}, holding a {@code repr}: declared in the kernel. */
+    String pieceField(String name, Repr repr) {
+        pieceFields.putIfAbsent(name, repr.descriptor);
+        return name;
     }
 
     // ---- Fields and the constructor -------------------------------------------------------------

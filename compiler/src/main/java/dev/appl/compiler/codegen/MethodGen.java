@@ -37,6 +37,7 @@ import static org.objectweb.asm.Opcodes.IFLE;
 import static org.objectweb.asm.Opcodes.IFLT;
 import static org.objectweb.asm.Opcodes.IFNE;
 import static org.objectweb.asm.Opcodes.IFNONNULL;
+import static org.objectweb.asm.Opcodes.IF_ICMPEQ;
 import static org.objectweb.asm.Opcodes.ILOAD;
 import static org.objectweb.asm.Opcodes.INVOKEINTERFACE;
 import static org.objectweb.asm.Opcodes.INVOKESPECIAL;
@@ -144,6 +145,13 @@ final class MethodGen {
     private final java.util.Set<IrStmt> viewsSafe = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     /** The locals those assignments write: they may hold a view of the packet, not a copy. */
     private final java.util.Set<IrLocal> viewLocals = new java.util.HashSet<>();
+    /** The handler's statements that are called out to methods of their own; null: none. */
+    private final Outliner.Plan outline;
+    /** The piece this method is made of; null for a handler, function or the like. */
+    private final Outliner.Piece piece;
+    /** Measuring ({@link Outliner}): labels before and after each statement, and after the code. */
+    private java.util.Map<IrStmt, Label[]> probes;
+    private Label codeEnd;
     /** In {@code <clinit>}, building a constant: nested constants are built in place, not hoisted. */
     private boolean building;
 
@@ -151,6 +159,16 @@ final class MethodGen {
     private final int endFate;
 
     MethodGen(Codegen cg, MethodVisitor mv, Mode mode, IrFunction fn) {
+        this(cg, mv, mode, fn, null, null);
+    }
+
+    /**
+     * A handler's method with the pieces of {@code outline} called out of it ({@link Outliner}),
+     * or, when {@code piece} is given, the method of that piece.
+     */
+    MethodGen(Codegen cg, MethodVisitor mv, Mode mode, IrFunction fn, Outliner.Plan outline, Outliner.Piece piece) {
+        this.outline = outline;
+        this.piece = piece;
         this.cg = cg;
         this.shapes = cg.shapes;
         this.mv = mv;
@@ -173,7 +191,12 @@ final class MethodGen {
         if (copyStoredBytes) {
             findSafeViews(fn.body());
         }
-        if (mode != Mode.TEST) {
+        if (piece != null) {
+            // After the handler's own arguments, the locals passed in, then its own.
+            java.util.Arrays.fill(slots, -1);
+            piece.in.forEach(this::assignSlots);
+            piece.own.forEach(this::assignSlots);
+        } else if (mode != Mode.TEST) {
             java.util.Arrays.fill(slots, -1);
             // Params first, in the order of the descriptor: each part of a scalar-replaced one in turn.
             for (IrLocal p : fn.params()) {
@@ -212,7 +235,17 @@ final class MethodGen {
 
     // ---- Method bodies --------------------------------------------------------------------------
 
+    /** Marks each statement's code, and the end of the method's, with labels, for measuring. */
+    void probe(java.util.Map<IrStmt, Label[]> probes, Label codeEnd) {
+        this.probes = probes;
+        this.codeEnd = codeEnd;
+    }
+
     void body() {
+        if (piece != null) {
+            pieceBody();
+            return;
+        }
         mv.visitCode();
         Label start = new Label();
         Label end = new Label();
@@ -257,8 +290,152 @@ final class MethodGen {
             mv.visitInsn(POP);
             exitMalformed();
         }
+        if (codeEnd != null) {
+            mv.visitLabel(codeEnd);
+        }
         mv.visitMaxs(0, 0);
         mv.visitEnd();
+    }
+
+    /**
+     * The method of an outlined statement: the statement, then back to the handler with the
+     * locals it wrote; a break, continue or leave out of it returns its code ({@link Outliner}).
+     */
+    private void pieceBody() {
+        mv.visitCode();
+        Label start = new Label();
+        Label end = new Label();
+        Label caught = new Label();
+        mv.visitTryCatchBlock(start, end, caught, MALFORMED);
+        for (IrLocal l : piece.own) {
+            zeroLocal(l);
+        }
+        Label broke = new Label();
+        Label continued = new Label();
+        Label left = new Label();
+        boolean exitsLoop = piece.loopOutside && (piece.breaks || piece.continues);
+        boolean exitsScope = piece.scopeOutside && piece.leaves;
+        if (exitsLoop) {
+            loops.push(new Label[] {broke, continued});
+        }
+        if (exitsScope) {
+            scopes.push(left);
+        }
+        mv.visitLabel(start);
+        stmtOf(piece.statement);
+        returnFromPiece(Outliner.FALL_THROUGH);
+        if (exitsLoop && piece.breaks) {
+            mv.visitLabel(broke);
+            returnFromPiece(Outliner.BREAK);
+        }
+        if (exitsLoop && piece.continues) {
+            mv.visitLabel(continued);
+            returnFromPiece(Outliner.CONTINUE);
+        }
+        if (exitsScope) {
+            mv.visitLabel(left);
+            returnFromPiece(Outliner.LEAVE);
+        }
+        mv.visitLabel(end);
+        mv.visitLabel(malformed);
+        exitMalformed();
+        mv.visitLabel(caught);
+        mv.visitInsn(POP);
+        exitMalformed();
+        if (codeEnd != null) {
+            mv.visitLabel(codeEnd);
+        }
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** Writes the piece's shared locals it assigns to their fields and returns {@code code}. */
+    private void returnFromPiece(int code) {
+        for (IrLocal l : piece.out) {
+            Repr[] reprs = Outliner.reprs(shapes, l);
+            for (int i = 0; i < reprs.length; i++) {
+                mv.visitVarInsn(ALOAD, 0);
+                mv.visitVarInsn(reprs[i].loadOpcode(), jvmSlot(l, i));
+                mv.visitFieldInsn(PUTFIELD, cg.owner, cg.pieceField(piece.field(l, i), reprs[i]), reprs[i].descriptor);
+            }
+        }
+        pushInt(code);
+        mv.visitInsn(IRETURN);
+    }
+
+    /**
+     * Calls the method of outlined statement {@code p} and goes on as the statement would have:
+     * reads back the locals it wrote, then falls through, breaks, continues or leaves, or
+     * returns its fate.
+     */
+    private void callPiece(Outliner.Piece p) {
+        outline.calledAt(p, !loops.isEmpty(), !scopes.isEmpty());
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitVarInsn(ALOAD, VIEW_SLOT);
+        mv.visitVarInsn(ALOAD, SEG_SLOT);
+        mv.visitVarInsn(LLOAD, BASE_SLOT);
+        mv.visitVarInsn(LLOAD, LEN_SLOT);
+        for (IrLocal l : p.in) {
+            Repr[] reprs = Outliner.reprs(shapes, l);
+            for (int i = 0; i < reprs.length; i++) {
+                mv.visitVarInsn(reprs[i].loadOpcode(), jvmSlot(l, i));
+            }
+        }
+        mv.visitMethodInsn(INVOKESPECIAL, cg.owner, p.name, p.descriptor(shapes), false);
+        reloadPacket(); // it may have pushed or popped headers
+        for (IrLocal l : p.out) {
+            Repr[] reprs = Outliner.reprs(shapes, l);
+            for (int i = 0; i < reprs.length; i++) {
+                mv.visitVarInsn(ALOAD, 0);
+                mv.visitFieldInsn(GETFIELD, cg.owner, cg.pieceField(p.field(l, i), reprs[i]), reprs[i].descriptor);
+                mv.visitVarInsn(reprs[i].storeOpcode(), jvmSlot(l, i));
+            }
+        }
+        Label goesOn = new Label();
+        mv.visitInsn(DUP);
+        pushInt(Outliner.FALL_THROUGH);
+        mv.visitJumpInsn(IF_ICMPEQ, goesOn);
+        java.util.List<Label> exits = new java.util.ArrayList<>();
+        java.util.List<Label> targets = new java.util.ArrayList<>();
+        if (p.loopOutside && p.breaks) {
+            exitTo(Outliner.BREAK, loops.peek()[0], exits, targets);
+        }
+        if (p.loopOutside && p.continues) {
+            exitTo(Outliner.CONTINUE, loops.peek()[1], exits, targets);
+        }
+        if (p.scopeOutside && p.leaves) {
+            exitTo(Outliner.LEAVE, scopes.peek(), exits, targets);
+        }
+        mv.visitInsn(IRETURN); // a fate (from a piece: returned on to the handler)
+        for (int i = 0; i < exits.size(); i++) {
+            mv.visitLabel(exits.get(i));
+            mv.visitInsn(POP);
+            mv.visitJumpInsn(GOTO, targets.get(i));
+        }
+        mv.visitLabel(goesOn);
+        mv.visitInsn(POP);
+    }
+
+    private void exitTo(int code, Label target, java.util.List<Label> exits, java.util.List<Label> targets) {
+        Label exit = new Label();
+        mv.visitInsn(DUP);
+        pushInt(code);
+        mv.visitJumpInsn(IF_ICMPEQ, exit);
+        exits.add(exit);
+        targets.add(target);
+    }
+
+    /** The JVM slot of part {@code part} of {@code l} (part 0 of a local held whole). */
+    private int jvmSlot(IrLocal l, int part) {
+        return isExploded(l) ? partSlots[l.slot()][part] : slots[l.slot()];
+    }
+
+    private void zeroLocal(IrLocal l) {
+        Repr[] reprs = Outliner.reprs(shapes, l);
+        for (int i = 0; i < reprs.length; i++) {
+            zero(reprs[i]);
+            mv.visitVarInsn(reprs[i].storeOpcode(), jvmSlot(l, i));
+        }
     }
 
     /**
@@ -427,6 +604,27 @@ final class MethodGen {
      * computation) handle. Temporaries never outlive their statement.
      */
     private void stmt(IrStmt s) {
+        Outliner.Piece p = outline == null ? null : outline.piece(s);
+        Label before = null;
+        if (probes != null) {
+            before = new Label();
+            mv.visitLabel(before);
+        }
+        if (p != null) {
+            int mark = next;
+            callPiece(p);
+            next = mark;
+        } else {
+            stmtOf(s);
+        }
+        if (probes != null) {
+            Label after = new Label();
+            mv.visitLabel(after);
+            probes.put(s, new Label[] {before, after});
+        }
+    }
+
+    private void stmtOf(IrStmt s) {
         int mark = next;
         statement(s);
         next = mark;

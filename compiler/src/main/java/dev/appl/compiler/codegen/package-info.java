@@ -36,6 +36,15 @@
  *
  * <p>The temporaries a statement needs take JVM locals that the next statement reuses.
  *
+ * <h2>Large handlers</h2>
+ * HotSpot never JIT-compiles a method of more than 8,000 bytes of bytecode. A packet handler's
+ * method that would be larger has statements moved into private methods of their own, its pieces
+ * ({@link dev.appl.compiler.codegen.Outliner}), until each method is at most 7,000 bytes: a piece
+ * takes the packet and the locals it shares with the rest of the handler as arguments, writes the
+ * shared locals it assigns back through per-kernel fields ({@code h$i$k$slot$part}, read right
+ * after the call) and returns the handler's fate or a code saying the handler goes on (falls
+ * through, breaks, continues or leaves).
+ *
  * <h2>Where a packet still allocates</h2>
  * The samples allocate nothing per packet ({@code AllocationTest}). What still allocates: an array
  * value built at run time (a constant array is built once); a struct or header value nesting
