@@ -75,7 +75,15 @@ public final class TcpEndpoint implements Endpoint {
     private static final long LISTENER = -1;
     /** Where a connection's bytes start in its input buffer: the headroom a message handled in place needs. */
     private static final int DATA = Kernel.HEADROOM;
-    private static final int CAPACITY = Batch.DEFAULT_CAPACITY;
+    /**
+     * How many messages a batch of this driver holds: room for a burst of 16 pipelined requests from
+     * each of the 64 connections an epoll_wait reports, so that a connection's burst is handled,
+     * and answered with one sendmsg, in one round. At most IOV_MAX (1024), the most iovecs one
+     * sendmsg takes, as all the batch's replies may be one connection's.
+     */
+    static final int CAPACITY = 1024;
+    /** How many connections' events one epoll_wait reports. */
+    private static final int EVENTS = Batch.DEFAULT_CAPACITY;
 
     private final String port;
     private final Kernel kernel;
@@ -174,7 +182,7 @@ public final class TcpEndpoint implements Endpoint {
         this.open = open;
         this.limit = kernel.connections(kernelPort);
         this.slots = kernel.connectionSlots(kernelPort);
-        events = arena.allocate(Libc.EPOLL_EVENT * CAPACITY, 8);
+        events = arena.allocate(Libc.EPOLL_EVENT * EVENTS, 8);
         event = arena.allocate(Libc.EPOLL_EVENT, 8);
         message = arena.allocate(Libc.MMSGHDR);
         iovecs = arena.allocate(Libc.IOVEC, CAPACITY);
@@ -268,6 +276,11 @@ public final class TcpEndpoint implements Endpoint {
     }
 
     @Override
+    public int batchCapacity() {
+        return CAPACITY;
+    }
+
+    @Override
     public int receive(Batch batch) throws IOException {
         batch.clear();
         // Connections with frames left over from the last round go first, in the order they queued.
@@ -281,7 +294,7 @@ public final class TcpEndpoint implements Endpoint {
         if (batch.full()) {
             return batch.size();
         }
-        int n = Libc.epollWait(epoll, events, CAPACITY, 0);
+        int n = Libc.epollWait(epoll, events, EVENTS, 0);
         if (n < 0) {
             int errno = Libc.errno();
             if (errno == Libc.EINTR) {

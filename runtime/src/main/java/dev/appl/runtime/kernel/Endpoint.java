@@ -14,6 +14,11 @@ import java.io.IOException;
  * was received in.
  */
 public interface Endpoint extends AutoCloseable {
+    /** How many packets the batches handed to {@link #receive} hold. */
+    default int batchCapacity() {
+        return Batch.DEFAULT_CAPACITY;
+    }
+
     /** Fills {@code batch} (cleared first) with what has arrived, without waiting; returns how many. */
     int receive(Batch batch) throws IOException;
 

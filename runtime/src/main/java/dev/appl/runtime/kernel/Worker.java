@@ -86,7 +86,7 @@ public final class Worker implements Runnable {
         this.stores = kernel.storeCount() > 0;
         batches = new Batch[endpoints.length];
         for (int p = 0; p < endpoints.length; p++) {
-            batches[p] = endpoints[p] == null ? null : new Batch(Batch.DEFAULT_CAPACITY);
+            batches[p] = endpoints[p] == null ? null : new Batch(endpoints[p].batchCapacity());
         }
         in = new long[endpoints.length];
         out = new long[endpoints.length];
