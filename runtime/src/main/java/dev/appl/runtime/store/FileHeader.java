@@ -32,10 +32,15 @@ final class FileHeader {
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** A new header: magic, version, size, and up to three {@code u64} fields, checksummed. */
+    /** A new header: magic, version {@link #VERSION}, size, and up to three {@code u64} fields, checksummed. */
     static ByteBuffer build(String magic, int headerSize, long... fields) {
+        return buildVersion(magic, VERSION, headerSize, fields);
+    }
+
+    /** The same for a kind whose format has a version of its own ({@code kv}). */
+    static ByteBuffer buildVersion(String magic, int version, int headerSize, long... fields) {
         ByteBuffer b = ByteBuffer.allocate(headerSize).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(magicBytes(magic)).putInt(VERSION).putInt(headerSize);
+        b.put(magicBytes(magic)).putInt(version).putInt(headerSize);
         for (long f : fields) {
             b.putLong(f);
         }
@@ -50,6 +55,12 @@ final class FileHeader {
      */
     static void check(Path file, MemorySegment header, long fileLength, String magic, String kind, int headerSize)
             throws StoreException {
+        check(file, header, fileLength, magic, kind, headerSize, VERSION, VERSION);
+    }
+
+    /** The same for a kind that reads the format versions {@code oldest} to {@code newest}. */
+    static void check(Path file, MemorySegment header, long fileLength, String magic, String kind, int headerSize,
+            int oldest, int newest) throws StoreException {
         byte[] expected = magicBytes(magic);
         if (fileLength < expected.length || MemorySegment.mismatch(header, 0, expected.length,
                 MemorySegment.ofArray(expected), 0, expected.length) != -1) {
@@ -59,14 +70,19 @@ final class FileHeader {
         if (fileLength < headerSize) {
             throw new StoreException(file, kind + " cut short: " + fileLength + " bytes, shorter than its header");
         }
-        int version = header.get(U32, 8);
-        if (version != VERSION) {
+        int version = version(header);
+        if (Integer.compareUnsigned(version, oldest) < 0 || Integer.compareUnsigned(version, newest) > 0) {
             throw new StoreException(file, kind + " of format version " + Integer.toUnsignedString(version)
-                    + "; this runtime reads version " + VERSION);
+                    + "; this runtime reads " + (oldest == newest ? "version " + newest
+                            : "versions " + oldest + " to " + newest));
         }
         if (header.get(U32, 12) != headerSize || header.get(U32, CRC) != crc(header, 0, CRC)) {
             throw new StoreException(file, "corrupt " + kind + ": its header fails its checksum");
         }
+    }
+
+    static int version(MemorySegment header) {
+        return header.get(U32, 8);
     }
 
     static long field(MemorySegment header, int index) {

@@ -27,6 +27,14 @@ public final class KvStore implements AutoCloseable, GroupCommit.Held {
     static final String MAGIC = "appl-kvs";
     static final String KIND = "an appl kv store";
     static final int HEADER = 64;
+    /**
+     * The format version of new stores: 2 since a journal may hold {@link #CLEAR} records. A store
+     * of version 1 (puts and removals only) opens, and becomes version 2 when it is first cleared,
+     * so that a runtime that reads version 1 only refuses it from then on instead of failing on
+     * the clear as on corruption.
+     */
+    static final int VERSION = 2;
+    static final int OLDEST_VERSION = 1;
     static final byte PUT = 1;
     static final byte DELETE = 2;
     /** Removes every entry: a record with an empty key. */
@@ -41,6 +49,8 @@ public final class KvStore implements AutoCloseable, GroupCommit.Held {
     private final int maxValue;
     private final long segmentSize;
     private long generation;
+    /** The manifest's format version: {@link #VERSION}, or 1 for an older store never cleared. */
+    private int version;
     private LogStore journal;
     /** Whether a {@link GroupCommit} holds a flush of this store. */
     private boolean held;
@@ -71,11 +81,12 @@ public final class KvStore implements AutoCloseable, GroupCommit.Held {
         }
         KvStore kv = new KvStore(file, maxKey, maxValue);
         if (!Files.exists(file)) {
-            FileHeader.create(file, FileHeader.build(MAGIC, HEADER, 1), HEADER);
+            FileHeader.create(file, FileHeader.buildVersion(MAGIC, VERSION, HEADER, 1), HEADER);
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment header = FileHeader.readStart(ch, HEADER);
-            FileHeader.check(file, header, ch.size(), MAGIC, KIND, HEADER);
+            FileHeader.check(file, header, ch.size(), MAGIC, KIND, HEADER, OLDEST_VERSION, VERSION);
+            kv.version = FileHeader.version(header);
             kv.generation = FileHeader.field(header, 0);
         }
         kv.deleteOtherGenerations();
@@ -133,6 +144,9 @@ public final class KvStore implements AutoCloseable, GroupCommit.Held {
             seen += LogStore.frameSize(record.byteSize());
             MemorySegment key = record.asSlice(RECORD_HEAD, keyLength);
             if (op == CLEAR) {
+                // A version 1 manifest over a clear: written by a runtime from before the version
+                // said so; from now on it says so.
+                upgradeForClear();
                 forgetAll();
                 deadBytes = seen;
             } else if (op == PUT) {
@@ -232,6 +246,7 @@ public final class KvStore implements AutoCloseable, GroupCommit.Held {
 
     /** Removes every entry; durable after the next {@link #flush}. */
     public void clear() {
+        upgradeForClear();
         journal.append(head(CLEAR, MemorySegment.NULL));
         forgetAll();
         deadBytes = journal.bytes();
@@ -276,6 +291,23 @@ public final class KvStore implements AutoCloseable, GroupCommit.Held {
         }
     }
 
+    /** Makes the manifest say version 2, durably, before the journal holds a clear (which version 1 does not know). */
+    private void upgradeForClear() {
+        if (version < 2) {
+            writeManifest(VERSION, generation);
+            version = VERSION;
+        }
+    }
+
+    /** Replaces the manifest, durably: a new file renamed over the old one. */
+    private void writeManifest(int formatVersion, long journalGeneration) {
+        try {
+            FileHeader.replace(file, FileHeader.buildVersion(MAGIC, formatVersion, HEADER, journalGeneration));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Writes the live entries into a new journal generation and switches to it, durably. */
     public void compact() {
         try {
@@ -288,7 +320,7 @@ public final class KvStore implements AutoCloseable, GroupCommit.Held {
                 }
             }
             fresh.flushNow();
-            FileHeader.replace(file, FileHeader.build(MAGIC, HEADER, next));
+            writeManifest(version, next);
             journal.delete();
             journal = fresh;
             generation = next;

@@ -189,6 +189,93 @@ class KvStoreTest {
         assertArrayEquals(before, Files.readAllBytes(file));
     }
 
+    /** The manifest's format version and journal generation, as written. */
+    private static int manifestVersion(Path file) throws IOException {
+        return java.nio.ByteBuffer.wrap(Files.readAllBytes(file)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(8);
+    }
+
+    /** Rewrites the manifest as a runtime of format version 1 wrote it (the same layout, version 1). */
+    private static void writeVersionOne(Path file) throws IOException {
+        long generation = java.nio.ByteBuffer.wrap(Files.readAllBytes(file)).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getLong(16);
+        FileHeader.replace(file, FileHeader.buildVersion(KvStore.MAGIC, 1, KvStore.HEADER, generation));
+    }
+
+    /** How a runtime that reads format version 1 only checked a kv manifest. */
+    private static void checkAsVersionOne(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        FileHeader.check(file, MemorySegment.ofArray(bytes), bytes.length, KvStore.MAGIC, KvStore.KIND,
+                KvStore.HEADER, 1, 1);
+    }
+
+    /**
+     * Clear records came with format version 2. A version 1 store opens and stays version 1 (an
+     * older runtime can still open it) until it is first cleared; from then on a runtime that
+     * reads version 1 only refuses it for its version, not for a record it does not know.
+     */
+    @Test
+    void aVersionOneStoreOpensAndBecomesVersionTwoWhenCleared() throws IOException {
+        Path file = dir.resolve("kv.db");
+        try (KvStore kv = KvStore.open(file, 16, 100)) {
+            assertEquals(2, manifestVersion(file), "new stores are version 2");
+            kv.put(s("a"), s("1"));
+            kv.flush();
+        }
+        writeVersionOne(file);
+        try (KvStore kv = KvStore.open(file, 16, 100)) {
+            assertEquals("1", text(kv.get(s("a"))));
+            kv.put(s("b"), s("2"));
+            kv.flush();
+        }
+        assertEquals(1, manifestVersion(file), "puts and removals keep a version 1 store version 1");
+        checkAsVersionOne(file);
+        try (KvStore kv = KvStore.open(file, 16, 100)) {
+            kv.clear();
+            kv.put(s("c"), s("3"));
+            kv.flush();
+        }
+        assertEquals(2, manifestVersion(file));
+        StoreException e = assertThrows(StoreException.class, () -> checkAsVersionOne(file));
+        assertEquals(file + ": an appl kv store of format version 2; this runtime reads version 1", e.getMessage());
+        try (KvStore kv = KvStore.open(file, 16, 100)) {
+            assertNull(kv.get(s("a")));
+            assertEquals("3", text(kv.get(s("c"))));
+            assertEquals(1, kv.size());
+        }
+    }
+
+    /** A store a runtime cleared while still writing version 1 manifests says version 2 once opened. */
+    @Test
+    void aVersionOneManifestOverAClearBecomesVersionTwoOnOpening() throws IOException {
+        Path file = dir.resolve("kv.db");
+        try (KvStore kv = KvStore.open(file, 16, 100)) {
+            kv.put(s("a"), s("1"));
+            kv.clear();
+            kv.put(s("b"), s("2"));
+            kv.flush();
+        }
+        writeVersionOne(file);
+        try (KvStore kv = KvStore.open(file, 16, 100)) {
+            assertNull(kv.get(s("a")));
+            assertEquals("2", text(kv.get(s("b"))));
+        }
+        assertEquals(2, manifestVersion(file));
+    }
+
+    @Test
+    void aStoreOfALaterFormatVersionIsRefusedAndLeftAsItWas() throws IOException {
+        Path file = dir.resolve("kv.db");
+        try (KvStore kv = KvStore.open(file, 16, 100)) {
+            kv.put(s("a"), s("1"));
+            kv.flush();
+        }
+        FileHeader.replace(file, FileHeader.buildVersion(KvStore.MAGIC, 3, KvStore.HEADER, 1));
+        byte[] before = Files.readAllBytes(file);
+        StoreException e = assertThrows(StoreException.class, () -> KvStore.open(file, 16, 100));
+        assertEquals(file + ": an appl kv store of format version 3; this runtime reads versions 1 to 2", e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(file));
+    }
+
     @Test
     void hashSpreadsKeys() {
         assertTrue(KvStore.hash(s("a")) != KvStore.hash(s("b")));
