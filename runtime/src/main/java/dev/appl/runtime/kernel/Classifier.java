@@ -66,8 +66,37 @@ final class Classifier implements EntryIndex {
     private final int[] leadStart;
     private final int[] leadList;
 
+    // The narrow path (see the class comment); narrowRows is null when the table does not take it.
+    /**
+     * Per row of the lead key, {@code (start << 32 | at << 8 | count) ^ Long.MIN_VALUE}: the row's
+     * first value (below 2^32), and where its candidates are in {@link #narrowList} and how many
+     * (255: more than {@link #SPARSE}); {@link Long#MAX_VALUE} for rows that start above the
+     * narrow values; then the lead's {@code steps} times {@link Long#MAX_VALUE}.
+     */
+    private final long[] narrowRows;
+    /** The lead rows' candidates, row after row, ascending; those that cannot match a narrow key left out. */
+    private final int[] narrowList;
+    /**
+     * Per entry {@link #NARROW_KEYS} times {@code low, span}: the entry matches a narrow key when
+     * each other key's value {@code x} has {@code x - low} at most {@code span}, as 32-bit unsigned
+     * numbers. (Keys past the table's have {@code 0, -1}: anything.)
+     */
+    private final int[] narrowTests;
+    /** The lead key, the other keys (the lead again past the table's), and the bits a value of each may have. */
+    private final int leadKey;
+    private final int leadBits;
+    private final int other0, other1, other2, other3;
+    private final int bits0, bits1, bits2, bits3;
+    /** The lead's jump table, its shift and its search's steps (copied out of {@link #lead}: a load fewer). */
+    private final int[] leadJump;
+    private final int leadShift;
+    private final int leadSteps;
+
+    /** The other keys a narrow lookup tests: at most four besides the lead. */
+    static final int NARROW_KEYS = 4;
+
     private Classifier(long[] tests, int keys, int words, Field[] fields, int aggWords, boolean[] verify, Field lead,
-            int[] leadStart, int[] leadList) {
+            int[] leadStart, int[] leadList, Narrow narrow) {
         this.tests = tests;
         this.keys = keys;
         this.words = words;
@@ -78,13 +107,52 @@ final class Classifier implements EntryIndex {
         this.lead = lead;
         this.leadStart = leadStart;
         this.leadList = leadList;
+        this.leadKey = lead.key;
+        this.leadJump = lead.jump;
+        this.leadShift = lead.jumpShift;
+        this.leadSteps = lead.steps;
+        if (narrow == null) {
+            narrowRows = null;
+            narrowList = null;
+            narrowTests = null;
+            leadBits = 0;
+            other0 = other1 = other2 = other3 = 0;
+            bits0 = bits1 = bits2 = bits3 = 0;
+            return;
+        }
+        narrowRows = narrow.rows;
+        narrowList = narrow.list;
+        narrowTests = narrow.tests;
+        leadBits = narrow.leadBits;
+        other0 = narrow.others[0];
+        other1 = narrow.others[1];
+        other2 = narrow.others[2];
+        other3 = narrow.others[3];
+        bits0 = narrow.bits[0];
+        bits1 = narrow.bits[1];
+        bits2 = narrow.bits[2];
+        bits3 = narrow.bits[3];
+    }
+
+    /** What {@link #narrow} builds. */
+    private record Narrow(long[] rows, int[] list, int[] tests, int leadBits, int[] others, int[] bits) {}
+
+    /** Whether lookups of narrow keys take the narrow path (for tests). */
+    boolean narrow() {
+        return narrowRows != null;
     }
 
     /** One key's part of the classifier. */
     private static final class Field {
         /** Which key of the table. */
         final int key;
-        /** The first value of each row, as {@code value ^ Long.MIN_VALUE}, ascending. */
+        /** How many rows the key has. */
+        final int count;
+        /**
+         * The first value of each row, as {@code value ^ Long.MIN_VALUE}, ascending, then
+         * {@code steps} times {@link Long#MAX_VALUE}, so that a search of {@code steps} rows from any
+         * row stays in the array.
+         */
         final long[] starts;
         /** The rows, {@code words} words each: a bit per entry that covers the row's values. */
         final long[] rows;
@@ -105,9 +173,13 @@ final class Classifier implements EntryIndex {
         final long jumpLimit;
         final int jumpShift;
         final int[] jump;
+        /** A power of two above the most rows a bucket spans less one: the rows a search looks among. */
+        final int steps;
 
-        Field(int key, long[] starts, long[] rows, long[] agg, boolean[] approx, long jumpLimit, int jumpShift, int[] jump) {
+        Field(int key, int count, long[] starts, long[] rows, long[] agg, boolean[] approx, long jumpLimit, int jumpShift,
+                int[] jump, int steps) {
             this.key = key;
+            this.count = count;
             this.starts = starts;
             this.rows = rows;
             this.agg = agg;
@@ -115,28 +187,29 @@ final class Classifier implements EntryIndex {
             this.jumpLimit = jumpLimit;
             this.jumpShift = jumpShift;
             this.jump = jump;
+            this.steps = steps;
         }
     }
 
     /**
      * The index of the row of {@code f} that holds {@code key}'s value: the last row whose start is
      * at or below it (row 0 starts at the lowest value, so there is one). The jump table narrows
-     * the search to the rows of the value's bucket; then a branch-free search, a conditional move
-     * per step, as a search's branches would mispredict.
+     * the search to the rows of the value's bucket, then a search of a fixed number of steps for
+     * every bucket (a conditional move per step, as a search's branches would mispredict, and as
+     * many steps for every value, as a loop that ends earlier for some mispredicts its end).
      */
     private static int row(Field f, long[] key) {
         long[] starts = f.starts;
         long v = key[f.key] ^ Long.MIN_VALUE;
-        int lo;
-        int len;
         if (v < f.jumpLimit) {
-            int bucket = (int) ((v ^ Long.MIN_VALUE) >>> f.jumpShift);
-            lo = f.jump[bucket];
-            len = f.jump[bucket + 1] - lo + 1;
-        } else {
-            lo = 0;
-            len = starts.length;
+            int lo = f.jump[(int) ((v ^ Long.MIN_VALUE) >>> f.jumpShift)];
+            for (int half = f.steps >>> 1; half > 0; half >>>= 1) {
+                lo = starts[lo + half] <= v ? lo + half : lo;
+            }
+            return lo;
         }
+        int lo = 0;
+        int len = f.count;
         while (len > 1) {
             int half = len >>> 1;
             lo = starts[lo + half] <= v ? lo + half : lo;
@@ -145,12 +218,69 @@ final class Classifier implements EntryIndex {
         return lo;
     }
 
-    /** The first entry that matches {@code key}, or -1. */
+    /**
+     * The first entry that matches {@code key}, or -1. Kept small, so that the JIT inlines it into
+     * the kernel's handler: the narrow path, and calls for the rest.
+     */
     @Override
     public int match(long[] key) {
-        // The lead key's row alone, when it holds few entries: they are the only candidates (in
-        // order), and each is checked in full. (Kept small, so that the JIT inlines it into the
-        // kernel's handler; the rest is in matchByRows.)
+        long[] rows = narrowRows;
+        if (rows == null) {
+            return matchWide(key);
+        }
+        long v = key[leadKey];
+        long a = key[other0];
+        long b = key[other1];
+        long c = key[other2];
+        long d = key[other3];
+        if (((v >>> leadBits) | (a >>> bits0) | (b >>> bits1) | (c >>> bits2) | (d >>> bits3)) != 0) {
+            return matchWide(key); // a value the narrow layout does not hold (wider than its key, or negative)
+        }
+        int r = leadJump[(int) (v >>> leadShift)];
+        long probe = (v << 32 | 0xFFFFFFFEL) ^ Long.MIN_VALUE; // above every row that starts at or below v
+        int h = leadSteps >>> 1;
+        while (h > 8) { // (only for a lead whose buckets span more than 16 rows)
+            r = rows[r + h] <= probe ? r + h : r;
+            h >>>= 1;
+        }
+        // Four steps whatever the lead's: once h is 0, a step stays where it is (row r starts at or below v).
+        r = rows[r + h] <= probe ? r + h : r;
+        h >>>= 1;
+        r = rows[r + h] <= probe ? r + h : r;
+        h >>>= 1;
+        r = rows[r + h] <= probe ? r + h : r;
+        h >>>= 1;
+        r = rows[r + h] <= probe ? r + h : r;
+        int found = (int) rows[r];
+        int count = found & 0xFF;
+        if (count > SPARSE) {
+            return matchByRows(key, r);
+        }
+        int[] list = narrowList;
+        int[] t = narrowTests;
+        for (int i = found >>> 8, end = i + count; i < end; i++) {
+            int e = list[i];
+            int at = e * (2 * NARROW_KEYS);
+            // Per key, span - (x - low) as 64-bit numbers of 32-bit unsigned ones: negative when the key
+            // fails. Arithmetic rather than compares, which the JIT would turn into a branch per key
+            // (they mispredict). The row decides the lead key.
+            long failed = (t[at + 1] & 0xFFFFFFFFL) - ((a - t[at]) & 0xFFFFFFFFL)
+                    | (t[at + 3] & 0xFFFFFFFFL) - ((b - t[at + 2]) & 0xFFFFFFFFL)
+                    | (t[at + 5] & 0xFFFFFFFFL) - ((c - t[at + 4]) & 0xFFFFFFFFL)
+                    | (t[at + 7] & 0xFFFFFFFFL) - ((d - t[at + 6]) & 0xFFFFFFFFL);
+            if (failed >= 0) {
+                return e;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The first entry that matches {@code key}, whatever its values: the lead key's row alone, when it
+     * holds few entries (they are the only candidates, in order, and each is checked in full), else
+     * the AND of every key's row.
+     */
+    private int matchWide(long[] key) {
         int leadRow = row(lead, key);
         int from = leadStart[leadRow];
         int to = leadStart[leadRow + 1];
@@ -208,6 +338,14 @@ final class Classifier implements EntryIndex {
      * null if it would take more than {@code maxWords} words.
      */
     static Classifier build(long[] tests, int k, int n, long maxWords) {
+        return build(tests, k, n, maxWords, new int[k]);
+    }
+
+    /**
+     * The same, knowing how many bits a value of each key may have ({@code widths[i]}: 1 to 64 for an
+     * unsigned key, 0 when unknown or signed), which lets the narrow path take more tables.
+     */
+    static Classifier build(long[] tests, int k, int n, long maxWords, int[] widths) {
         if (k == 0 || n == 0) {
             return null; // nothing to classify on: the scan is as fast
         }
@@ -361,19 +499,19 @@ final class Classifier implements EntryIndex {
             for (long x : f.rows) {
                 entries += Long.bitCount(x);
             }
-            if (lead == null || entries * lead.starts.length < leadEntries * f.starts.length) {
+            if (lead == null || entries * lead.count < leadEntries * f.count) {
                 lead = f;
                 leadEntries = entries;
             }
         }
-        budget -= (leadEntries + lead.starts.length + 1 + 1) / 2;
+        budget -= (leadEntries + lead.count + 1 + 1) / 2;
         if (budget < 0) {
             return null;
         }
-        int[] leadStart = new int[lead.starts.length + 1];
+        int[] leadStart = new int[lead.count + 1];
         int[] leadList = new int[(int) leadEntries];
         int listed = 0;
-        for (int r = 0; r < lead.starts.length; r++) {
+        for (int r = 0; r < lead.count; r++) {
             for (int i = 0; i < w; i++) {
                 for (long x = lead.rows[r * w + i]; x != 0; x &= x - 1) {
                     leadList[listed++] = (i << 6) + Long.numberOfTrailingZeros(x);
@@ -381,7 +519,156 @@ final class Classifier implements EntryIndex {
             }
             leadStart[r + 1] = listed;
         }
-        return new Classifier(tests, k, w, fields, aw, verify, lead, leadStart, leadList);
+        Narrow narrow = narrow(tests, k, n, verify, lead, leadStart, leadList, widths);
+        if (narrow != null) {
+            budget -= narrow.rows.length + (narrow.list.length + narrow.tests.length + 1) / 2;
+            if (budget < 0) {
+                narrow = null;
+            }
+        }
+        return new Classifier(tests, k, w, fields, aw, verify, lead, leadStart, leadList, narrow);
+    }
+
+    /**
+     * The narrow path's arrays, or null when the table does not take it: it needs at most
+     * {@link #NARROW_KEYS} keys besides the lead, a lead key with a jump table, no entry to verify
+     * (so that a row below the jump limit decides the lead key exactly), and every other key's test
+     * to be one interval of the narrow values (below 2^32, or below 2^width for a narrower unsigned
+     * key), or none.
+     */
+    private static Narrow narrow(long[] tests, int k, int n, boolean[] verify, Field lead, int[] leadStart,
+            int[] leadList, int[] widths) {
+        if (k - 1 > NARROW_KEYS || lead.jumpLimit == Long.MIN_VALUE) {
+            return null;
+        }
+        for (boolean v : verify) {
+            if (v) {
+                return null;
+            }
+        }
+        int limitBits = 63 - Long.numberOfLeadingZeros(lead.jumpLimit ^ Long.MIN_VALUE);
+        int leadBits = Math.min(limitBits, narrowBits(widths[lead.key]));
+        int[] others = new int[NARROW_KEYS];
+        int[] bits = new int[NARROW_KEYS];
+        int m = 0;
+        for (int i = 0; i < k; i++) {
+            if (i != lead.key) {
+                others[m] = i;
+                bits[m] = narrowBits(widths[i]);
+                m++;
+            }
+        }
+        for (; m < NARROW_KEYS; m++) {
+            others[m] = lead.key; // tested by the guard already; its tests below match anything
+            bits[m] = leadBits;
+        }
+        // Every entry's tests on the other keys, narrowed to intervals; an entry with an empty one never matches.
+        int[] narrowTests = new int[n * 2 * NARROW_KEYS];
+        boolean[] never = new boolean[n];
+        long[] interval = new long[2];
+        for (int e = 0; e < n; e++) {
+            for (int j = 0; j < NARROW_KEYS; j++) {
+                int at = (e * NARROW_KEYS + j) * 2;
+                if (j >= k - 1) {
+                    narrowTests[at + 1] = -1;
+                    continue;
+                }
+                int t = (e * k + others[j]) * 3;
+                switch (narrowInterval(tests[t], tests[t + 1], tests[t + 2], bits[j], interval)) {
+                    case NOT_ONE -> {
+                        return null;
+                    }
+                    case EMPTY -> never[e] = true;
+                    default -> {
+                        narrowTests[at] = (int) interval[0];
+                        narrowTests[at + 1] = (int) (interval[1] - interval[0]);
+                    }
+                }
+            }
+        }
+        int rowCount = lead.count;
+        long[] rows = new long[rowCount + lead.steps];
+        Arrays.fill(rows, Long.MAX_VALUE);
+        int[] list = new int[leadList.length];
+        int listed = 0;
+        for (int r = 0; r < rowCount; r++) {
+            long start = lead.starts[r] ^ Long.MIN_VALUE;
+            if (Long.compareUnsigned(start, 1L << leadBits) >= 0) {
+                continue; // above the narrow values: never searched (a narrow value's row starts at or below it)
+            }
+            int at = listed;
+            for (int i = leadStart[r]; i < leadStart[r + 1]; i++) {
+                if (!never[leadList[i]]) {
+                    list[listed++] = leadList[i];
+                }
+            }
+            int count = listed - at;
+            if (count > SPARSE) {
+                listed = at; // looked up by the rows instead
+                count = 0xFF;
+            }
+            if (at >= 1 << 24) {
+                return null;
+            }
+            rows[r] = (start << 32 | (long) at << 8 | count) ^ Long.MIN_VALUE;
+        }
+        return new Narrow(rows, Arrays.copyOf(list, listed), narrowTests, leadBits, others, bits);
+    }
+
+    /** The bits a narrow value of a key of this width has: its width if unsigned and at most 32 bits, else 32. */
+    private static int narrowBits(int width) {
+        return width > 0 && width < 32 ? width : 32;
+    }
+
+    private static final int ONE = 0;
+    private static final int EMPTY = 1;
+    private static final int NOT_ONE = 2;
+
+    /**
+     * The values {@code v} below 2^{@code bits} that pass the test {@code mask, low, span} (that is,
+     * {@code (v & mask) - low <= span}, unsigned), when they are one interval: its ends in
+     * {@code out}, and {@link #ONE}; {@link #EMPTY} when none does, {@link #NOT_ONE} when they are
+     * not one interval (the mask is not a prefix of the {@code bits} bits, or the test wraps around
+     * 2^64 and keeps two pieces apart).
+     */
+    static int narrowInterval(long mask, long low, long span, int bits, long[] out) {
+        long all = (1L << bits) - 1; // bits <= 32
+        long free = ~mask & all; // the bits the mask ignores among the value's: must be the low ones
+        if ((free & (free + 1)) != 0) {
+            return NOT_ONE;
+        }
+        // v & mask is v with its free bits cleared: c, a multiple of free + 1 at most all. The test
+        // passes for the c in the cyclic interval [low, low + span] of u64: one piece, or two when it wraps.
+        long end = low + span;
+        long lo = -1;
+        long hi = -1;
+        int pieces = 0;
+        long[][] cyclic = Long.compareUnsigned(end, low) >= 0 ? new long[][] {{low, end}} : new long[][] {{0, end}, {low, -1L}};
+        for (long[] piece : cyclic) {
+            if (Long.compareUnsigned(piece[0], all) > 0) {
+                continue;
+            }
+            long top = Long.compareUnsigned(piece[1], all) > 0 ? all : piece[1];
+            long first = (piece[0] + free) & ~free; // the first c at or above the piece's start
+            long last = top & ~free;
+            if (first > last) {
+                continue;
+            }
+            if (pieces > 0 && first > hi + 1) {
+                return NOT_ONE; // (the pieces come in ascending order)
+            }
+            if (pieces == 0) {
+                lo = first;
+            }
+            hi = last | free;
+            pieces++;
+        }
+        if (pieces == 0) {
+            return EMPTY;
+        }
+        out[0] = lo;
+        out[1] = hi;
+        return ONE;
     }
 
     /**
@@ -406,21 +693,35 @@ final class Classifier implements EntryIndex {
             bits = Math.min(bits, 63 - Long.numberOfLeadingZeros(firstApprox)); // firstApprox 0: -1
         }
         if (bits < 0) {
-            return new Field(key, starts, rows, agg, approx, Long.MIN_VALUE, 0, new int[2]);
+            return new Field(key, starts.length, padded(starts, 1), rows, agg, approx, Long.MIN_VALUE, 0, new int[2], 1);
         }
         int jb = Math.min(bits, Math.min(JUMP_BITS, 32 - Integer.numberOfLeadingZeros(starts.length) + 1));
         int shift = bits - jb;
         int buckets = 1 << jb;
         int[] jump = new int[buckets + 1];
         int r = 0;
+        int widest = 1;
         for (int q = 0; q <= buckets; q++) {
             long first = ((long) q << shift) ^ Long.MIN_VALUE;
             while (r + 1 < starts.length && starts[r + 1] <= first) {
                 r++;
             }
             jump[q] = r;
+            if (q > 0) {
+                widest = Math.max(widest, jump[q] - jump[q - 1] + 1);
+            }
         }
-        return new Field(key, starts, rows, agg, approx, (1L << bits) ^ Long.MIN_VALUE, shift, jump);
+        int steps = Integer.highestOneBit(widest - 1) << 1; // the power of two at or above widest - 1, at least 1
+        steps = Math.max(steps, 1);
+        return new Field(key, starts.length, padded(starts, steps), rows, agg, approx, (1L << bits) ^ Long.MIN_VALUE,
+                shift, jump, steps);
+    }
+
+    /** The starts, then {@code steps} times {@link Long#MAX_VALUE}, above every value. */
+    private static long[] padded(long[] starts, int steps) {
+        long[] out = Arrays.copyOf(starts, starts.length + steps);
+        Arrays.fill(out, starts.length, out.length, Long.MAX_VALUE);
+        return out;
     }
 
     private static boolean coversAll(long[] row, int n) {

@@ -231,7 +231,14 @@ public final class EntryTable {
             case INTERVALS -> IntervalMap.build(tests, count, bits);
             case CLASSIFIER -> null;
         };
-        return built != null ? built : Classifier.build(tests, keys, count, maxWords);
+        if (built != null) {
+            return built;
+        }
+        int[] widths = new int[keys];
+        for (int i = 0; i < keys; i++) {
+            widths[i] = Long.bitCount(fullMasks[i]); // 0 for a signed key
+        }
+        return Classifier.build(tests, keys, count, maxWords, widths);
     }
 
     public int action(int entry) {

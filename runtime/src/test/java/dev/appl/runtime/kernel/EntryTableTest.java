@@ -521,5 +521,151 @@ class EntryTableTest {
             check(table, model, key);
         }
         assertTrue(table.classified());
+        assertTrue(((Classifier) table.index()).narrow(), "the ACL is looked up on the narrow path");
+    }
+
+    /**
+     * The classifier's narrow path (keys of at most 32 bits, each entry one interval per key)
+     * against the linear scan: tables of typed keys (lpm, range and exact, 8 to 64 bits, some
+     * signed), entries with wildcards, prefixes of every length, exact values and ranges (some
+     * empty, some ending at the width's top), many overlapping; keys on and next to the entries'
+     * edges, mostly of their width, some wider or negative (which the narrow path hands to the
+     * wide one); inserts, removes and clears between lookups, after which the table rebuilds.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52})
+    void narrowClassifierMatchesTheLinearScan(long seed) {
+        Random r = new Random(seed);
+        int keys = 2 + r.nextInt(4); // up to the lead and four others
+        String[] kinds = new String[keys];
+        int[] bits = new int[keys];
+        boolean narrowOnly = seed % 3 != 0; // unsigned keys of at most 32 bits only
+        boolean[] signed = new boolean[keys];
+        for (int i = 0; i < keys; i++) {
+            kinds[i] = new String[] {"lpm", "range", "exact"}[r.nextInt(3)];
+            bits[i] = narrowOnly ? new int[] {8, 16, 32, 32}[r.nextInt(4)] : new int[] {8, 16, 32, 48, 64}[r.nextInt(5)];
+            signed[i] = !narrowOnly && kinds[i].equals("exact") && r.nextInt(3) == 0;
+        }
+        if (!List.of(kinds).contains("range")) {
+            kinds[r.nextInt(keys)] = "range"; // (else the layout may be tuple space)
+        }
+        StringBuilder description = new StringBuilder();
+        for (int i = 0; i < keys; i++) {
+            description.append(i == 0 ? "" : ", ").append(kinds[i]).append(signed[i] && kinds[i].equals("exact") ? " i" : " u")
+                    .append(bits[i]);
+        }
+        EntryTable table = eager(new EntryTable(100_000, description.toString()));
+        assertEquals(EntryTable.Layout.CLASSIFIER, table.layout(), description::toString);
+        Model model = new Model(100_000);
+        int n = 20 + r.nextInt(seed % 2 == 0 ? 600 : 100);
+        for (int e = 0; e < n; e++) {
+            List<TableEntry.Match> ms = new ArrayList<>();
+            for (int i = 0; i < keys; i++) {
+                ms.add(narrowMatch(r, kinds[i], bits[i]));
+            }
+            TableEntry t = new TableEntry(ms, r.nextInt(4), new long[] {r.nextLong()});
+            model.entries.add(t);
+            table.add(t);
+        }
+        int narrowLookups = 0;
+        for (int round = 0; round < 4000; round++) {
+            long[] key = key(r, model, keys);
+            for (int i = 0; i < keys; i++) {
+                if (r.nextInt(20) != 0) {
+                    key[i] &= bits[i] == 64 ? -1L : (1L << bits[i]) - 1; // else wider than the key, or negative
+                }
+            }
+            check(table, model, key);
+            if (table.index() instanceof Classifier c && c.narrow()) {
+                narrowLookups++;
+            }
+            if (r.nextInt(200) == 0) {
+                long[] k = exactKeys(r, model, keys);
+                switch (r.nextInt(4)) {
+                    case 0, 1 -> {
+                        long[] d = {r.nextLong()};
+                        model.insert(k, 1, d);
+                        table.insert(k, 0, 1, d);
+                    }
+                    case 2 -> {
+                        model.remove(k);
+                        table.remove(k, 0);
+                    }
+                    default -> {
+                        List<TableEntry.Match> ms = new ArrayList<>();
+                        for (int i = 0; i < keys; i++) {
+                            ms.add(narrowMatch(r, kinds[i], bits[i]));
+                        }
+                        TableEntry t = new TableEntry(ms, 2, new long[] {round});
+                        model.entries.add(t);
+                        table.add(t);
+                    }
+                }
+            }
+        }
+        if (narrowOnly) {
+            int seen = narrowLookups;
+            assertTrue(seen > 3000, () -> "narrow path in " + seen + " lookups: " + description);
+        }
+    }
+
+    /** A match of a narrow classifier's kind on a key of {@code bits} bits, around a few values so that entries overlap. */
+    private static TableEntry.Match narrowMatch(Random r, String kind, int bits) {
+        long width = bits == 64 ? -1L : (1L << bits) - 1;
+        long[] around = {0, 1, 6, 17, 80, 443, 0xFF, 0x100, 0xFFFF, 0x0A000000L, 0xC0A80000L, 0xFFFFFFFFL, width};
+        long v = (r.nextBoolean() ? around[r.nextInt(around.length)] + r.nextInt(3) - 1 : r.nextLong()) & width;
+        if (r.nextInt(6) == 0) {
+            return TableEntry.Match.any();
+        }
+        return switch (kind) {
+            case "lpm" -> {
+                int length = r.nextInt(bits + 1);
+                long mask = length == 0 ? 0 : width & (-1L << (bits - length));
+                yield r.nextInt(8) == 0 ? TableEntry.Match.exact(v) : TableEntry.Match.masked(v, mask);
+            }
+            case "range" -> {
+                long high = switch (r.nextInt(6)) {
+                    case 0 -> width; // to the top
+                    case 1 -> v - 1 - r.nextInt(3); // empty, or everything (wrapping below 0)
+                    default -> Math.min(width, v + r.nextInt(300)) & width;
+                };
+                yield TableEntry.Match.range(v, high);
+            }
+            default -> TableEntry.Match.exact(v);
+        };
+    }
+
+    /** The narrow values passing a test, as one interval, none, or more than one piece. */
+    @Test
+    void narrowIntervals() {
+        long[] out = new long[2];
+        // A /24 of 32 bits; a prefix whose mask has bits above an 8-bit key's (they never count).
+        assertEquals(0, Classifier.narrowInterval(0xFFFFFF00L, 0xC0A80100L, 0, 32, out));
+        assertEquals(0xC0A80100L, out[0]);
+        assertEquals(0xC0A801FFL, out[1]);
+        assertEquals(0, Classifier.narrowInterval(-1L << 4, 0x30, 0, 8, out));
+        assertEquals(0x30, out[0]);
+        assertEquals(0x3F, out[1]);
+        // Exact, a range cut at the width's top, anything.
+        assertEquals(0, Classifier.narrowInterval(-1L, 443, 0, 16, out));
+        assertEquals(443, out[0]);
+        assertEquals(443, out[1]);
+        assertEquals(0, Classifier.narrowInterval(-1L, 0xFF00, 0x10000, 16, out));
+        assertEquals(0xFF00, out[0]);
+        assertEquals(0xFFFF, out[1]);
+        assertEquals(0, Classifier.narrowInterval(0, 0, 0, 32, out));
+        assertEquals(0, out[0]);
+        assertEquals(0xFFFFFFFFL, out[1]);
+        // Nothing: an empty range (0, 1, 0), a value above the width, a masked value with bits the mask clears.
+        assertEquals(1, Classifier.narrowInterval(0, 1, 0, 32, out));
+        assertEquals(1, Classifier.narrowInterval(-1L, 0x100, 5, 8, out));
+        assertEquals(1, Classifier.narrowInterval(0xF0, 0x0F, 0, 8, out));
+        // Not one interval: a ternary mask; a test wrapping around 2^64 that keeps two pieces apart.
+        assertEquals(2, Classifier.narrowInterval(0xFF00FF00L, 0, 0, 32, out));
+        assertEquals(2, Classifier.narrowInterval(-1L, 200, -100, 8, out)); // 0..100 and 200..255
+        // Wrapping, but the pieces meet (0..99 and 100..255): one interval.
+        assertEquals(0, Classifier.narrowInterval(-1L, 100, -1L, 8, out));
+        assertEquals(0, out[0]);
+        assertEquals(0xFF, out[1]);
     }
 }
