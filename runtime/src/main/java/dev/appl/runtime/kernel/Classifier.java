@@ -22,7 +22,8 @@ import java.util.Arrays;
  *   <li>The key whose rows hold the fewest entries on average leads: its rows are also kept as
  *       lists of entries. A lookup first finds the lead key's row (a jump table on the value's high
  *       bits, for values below a power of two under which no row is approximate, then a
- *       branch-free binary search among the few rows left). When it holds at most {@link #SPARSE}
+ *       branch-free binary search among the few rows left, of as many steps for every bucket,
+ *       so that the search's loop never mispredicts its end). When it holds at most {@link #SPARSE}
  *       entries (a source or destination address among prefixes usually holds one to three),
  *       those are the only candidates: each is tested in full, in order, and the first that
  *       matches is the answer. That costs one search and a few compares instead of a search per
@@ -32,11 +33,28 @@ import java.util.Arrays;
  *       first, and takes the lowest set bit: the first entry that matches. A candidate is tested
  *       in full when it is marked to verify or a row was approximate, and the next candidate is
  *       tried when that fails, so the answer is always the linear one.
+ *   <li>When the bit rows would take more words than the table allows, the classifier is built
+ *       without them: every key's rows are listed while building, to pick the lead, and the
+ *       lead's lists alone are kept; a lookup tests its lead row's candidates in order, however
+ *       many (10,000 firewall rules: 2.9 MB where the bit rows would take about 150 MB; 50 ns a
+ *       lookup of the benchmark's keys, where the scan takes 11 us).
+ *   <li>The narrow path does the lead key's part in less memory, for tables whose keys' values
+ *       fit in 32 bits (a rules file's addresses, protocols and ports) and whose entries each
+ *       match one interval of each key's values there: at most {@link #NARROW_KEYS} keys besides
+ *       the lead, no ternary mask. Per entry, each other key's test is narrowed to an interval of
+ *       32-bit values, {@code low, span} (8 bytes a key, 32 bytes an entry, where the full tests
+ *       take 24 bytes a key); the lead key is not tested again, as a row below the jump limit
+ *       holds exactly the entries that match its values. Each lead row is one long, its start
+ *       and where its candidates are, so that the search's last step has loaded them. A key
+ *       with a value wider than the path's (a negative one, or above 2^32 or the key's width)
+ *       takes the path above, so the answer is the linear one for every key. On the firewall's
+ *       1,000 rules the lookup alone went from 43 to 31 ns (docs/performance.md).
  * </ul>
  *
  * <p>Cost: building is O(keys x (entries log entries + rows x entries / 64)) time and keys x rows x
  * entries / 64 words of memory, with rows at most about three per entry per key: about 2.5 MB and a
- * few milliseconds for 1,000 entries of 5 keys. A lookup allocates nothing; it uses scratch of its
+ * few milliseconds for 1,000 entries of 5 keys; the narrow path adds a long per lead row and 32
+ * bytes per entry (about 75 KB for 1,000 entries). A lookup allocates nothing; it uses scratch of its
  * own, so a classifier, like its table, is not thread-safe.
  */
 final class Classifier implements EntryIndex {
@@ -65,6 +83,8 @@ final class Classifier implements EntryIndex {
     /** The entries of each row of the lead key, ascending: row r's are {@code leadList[leadStart[r] ..]}. */
     private final int[] leadStart;
     private final int[] leadList;
+    /** The keys' bit rows were built (else the lead's lists alone: the bit rows would not fit). */
+    private final boolean bitRows;
 
     // The narrow path (see the class comment); narrowRows is null when the table does not take it.
     /**
@@ -96,7 +116,8 @@ final class Classifier implements EntryIndex {
     static final int NARROW_KEYS = 4;
 
     private Classifier(long[] tests, int keys, int words, Field[] fields, int aggWords, boolean[] verify, Field lead,
-            int[] leadStart, int[] leadList, Narrow narrow) {
+            int[] leadStart, int[] leadList, Narrow narrow, boolean bitRows) {
+        this.bitRows = bitRows;
         this.tests = tests;
         this.keys = keys;
         this.words = words;
@@ -136,6 +157,11 @@ final class Classifier implements EntryIndex {
 
     /** What {@link #narrow} builds. */
     private record Narrow(long[] rows, int[] list, int[] tests, int leadBits, int[] others, int[] bits) {}
+
+    /** Whether the keys' bit rows were built (for tests). */
+    boolean bitRows() {
+        return bitRows;
+    }
 
     /** Whether lookups of narrow keys take the narrow path (for tests). */
     boolean narrow() {
@@ -253,8 +279,8 @@ final class Classifier implements EntryIndex {
         r = rows[r + h] <= probe ? r + h : r;
         int found = (int) rows[r];
         int count = found & 0xFF;
-        if (count > SPARSE) {
-            return matchByRows(key, r);
+        if (count == 0xFF) {
+            return matchRow(key, r);
         }
         int[] list = narrowList;
         int[] t = narrowTests;
@@ -281,10 +307,14 @@ final class Classifier implements EntryIndex {
      * the AND of every key's row.
      */
     private int matchWide(long[] key) {
-        int leadRow = row(lead, key);
+        return matchRow(key, row(lead, key));
+    }
+
+    /** The first entry that matches {@code key}, whose lead key's row is {@code leadRow}. */
+    private int matchRow(long[] key, int leadRow) {
         int from = leadStart[leadRow];
         int to = leadStart[leadRow + 1];
-        if (to - from > SPARSE) {
+        if (to - from > SPARSE && bitRows) {
             return matchByRows(key, leadRow);
         }
         for (int i = from; i < to; i++) {
@@ -346,6 +376,16 @@ final class Classifier implements EntryIndex {
      * unsigned key, 0 when unknown or signed), which lets the narrow path take more tables.
      */
     static Classifier build(long[] tests, int k, int n, long maxWords, int[] widths) {
+        Classifier bits = build(tests, k, n, maxWords, widths, false);
+        return bits != null ? bits : build(tests, k, n, maxWords, widths, true);
+    }
+
+    /**
+     * With {@code lists}, the classifier without bit rows: every key's rows are kept as lists of
+     * entries only while building, to pick the lead, and the lead's alone are kept; a lookup tests
+     * its lead row's candidates however many there are. For tables whose bit rows would not fit.
+     */
+    static Classifier build(long[] tests, int k, int n, long maxWords, int[] widths, boolean lists) {
         if (k == 0 || n == 0) {
             return null; // nothing to classify on: the scan is as fast
         }
@@ -356,6 +396,8 @@ final class Classifier implements EntryIndex {
         long[][] starts = new long[k][];
         long[][] rows = new long[k][];
         boolean[][] approxRows = new boolean[k][];
+        int[][] listStarts = new int[k][]; // (lists) per key, where each row's entries start in its list
+        int[][] keyLists = new int[k][];
         int nk = 0;
         // Per key: intervals [lo, hi] (unsigned), their entry, and whether they are a superset.
         long[] lo = new long[3 * n];
@@ -424,10 +466,13 @@ final class Classifier implements EntryIndex {
             }
             // Sweep, emitting a row where it differs from the last one.
             long[] cur = new long[w];
+            long[] last = lists ? new long[w] : null; // (lists) the last row emitted
             int looseOpen = 0;
             long[] keyStarts = new long[Math.min(unique, 16)];
-            long[] keyRows = new long[keyStarts.length * w];
+            long[] keyRows = new long[lists ? 0 : keyStarts.length * w];
             boolean[] keyApprox = new boolean[keyStarts.length];
+            int[] keyListStarts = lists ? new int[keyStarts.length + 1] : null;
+            int[] keyList = lists ? new int[Math.max(16, n)] : null;
             int r = 0;
             for (int j = 0; j < unique; j++) {
                 for (int s = at[j]; s < at[j + 1]; s++) {
@@ -440,34 +485,68 @@ final class Classifier implements EntryIndex {
                 }
                 boolean approx = looseOpen > 0;
                 if (r > 0 && keyApprox[r - 1] == approx
-                        && Arrays.equals(keyRows, (r - 1) * w, r * w, cur, 0, w)) {
+                        && (lists ? Arrays.equals(last, cur) : Arrays.equals(keyRows, (r - 1) * w, r * w, cur, 0, w))) {
                     continue;
                 }
                 if (r == keyStarts.length) {
                     int grown = Math.min(unique, r * 2);
                     keyStarts = Arrays.copyOf(keyStarts, grown);
-                    keyRows = Arrays.copyOf(keyRows, grown * w);
+                    keyRows = lists ? keyRows : Arrays.copyOf(keyRows, grown * w);
                     keyApprox = Arrays.copyOf(keyApprox, grown);
+                    keyListStarts = lists ? Arrays.copyOf(keyListStarts, grown + 1) : null;
                 }
-                budget -= w + ((w + 63) >>> 6); // the row and its aggregate
+                keyStarts[r] = points[j];
+                keyApprox[r] = approx;
+                if (lists) {
+                    int to = keyListStarts[r];
+                    for (int x = 0; x < w; x++) {
+                        for (long bits = cur[x]; bits != 0; bits &= bits - 1) {
+                            if (to == keyList.length) {
+                                keyList = Arrays.copyOf(keyList, to * 2);
+                            }
+                            keyList[to++] = (x << 6) + Long.numberOfTrailingZeros(bits);
+                        }
+                    }
+                    budget -= (to - keyListStarts[r] + 3) / 2; // the row's entries, start and list start
+                    keyListStarts[r + 1] = to;
+                    System.arraycopy(cur, 0, last, 0, w);
+                } else {
+                    budget -= w + ((w + 63) >>> 6); // the row and its aggregate
+                    System.arraycopy(cur, 0, keyRows, r * w, w);
+                }
                 if (budget < 0) {
                     return null;
                 }
-                keyStarts[r] = points[j];
-                System.arraycopy(cur, 0, keyRows, r * w, w);
-                keyApprox[r] = approx;
                 r++;
             }
-            if (r == 1 && !keyApprox[0] && coversAll(keyRows, n) && (nk > 0 || i < k - 1)) {
+            boolean coversAll = lists ? keyListStarts[1] == n : coversAll(keyRows, n);
+            if (r == 1 && !keyApprox[0] && coversAll && (nk > 0 || i < k - 1)) {
                 // (The last key is kept when all others were left out: a lookup needs one row.)
-                budget += w + ((w + 63) >>> 6);
+                budget += lists ? (n + 3) / 2 : w + ((w + 63) >>> 6);
                 continue; // every entry matches every value of this key
             }
             ks[nk] = i;
             starts[nk] = Arrays.copyOf(keyStarts, r);
-            rows[nk] = Arrays.copyOf(keyRows, r * w);
+            rows[nk] = lists ? new long[0] : Arrays.copyOf(keyRows, r * w);
             approxRows[nk] = Arrays.copyOf(keyApprox, r);
+            if (lists) {
+                listStarts[nk] = Arrays.copyOf(keyListStarts, r + 1);
+                keyLists[nk] = Arrays.copyOf(keyList, keyListStarts[r]);
+            }
             nk++;
+        }
+        if (lists) {
+            // The lead: the key with the fewest entries per row; the other keys' lists go.
+            int best = 0;
+            for (int j = 1; j < nk; j++) {
+                if ((long) keyLists[j].length * starts[best].length < (long) keyLists[best].length * starts[j].length) {
+                    best = j;
+                }
+            }
+            Field lead = field(ks[best], starts[best], rows[best], new long[0], approxRows[best]);
+            Narrow narrow = narrow(tests, k, n, verify, lead, listStarts[best], keyLists[best], widths, false);
+            return new Classifier(tests, k, w, new Field[] {lead}, 0, verify, lead, listStarts[best], keyLists[best],
+                    narrow, false);
         }
         // Keys with more rows first: their rows tend to be sparser, so the ANDs empty sooner.
         Integer[] order = new Integer[nk];
@@ -519,14 +598,14 @@ final class Classifier implements EntryIndex {
             }
             leadStart[r + 1] = listed;
         }
-        Narrow narrow = narrow(tests, k, n, verify, lead, leadStart, leadList, widths);
+        Narrow narrow = narrow(tests, k, n, verify, lead, leadStart, leadList, widths, true);
         if (narrow != null) {
             budget -= narrow.rows.length + (narrow.list.length + narrow.tests.length + 1) / 2;
             if (budget < 0) {
                 narrow = null;
             }
         }
-        return new Classifier(tests, k, w, fields, aw, verify, lead, leadStart, leadList, narrow);
+        return new Classifier(tests, k, w, fields, aw, verify, lead, leadStart, leadList, narrow, true);
     }
 
     /**
@@ -537,7 +616,7 @@ final class Classifier implements EntryIndex {
      * key), or none.
      */
     private static Narrow narrow(long[] tests, int k, int n, boolean[] verify, Field lead, int[] leadStart,
-            int[] leadList, int[] widths) {
+            int[] leadList, int[] widths, boolean bitRows) {
         if (k - 1 > NARROW_KEYS || lead.jumpLimit == Long.MIN_VALUE) {
             return null;
         }
@@ -603,8 +682,8 @@ final class Classifier implements EntryIndex {
                 }
             }
             int count = listed - at;
-            if (count > SPARSE) {
-                listed = at; // looked up by the rows instead
+            if (count > (bitRows ? SPARSE : 0xFE)) {
+                listed = at; // looked up by the bit rows instead, or (very long) tested in full
                 count = 0xFF;
             }
             if (at >= 1 << 24) {

@@ -25,9 +25,11 @@ import java.util.Arrays;
  * and rebuilds. So a table changed on every packet (a learning table) stays linear, and one
  * changed rarely pays a rebuild per change, amortised over those lookups. Tables of at most
  * {@link #LINEAR_MAX} entries always scan; an index the entries do not fit (a range in a table
- * laid out for masks, which the checker and rules files rule out) falls back to the classifier,
- * and a classifier that would need more than {@link #MAX_WORDS} words (32 MiB; about 3,500 entries
- * of 5 keys) is not built: the table scans linearly until its next change.
+ * laid out for masks, which the checker and rules files rule out) falls back to the classifier.
+ * A classifier whose bit rows would need more than {@link #MAX_WORDS} words (32 MiB; about 3,500
+ * entries of 5 keys) is built without them, its lead key's rows as lists of entries only (10,000
+ * firewall rules: 2.9 MB, built in about 0.2 s); one that would not fit even so is not built: the
+ * table scans linearly until its next change.
  *
  * <p>A lookup allocates nothing, and neither does an insert or a remove once the table's arrays
  * have grown to hold its entries (an insert copies its data in). Like the kernel that owns it, a
@@ -84,6 +86,8 @@ public final class EntryTable {
     long maxWords = MAX_WORDS;
     /** A rebuild waits for {@code count >>> lookupsShift} lookups after a change. */
     int lookupsShift = 3;
+    /** False: a classifier is built without bit rows, as for tables they would not fit. */
+    boolean bitRows = true;
 
     /** Every key is exact (the table is made with {@code exact} keys only): {@link #exact} may serve it. */
     private final boolean exactKeys;
@@ -238,7 +242,8 @@ public final class EntryTable {
         for (int i = 0; i < keys; i++) {
             widths[i] = Long.bitCount(fullMasks[i]); // 0 for a signed key
         }
-        return Classifier.build(tests, keys, count, maxWords, widths);
+        return bitRows ? Classifier.build(tests, keys, count, maxWords, widths)
+                : Classifier.build(tests, keys, count, maxWords, widths, true);
     }
 
     public int action(int entry) {

@@ -306,14 +306,16 @@ class EntryTableTest {
         }
     }
 
+    /** Seeds above 100: the classifier without bit rows (the lead key's lists alone), as for a table too big for them. */
     @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 101, 102, 103, 104, 105, 106})
     void randomTablesMatchTheLinearScan(long seed) {
         Random r = new Random(seed);
         int keys = 1 + r.nextInt(5);
         int n = 1 + r.nextInt(seed % 3 == 0 ? 300 : 90);
         Model model = new Model(n + 20);
         EntryTable table = eager(keys, n + 20);
+        table.bitRows = seed < 100;
         for (int e = 0; e < n; e++) {
             TableEntry t = entry(r, keys);
             model.entries.add(t);
@@ -322,6 +324,9 @@ class EntryTableTest {
         for (int round = 0; round < 3000; round++) {
             check(table, model, key(r, model, keys));
             assertEquals(table.count() > 0, table.classified());
+            if (table.classified()) {
+                assertEquals(seed < 100, ((Classifier) table.index()).bitRows());
+            }
             if (r.nextInt(50) == 0) {
                 // A change: the classifier is dropped, and rebuilt at the next lookup.
                 switch (r.nextInt(6)) {
@@ -471,7 +476,44 @@ class EntryTableTest {
         assertTrue(table.classified());
     }
 
-    /** A classifier over the size budget is not built: the table scans, with the same answers. */
+    /**
+     * Bit rows over the size budget: the classifier is built without them (the lead key's lists),
+     * with the same answers, for an ACL of 12,000 entries (whose bit rows would take about 190 MB).
+     */
+    @Test
+    void aLargeAclGetsTheLeadListsAlone() {
+        Random r = new Random(12_000);
+        Model model = new Model(20_000);
+        EntryTable table = eager(new EntryTable(20_000, "lpm u32, lpm u32, exact u8, range u16"));
+        for (int e = 0; e < 12_000; e++) {
+            List<TableEntry.Match> ms = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int len = new int[] {8, 16, 24, 32}[r.nextInt(4)];
+                long mask = (0xFFFFFFFFL << (32 - len)) & 0xFFFFFFFFL;
+                ms.add(TableEntry.Match.masked(r.nextInt() & mask, mask));
+            }
+            int proto = r.nextInt(3);
+            ms.add(proto == 0 ? TableEntry.Match.any() : TableEntry.Match.exact(proto == 1 ? 6 : 17));
+            int port = r.nextInt(65536);
+            ms.add(TableEntry.Match.range(port, Math.min(65535, port + r.nextInt(1000))));
+            TableEntry t = new TableEntry(ms, r.nextInt(2), new long[] {e});
+            model.entries.add(t);
+            table.add(t);
+        }
+        for (int i = 0; i < 3000; i++) {
+            long[] key = key(r, model, 4);
+            key[0] &= 0xFFFFFFFFL;
+            key[1] &= 0xFFFFFFFFL;
+            key[2] &= 0xFF;
+            key[3] &= 0xFFFF;
+            check(table, model, key);
+        }
+        Classifier c = (Classifier) table.index();
+        assertFalse(c.bitRows());
+        assertTrue(c.narrow());
+    }
+
+    /** A classifier over the size budget even without bit rows is not built: the table scans, with the same answers. */
     @Test
     void overTheBudgetTheTableScans() {
         Random r = new Random(8);
@@ -531,9 +573,10 @@ class EntryTableTest {
      * empty, some ending at the width's top), many overlapping; keys on and next to the entries'
      * edges, mostly of their width, some wider or negative (which the narrow path hands to the
      * wide one); inserts, removes and clears between lookups, after which the table rebuilds.
+     * Seeds above 100: the classifier without bit rows.
      */
     @ParameterizedTest
-    @ValueSource(longs = {41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52})
+    @ValueSource(longs = {41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 141, 142, 143, 144, 145, 146})
     void narrowClassifierMatchesTheLinearScan(long seed) {
         Random r = new Random(seed);
         int keys = 2 + r.nextInt(4); // up to the lead and four others
@@ -555,6 +598,7 @@ class EntryTableTest {
                     .append(bits[i]);
         }
         EntryTable table = eager(new EntryTable(100_000, description.toString()));
+        table.bitRows = seed < 100;
         assertEquals(EntryTable.Layout.CLASSIFIER, table.layout(), description::toString);
         Model model = new Model(100_000);
         int n = 20 + r.nextInt(seed % 2 == 0 ? 600 : 100);
@@ -578,6 +622,7 @@ class EntryTableTest {
             check(table, model, key);
             if (table.index() instanceof Classifier c && c.narrow()) {
                 narrowLookups++;
+                assertEquals(seed < 100, c.bitRows());
             }
             if (r.nextInt(200) == 0) {
                 long[] k = exactKeys(r, model, keys);
