@@ -303,8 +303,8 @@ final class Classifier implements EntryIndex {
 
     /**
      * The first entry that matches {@code key}, whatever its values: the lead key's row alone, when it
-     * holds few entries (they are the only candidates, in order, and each is checked in full), else
-     * the AND of every key's row.
+     * holds few entries or there are no bit rows (its entries are the only candidates, in order,
+     * and each is checked in full), else the AND of every key's row.
      */
     private int matchWide(long[] key) {
         return matchRow(key, row(lead, key));
@@ -364,15 +364,9 @@ final class Classifier implements EntryIndex {
     }
 
     /**
-     * The classifier of the first {@code n} entries of {@code tests} ({@link EntryTable}'s layout);
-     * null if it would take more than {@code maxWords} words.
-     */
-    static Classifier build(long[] tests, int k, int n, long maxWords) {
-        return build(tests, k, n, maxWords, new int[k]);
-    }
-
-    /**
-     * The same, knowing how many bits a value of each key may have ({@code widths[i]}: 1 to 64 for an
+     * The classifier of the first {@code n} entries of {@code tests} ({@link EntryTable}'s layout),
+     * with bit rows if they fit in {@code maxWords} words, else without; null if it would not fit
+     * even so. {@code widths[i]} is how many bits a value of key {@code i} may have (1 to 64 for an
      * unsigned key, 0 when unknown or signed), which lets the narrow path take more tables.
      */
     static Classifier build(long[] tests, int k, int n, long maxWords, int[] widths) {
