@@ -1039,6 +1039,7 @@ public final class Codegen {
                     case IrTest.ExpectDrop d -> {}
                     case IrTest.Connect c -> {}
                     case IrTest.ExpectClose c -> {}
+                    case IrTest.ExpectPhase p -> {}
                 }
             }
         }

@@ -112,6 +112,19 @@ public final class TestRunner {
                     lastConnection = connection;
                     last = engine.handle(send.port(), connection, packet);
                 }
+                case IrTest.ExpectPhase p -> {
+                    List<String> phases = ir.ports.get(p.port()).phases();
+                    if (lastConnection == null) {
+                        return "step " + step + ": expected phase `" + phases.get(p.phase())
+                                + "`, but no connection is open";
+                    }
+                    int phase = (int) lastConnection[Kernel.PHASE];
+                    if (phase != p.phase()) {
+                        return "step " + step + ": expected the connection in phase `" + phases.get(p.phase())
+                                + "`, but it is in " + (phase >= 0 && phase < phases.size()
+                                        ? "phase `" + phases.get(phase) + "`" : "no phase yet (" + phase + ")");
+                    }
+                }
                 case IrTest.ExpectClose c -> {
                     if (last == null) {
                         return "step " + step + ": expected the connection to close, but nothing was sent";

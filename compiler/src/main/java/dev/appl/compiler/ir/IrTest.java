@@ -18,6 +18,9 @@ public record IrTest(String name, IrFunction scope, List<Step> steps) {
     /** The last handler closed its connection. */
     public record ExpectClose() implements Step {}
 
+    /** The connection of the last send or connect, on {@code port}, is in phase {@code phase} (an index). */
+    public record ExpectPhase(int port, int phase) implements Step {}
+
     /** The last packet sent left through {@code port}, equal to {@code packet} if given. */
     public record ExpectForward(int port, IrExpr packet) implements Step {}
 

@@ -34,6 +34,7 @@ public final class IrWalk {
                     case IrTest.ExpectDrop d -> {}
                     case IrTest.Connect c -> {}
                     case IrTest.ExpectClose c -> {}
+                    case IrTest.ExpectPhase p -> {}
                 }
             }
         }

@@ -365,13 +365,16 @@ public final class Lowering {
     private void test(Decl.Test t) {
         start(new IrFunction("test", IrFunction.Kind.TEST, Type.VOID, t.span()));
         List<IrTest.Step> steps = new ArrayList<>();
+        int lastPort = -1; // of the last send or connect, as the checker found it
         for (Decl.TestStmt s : t.statements()) {
             blocks.push(new ArrayList<>());
             IrTest.Step step = switch (s) {
-                case Decl.Send send -> new IrTest.Send(portIndex(send.port()), expr(send.packet()));
+                case Decl.Send send -> new IrTest.Send(lastPort = portIndex(send.port()), expr(send.packet()));
                 case Decl.ExpectDrop d -> new IrTest.ExpectDrop();
-                case Decl.Connect c -> new IrTest.Connect(portIndex(c.port()));
+                case Decl.Connect c -> new IrTest.Connect(lastPort = portIndex(c.port()));
                 case Decl.ExpectClose c -> new IrTest.ExpectClose();
+                case Decl.ExpectPhase p -> new IrTest.ExpectPhase(lastPort,
+                        ir.ports.get(lastPort).phases().indexOf(p.phase().text()));
                 case Decl.ExpectForward f -> new IrTest.ExpectForward(portIndex(f.port()),
                         f.packet() == null ? null : expr(f.packet()));
                 case Decl.ExpectReply r -> new IrTest.ExpectReply(r.packet() == null ? null : expr(r.packet()));

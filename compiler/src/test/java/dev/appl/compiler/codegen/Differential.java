@@ -246,6 +246,7 @@ final class Differential {
                 case IrTest.ExpectDrop d -> {}
                 case IrTest.Connect c -> connect(c.port());
                 case IrTest.ExpectClose c -> {} // the connections' states were compared after each message
+                case IrTest.ExpectPhase p -> {}
             }
         }
     }

@@ -151,6 +151,7 @@ testStmt
     | CONNECT name SEMI?                                     # connectStmt
     | EXPECT DROP SEMI?                                      # expectDrop
     | EXPECT CLOSE SEMI?                                     # expectClose
+    | EXPECT PHASE EQ name SEMI?                             # expectPhase
     | EXPECT FORWARD name (EQ expr)? SEMI?                   # expectForward
     | EXPECT REPLY (EQ expr)? SEMI?                          # expectReply
     | EXPECT expr SEMI?                                      # expectState

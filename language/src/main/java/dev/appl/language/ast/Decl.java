@@ -163,6 +163,9 @@ public sealed interface Decl extends Node {
     /** {@code expect close}: the last handler closed its connection. */
     record ExpectClose(Span span) implements TestStmt {}
 
+    /** {@code expect phase == NAME}: the connection of the last message or connect is in that phase. */
+    record ExpectPhase(Name phase, Span span) implements TestStmt {}
+
     record ExpectDrop(Span span) implements TestStmt {}
 
     record ExpectForward(Name port, Expr packet, Span span) implements TestStmt {}

@@ -811,6 +811,15 @@ public final class Formatter extends ApplParserBaseVisitor<Void> {
     }
 
     @Override
+    public Void visitExpectPhase(ExpectPhaseContext ctx) {
+        tok(ctx.EXPECT());
+        spTok(ctx.PHASE());
+        spTok(ctx.EQ());
+        sp(ctx.name());
+        return null;
+    }
+
+    @Override
     public Void visitExpectDrop(ExpectDropContext ctx) {
         tok(ctx.EXPECT());
         spTok(ctx.DROP());

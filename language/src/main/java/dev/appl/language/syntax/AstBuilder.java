@@ -338,6 +338,7 @@ final class AstBuilder {
                 case ExpectDropContext d -> new Decl.ExpectDrop(span(d));
                 case ConnectStmtContext c -> new Decl.Connect(name(c.name(), c), span(c));
                 case ExpectCloseContext c -> new Decl.ExpectClose(span(c));
+                case ExpectPhaseContext p -> new Decl.ExpectPhase(name(p.name(), p), span(p));
                 case ExpectForwardContext f -> new Decl.ExpectForward(name(f.name(), f),
                         f.expr() != null ? expr(f.expr(), f) : null, span(f));
                 case ExpectReplyContext r -> new Decl.ExpectReply(r.expr() != null ? expr(r.expr(), r) : null, span(r));

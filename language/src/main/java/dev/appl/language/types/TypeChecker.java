@@ -1123,10 +1123,12 @@ public final class TypeChecker {
     private void test(Decl.Test t, Ctx ctx) {
         Env env = new Env(null);
         Ctx inTest = ctx.returning(null);
+        // The port of the last `send` or `connect`, whose connection `expect phase` looks at.
+        Decl.Port lastPort = null;
         for (Decl.TestStmt s : t.statements()) {
             switch (s) {
                 case Decl.Send send -> {
-                    testPort(send.port(), ctx, false);
+                    lastPort = testPort(send.port(), ctx, false);
                     testPacket(send.packet(), inTest, env, "`send`");
                 }
                 case Decl.ExpectDrop d -> {}
@@ -1136,8 +1138,18 @@ public final class TypeChecker {
                         diags.report(DiagnosticCode.INVALID_TEST, c.port().span(), "`" + c.port().text() + "` is a "
                                 + p.kind().text() + " port: only a stream port has connections");
                     }
+                    lastPort = p;
                 }
                 case Decl.ExpectClose c -> {}
+                case Decl.ExpectPhase e -> {
+                    Decl.Session session = lastPort == null ? null : sessions.get(lastPort.name().text());
+                    if (session == null) {
+                        diags.report(DiagnosticCode.INVALID_TEST, e.span(), "`expect phase` looks at the connection"
+                                + " of the last `send` or `connect`, which must be on a port with a session");
+                    } else {
+                        phase(session, e.phase(), ctx.module());
+                    }
+                }
                 case Decl.ExpectForward f -> {
                     testPort(f.port(), ctx, true);
                     if (f.packet() != null) {
