@@ -1987,8 +1987,9 @@ final class MethodGen {
             }
         }
         // The spec's const entries, in order, compiled into compares (its other entries are the
-        // run-time table's first: handlers may remove them).
-        for (IrAppliance.Entry e : table.constEntries() ? table.entries() : List.<IrAppliance.Entry>of()) {
+        // run-time table's first: handlers may remove them), unless the code around has tried them.
+        boolean constHere = table.constEntries() && !a.runtimeOnly();
+        for (IrAppliance.Entry e : constHere ? table.entries() : List.<IrAppliance.Entry>of()) {
             Label nextEntry = new Label();
             for (int i = 0; i < keys.length; i++) {
                 pattern(e.patterns().get(i), keys[i], nextEntry);

@@ -481,7 +481,7 @@ public final class Interpreter {
         }
         int action = table.defaultAction();
         List<Object> data = table.defaultData();
-        IrAppliance.Entry hit = table.constEntries() ? match(table.entries(), keys) : null;
+        IrAppliance.Entry hit = table.constEntries() && !a.runtimeOnly() ? match(table.entries(), keys) : null;
         if (hit == null) {
             hit = match(loadedEntries.get(a.table()), keys);
         }

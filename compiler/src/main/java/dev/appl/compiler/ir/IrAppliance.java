@@ -175,6 +175,11 @@ public final class IrAppliance {
     public final List<Handler> handlers = new ArrayList<>();
     public final List<IrFunction> functions = new ArrayList<>();
     public final List<IrTest> tests = new ArrayList<>();
+    /**
+     * What the passes chose that the code does not show by itself, one line each (say why a const
+     * table's entries stay tried in order rather than compiled into a decision tree).
+     */
+    public final List<String> notes = new ArrayList<>();
 
     /** Where the spec declares the appliance, for diagnostics about it; null for IR built by hand. */
     private final dev.appl.language.diag.Span span;

@@ -64,6 +64,9 @@ public final class IrPrinter {
         for (int i = 0; i < ir.tables.size(); i++) {
             table(i, ir.tables.get(i));
         }
+        for (String note : ir.notes) {
+            line(1, "// " + note);
+        }
         for (IrFunction f : ir.functions) {
             function("fn " + f.name(), f);
         }
@@ -178,7 +181,8 @@ public final class IrPrinter {
             }
             case IrStmt.Apply a -> {
                 IrAppliance.Table t = ir.tables.get(a.table());
-                line(d, (a.result() == null ? "" : a.result() + " = ") + "apply " + t.name() + "("
+                line(d, (a.result() == null ? "" : a.result() + " = ") + "apply " + (a.runtimeOnly() ? "runtime " : "")
+                        + t.name() + "("
                         + a.keys().stream().map(this::expr).collect(Collectors.joining(", ")) + ") {");
                 for (IrStmt.ActionCase c : a.actions()) {
                     line(d + 1, t.actions().get(c.action()).name() + "(" + c.data().stream().map(IrLocal::toString)

@@ -64,9 +64,17 @@ public sealed interface IrStmt {
 
     /**
      * Looks {@code keys} up in a table and runs the matching entry's action (or the default) with its
-     * data; {@code result} (if not null) receives the index of the action that ran.
+     * data; {@code result} (if not null) receives the index of the action that ran. With
+     * {@code runtimeOnly} the table's const entries are not tried: the code around it has tried
+     * them already (a const table compiled into code by {@code CompileConstTables} that also loads
+     * entries at run time), and only the run-time entries, then the default, are left.
      */
-    record Apply(int table, List<IrExpr> keys, List<ActionCase> actions, IrLocal result) implements IrStmt {}
+    record Apply(int table, List<IrExpr> keys, List<ActionCase> actions, IrLocal result, boolean runtimeOnly)
+            implements IrStmt {
+        public Apply(int table, List<IrExpr> keys, List<ActionCase> actions, IrLocal result) {
+            this(table, keys, actions, result, false);
+        }
+    }
 
     /** How to run action {@code action} of a table: its body with {@code data} bound to the entry's values. */
     record ActionCase(int action, List<IrLocal> data, Block body) {}

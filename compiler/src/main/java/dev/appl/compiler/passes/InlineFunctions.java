@@ -150,7 +150,7 @@ public final class InlineFunctions implements Pass {
                     for (IrStmt.ActionCase c : a.actions()) {
                         cases.add(new IrStmt.ActionCase(c.action(), locals(c.data()), block(c.body())));
                     }
-                    yield List.of(new IrStmt.Apply(a.table(), exprs(a.keys()), cases, local(a.result())));
+                    yield List.of(new IrStmt.Apply(a.table(), exprs(a.keys()), cases, local(a.result()), a.runtimeOnly()));
                 }
                 case IrStmt.Insert i -> List.of(new IrStmt.Insert(expr(i.at()), expr(i.header()), locals(i.moved())));
                 case IrStmt.Remove r -> List.of(new IrStmt.Remove(local(r.header()), expr(r.length()),

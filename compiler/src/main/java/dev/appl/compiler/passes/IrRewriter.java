@@ -95,7 +95,7 @@ abstract class IrRewriter {
                 for (IrStmt.ActionCase c : a.actions()) {
                     cases.add(new IrStmt.ActionCase(c.action(), c.data(), block(c.body())));
                 }
-                yield new IrStmt.Apply(a.table(), exprs(a.keys()), cases, a.result());
+                yield new IrStmt.Apply(a.table(), exprs(a.keys()), cases, a.result(), a.runtimeOnly());
             }
             case IrStmt.Insert i -> new IrStmt.Insert(expr(i.at()), expr(i.header()), i.moved());
             case IrStmt.Remove r -> new IrStmt.Remove(r.header(), expr(r.length()), r.moved());
