@@ -184,6 +184,7 @@ final class RunCommand implements Callable<Integer> {
         return switch (binding) {
             case PortBinding.Udp u -> new PortBinding.Udp(bound);
             case PortBinding.Tcp t -> new PortBinding.Tcp(bound);
+            case PortBinding.UdpXdp x -> new PortBinding.UdpXdp(bound, x.iface(), x.frames());
             default -> binding;
         };
     }

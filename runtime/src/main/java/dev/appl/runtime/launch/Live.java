@@ -4,6 +4,8 @@ import dev.appl.runtime.io.PacketRingEndpoint;
 import dev.appl.runtime.io.PortException;
 import dev.appl.runtime.io.TcpEndpoint;
 import dev.appl.runtime.io.UdpEndpoint;
+import dev.appl.runtime.io.XdpEndpoint;
+import dev.appl.runtime.io.XdpPort;
 import dev.appl.runtime.kernel.Endpoint;
 import dev.appl.runtime.kernel.Kernel;
 import dev.appl.runtime.kernel.Worker;
@@ -31,15 +33,18 @@ public final class Live implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicBoolean stop;
     private final InetSocketAddress[] addresses;
+    /** The XDP programs of the ports served through AF_XDP, detached after their sockets close. */
+    private final List<XdpPort> programs;
     private boolean closed;
 
     private Live(Replay.Appliance appliance, Map<Integer, PortBinding> bindings, List<Worker> workers,
-            AtomicBoolean stop, InetSocketAddress[] addresses) {
+            AtomicBoolean stop, InetSocketAddress[] addresses, List<XdpPort> programs) {
         this.appliance = appliance;
         this.bindings = bindings;
         this.workers = workers;
         this.stop = stop;
         this.addresses = addresses;
+        this.programs = programs;
     }
 
     /**
@@ -99,6 +104,8 @@ public final class Live implements AutoCloseable {
         List<Worker> workers = new ArrayList<>();
         List<Endpoint> opened = new ArrayList<>();
         InetSocketAddress[] addresses = new InetSocketAddress[ports];
+        XdpPort[] xdp = new XdpPort[ports];
+        List<XdpPort> programs = new ArrayList<>();
         // The open connections of each stream port over all workers, which its limit applies to.
         java.util.concurrent.atomic.AtomicInteger[] connections = new java.util.concurrent.atomic.AtomicInteger[ports];
         int[] cpus = pin ? Libc.allowedCpus() : new int[0];
@@ -123,6 +130,24 @@ public final class Live implements AutoCloseable {
                                     : UdpEndpoint.open(name, addresses[p], 64, false);
                             addresses[p] = u.address();
                             yield u;
+                        }
+                        case PortBinding.UdpXdp x -> {
+                            // The UDP socket first: it chooses the port (when 0 was asked for) that
+                            // the program then takes, and it serves what the program passes up.
+                            UdpEndpoint u = addresses[p] == null ? UdpEndpoint.open(name, x.address(), 64, true)
+                                    : UdpEndpoint.open(name, addresses[p], 64, false);
+                            addresses[p] = u.address();
+                            try {
+                                if (xdp[p] == null) {
+                                    xdp[p] = XdpPort.attach(name, u.address(), x.iface(), XdpEndpoint.MAX_FRAME);
+                                    programs.add(xdp[p]);
+                                }
+                                // Worker w takes receive queue w; a worker beyond the queues serves the socket alone.
+                                yield w < xdp[p].queues() ? XdpEndpoint.open(xdp[p], w, u, x.frames()) : u;
+                            } catch (PortException | RuntimeException failed) {
+                                u.close();
+                                throw failed;
+                            }
                         }
                         case PortBinding.Tcp tcp -> {
                             if (connections[p] == null) {
@@ -153,9 +178,12 @@ public final class Live implements AutoCloseable {
             for (Endpoint endpoint : opened) {
                 endpoint.close();
             }
+            for (XdpPort program : programs) {
+                program.close();
+            }
             throw e;
         }
-        Live live = new Live(appliance, bindings, workers, stop, addresses);
+        Live live = new Live(appliance, bindings, workers, stop, addresses, programs);
         for (int w = 0; w < workers.size(); w++) {
             Thread t = new Thread(workers.get(w), "appl-worker-" + w);
             t.setDaemon(true);
@@ -253,8 +281,11 @@ public final class Live implements AutoCloseable {
         out.println(appliance.title() + ", " + workers.size() + (workers.size() == 1 ? " worker" : " workers"));
         for (int i = 0; i < appliance.ports().size(); i++) {
             PortBinding b = bindings.get(i);
-            PortBinding shown = addresses[i] == null ? b
-                    : b instanceof PortBinding.Tcp ? new PortBinding.Tcp(addresses[i]) : new PortBinding.Udp(addresses[i]);
+            PortBinding shown = addresses[i] == null ? b : switch (b) {
+                case PortBinding.Tcp t -> new PortBinding.Tcp(addresses[i]);
+                case PortBinding.UdpXdp x -> new PortBinding.UdpXdp(addresses[i], x.iface(), x.frames());
+                default -> new PortBinding.Udp(addresses[i]);
+            };
             String where = b == null ? "" : "  " + shown;
             out.printf("  port %-12s in %8d  out %8d%s%n", appliance.ports().get(i), in(i), out(i), where);
         }
@@ -342,6 +373,9 @@ public final class Live implements AutoCloseable {
                     w.endpoint(p).close();
                 }
             }
+        }
+        for (XdpPort program : programs) {
+            program.close();
         }
     }
 }

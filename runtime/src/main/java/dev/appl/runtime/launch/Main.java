@@ -351,6 +351,7 @@ public final class Main {
         bindings.forEach((port, binding) -> where.add(what.ports().get(port) + " on " + switch (binding) {
             case PortBinding.Udp u -> new PortBinding.Udp(live.address(port));
             case PortBinding.Tcp t -> new PortBinding.Tcp(live.address(port));
+            case PortBinding.UdpXdp x -> new PortBinding.UdpXdp(live.address(port), x.iface(), x.frames());
             default -> binding;
         }));
         err.println(program + ": " + appliance.appliance() + " serving " + String.join(", ", where) + " with " + count

@@ -9,10 +9,12 @@ import java.nio.file.Path;
 /**
  * What a port is bound to, as {@code --port NAME=...} and a port's default binding write it: a pcap
  * trace ({@link Replay.Binding}), or live traffic: {@code afpacket:IFACE} for a packet port,
- * {@code udp:HOST:PORT} for a datagram port, {@code tcp:HOST:PORT} for a stream port. An IPv6 host
- * is written in brackets ({@code udp:[::1]:5353}).
+ * {@code udp:HOST:PORT} for a datagram port (with {@code ,xdp=IFACE} through AF_XDP on that
+ * interface), {@code tcp:HOST:PORT} for a stream port. An IPv6 host is written in brackets
+ * ({@code udp:[::1]:5353}).
  */
-public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket, PortBinding.Udp, PortBinding.Tcp {
+public sealed interface PortBinding
+        permits Replay.Binding, PortBinding.AfPacket, PortBinding.Udp, PortBinding.UdpXdp, PortBinding.Tcp {
     /** A network interface, through a packet socket with PACKET_MMAP rings. */
     record AfPacket(String iface) implements PortBinding {
         @Override
@@ -26,6 +28,19 @@ public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket
         @Override
         public String toString() {
             return "udp:" + SocketAddresses.text(address);
+        }
+    }
+
+    /**
+     * Datagrams to {@code address} arriving on interface {@code iface}, taken by an XDP program into
+     * AF_XDP sockets with UMEMs of {@code frames} frames each, beside a UDP socket on the address
+     * for what the program leaves to the Linux stack.
+     */
+    record UdpXdp(InetSocketAddress address, String iface, int frames) implements PortBinding {
+        @Override
+        public String toString() {
+            return "udp:" + SocketAddresses.text(address) + ",xdp=" + iface
+                    + (frames == dev.appl.runtime.io.XdpEndpoint.DEFAULT_FRAMES ? "" : ",frames=" + frames);
         }
     }
 
@@ -57,7 +72,7 @@ public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket
     static String forms(String kind) {
         return switch (kind) {
             case "packet" -> "pcap:IN.pcap[,out=OUT.pcap] or afpacket:IFACE";
-            case "datagram" -> "udp:HOST:PORT or pcap:IN.pcap[,out=OUT.pcap] (its UDP datagrams)";
+            case "datagram" -> "udp:HOST:PORT[,xdp=IFACE[,frames=N]] or pcap:IN.pcap[,out=OUT.pcap] (its UDP datagrams)";
             case "stream" -> "tcp:HOST:PORT";
             default -> "nothing (a " + kind + " port)";
         };
@@ -89,16 +104,50 @@ public sealed interface PortBinding permits Replay.Binding, PortBinding.AfPacket
         }
         return switch (scheme) {
             case "pcap" -> Replay.binding(port, text, base);
-            case "afpacket" -> {
-                if (rest.isEmpty() || rest.length() > 15 || rest.contains("/") || rest.isBlank()) {
-                    throw new Replay.BadInput("port `" + port + "`: `" + text + "`: an interface name is 1 to 15 "
-                            + "characters without `/`");
-                }
-                yield new AfPacket(rest);
-            }
-            case "udp" -> new Udp(address(port, text, rest));
+            case "afpacket" -> new AfPacket(iface(port, text, rest));
+            case "udp" -> udp(port, text, rest);
             default -> new Tcp(address(port, text, rest));
         };
+    }
+
+    private static String iface(String port, String text, String name) throws Replay.BadInput {
+        if (name.isEmpty() || name.length() > 15 || name.contains("/") || name.isBlank() || name.contains(",")) {
+            throw new Replay.BadInput("port `" + port + "`: `" + text + "`: an interface name is 1 to 15 "
+                    + "characters without `/`");
+        }
+        return name;
+    }
+
+    /** {@code HOST:PORT}, then options: {@code xdp=IFACE}, and with it {@code frames=N}. */
+    private static PortBinding udp(String port, String text, String rest) throws Replay.BadInput {
+        String[] parts = rest.split(",", -1);
+        InetSocketAddress address = address(port, text, parts[0]);
+        String iface = null;
+        Integer frames = null;
+        for (int i = 1; i < parts.length; i++) {
+            String option = parts[i];
+            if (option.startsWith("xdp=") && iface == null) {
+                iface = iface(port, text, option.substring(4));
+            } else if (option.startsWith("frames=") && frames == null) {
+                String n = option.substring(7);
+                if (!n.matches("[0-9]{1,8}") || Integer.bitCount(Integer.parseInt(n)) != 1
+                        || Integer.parseInt(n) < 64 || Integer.parseInt(n) > 1 << 20) {
+                    throw new Replay.BadInput("port `" + port + "`: `" + text + "`: frames= takes a power of two from "
+                            + "64 to 1048576 (UMEM frames of 4 KiB per socket)");
+                }
+                frames = Integer.parseInt(n);
+            } else {
+                throw new Replay.BadInput("port `" + port + "`: `" + text + "`: `" + option + "` is not an option of "
+                        + "a udp binding (xdp=IFACE, and with it frames=N)");
+            }
+        }
+        if (iface == null) {
+            if (frames != null) {
+                throw new Replay.BadInput("port `" + port + "`: `" + text + "`: frames= goes with xdp=IFACE");
+            }
+            return new Udp(address);
+        }
+        return new UdpXdp(address, iface, frames == null ? dev.appl.runtime.io.XdpEndpoint.DEFAULT_FRAMES : frames);
     }
 
     private static InetSocketAddress address(String port, String text, String hostPort) throws Replay.BadInput {

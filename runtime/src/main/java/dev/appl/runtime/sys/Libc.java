@@ -29,6 +29,7 @@ public final class Libc {
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
     public static final int AF_PACKET = 17;
+    public static final int AF_XDP = 44;
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_DGRAM = 2;
     public static final int SOCK_RAW = 3;
@@ -44,7 +45,10 @@ public final class Libc {
     public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_NOSIGNAL = 0x4000;
 
+    public static final int EPERM = 1;
     public static final int EINTR = 4;
+    public static final int EBUSY = 16;
+    public static final int EAFNOSUPPORT = 97;
     public static final int EAGAIN = 11;
     public static final int ENOBUFS = 105;
 
@@ -208,6 +212,19 @@ public final class Libc {
     }
     private static final class Mmap {
         static final MethodHandle H = call("mmap", 6);
+    }
+    private static final class Getifaddrs {
+        static final MethodHandle H = call("getifaddrs", 1);
+    }
+    private static final class Freeifaddrs {
+        static final MethodHandle H = call("freeifaddrs", 1);
+    }
+    /** syscall(2), variadic after the number: the one way to call bpf(2), which libc does not wrap. */
+    private static final class Syscall {
+        static final MethodHandle H = LINKER.downcallHandle(
+                LIBC.find("syscall").orElseThrow(() -> new UnsatisfiedLinkError("libc has no syscall")),
+                FunctionDescriptor.of(WORD, WORD, WORD, WORD, WORD), Linker.Option.firstVariadicArg(1),
+                Linker.Option.captureCallState("errno"));
     }
     private static final class Munmap {
         static final MethodHandle H = call("munmap", 2);
@@ -453,13 +470,66 @@ public final class Libc {
 
     /** mmap of a file descriptor; the result's address is -1 ({@code MAP_FAILED}) on failure. */
     public static MemorySegment mmap(long length, int prot, int flags, int fd) {
+        return mmap(length, prot, flags, fd, 0);
+    }
+
+    /** mmap of a file descriptor from {@code offset}; the result's address is -1 ({@code MAP_FAILED}) on failure. */
+    public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
         try {
             return MemorySegment.ofAddress((long) Mmap.H.invokeExact(STATE.get(), 0L, length, (long) prot, (long) flags,
-                    (long) fd, 0L));
+                    (long) fd, offset));
         } catch (Throwable t) {
             throw fail(t);
         }
     }
+
+    /** The bpf(2) system call's number: x86_64 and aarch64 (generic table) differ. */
+    private static final long SYS_BPF = isX86() ? 321 : 280;
+
+    /** bpf(2): command {@code cmd} with the {@code size} bytes of {@code union bpf_attr} at {@code attr}. */
+    public static int bpf(int cmd, MemorySegment attr, int size) {
+        try {
+            return (int) (long) Syscall.H.invokeExact(STATE.get(), SYS_BPF, (long) cmd, address(attr), (long) size);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /**
+     * The IPv4 and IPv6 addresses of network interface {@code name} (getifaddrs(3)); empty when it
+     * has none or there is no such interface.
+     */
+    public static java.util.List<java.net.InetAddress> interfaceAddresses(String name) {
+        // struct ifaddrs: ifa_next at 0, ifa_name at 8, ifa_flags at 16, ifa_addr at 24.
+        java.util.List<java.net.InetAddress> found = new java.util.ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment list = arena.allocate(ValueLayout.ADDRESS);
+            if ((int) (long) Getifaddrs.H.invokeExact(STATE.get(), address(list)) != 0) {
+                return found;
+            }
+            long first = list.get(ValueLayout.JAVA_LONG, 0);
+            for (long at = first; at != 0; ) {
+                MemorySegment entry = MemorySegment.ofAddress(at).reinterpret(32);
+                long addr = entry.get(ValueLayout.JAVA_LONG, 24);
+                String ifName = entry.get(ValueLayout.ADDRESS, 8).reinterpret(Integer.MAX_VALUE).getString(0);
+                if (addr != 0 && ifName.equals(name)) {
+                    MemorySegment sockaddr = MemorySegment.ofAddress(addr).reinterpret(SOCKADDR_STORAGE_READ);
+                    short family = sockaddr.get(ValueLayout.JAVA_SHORT, 0);
+                    if (family == AF_INET || family == AF_INET6) {
+                        found.add(SocketAddresses.read(sockaddr).getAddress());
+                    }
+                }
+                at = entry.get(ValueLayout.JAVA_LONG, 0);
+            }
+            long ignored = (long) Freeifaddrs.H.invokeExact(STATE.get(), first);
+            return found;
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The bytes of a sockaddr of getifaddrs read: a sockaddr_in6 is the longest of the two families. */
+    private static final long SOCKADDR_STORAGE_READ = 28;
 
     public static int munmap(MemorySegment address, long length) {
         try {
