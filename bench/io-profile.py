@@ -4,13 +4,14 @@
 
     python3 bench/io-profile.py PERF_SCRIPT_OUTPUT [DATAGRAMS] [HZ]
 
-Each sample of a server thread (appl's worker `appl-worker-0`, or a `DatagramChannel` loop's
-thread, told apart from the load generator by the Java frames of its stacks) is put in one
+Each sample of a server thread (appl's worker `appl-worker-0`, of the AF_XDP driver when any of
+its samples has XdpEndpoint's frames, or a `DatagramChannel` loop's thread, told apart from the
+load generator by the Java frames of its stacks) is put in one
 category by its stack: the system call it is inside (recvmmsg, sendmmsg, recvfrom, sendto; a send
 on loopback includes delivering the datagram to the receiver, which Linux does on the sender's
 CPU), other kernel work, Java code, or the JVM and libc. The receive rounds come before the first
 sendmmsg of appl's worker; DATAGRAMS is how many each server handled in each mode (5 rounds of
-200,000 by default), HZ the sampling frequency (4999).
+100,000 by default), HZ the sampling frequency (4999).
 """
 
 import collections
@@ -67,7 +68,9 @@ def main():
         names = ' '.join(f[0] for f in frames)
         if 'UdpPathBenchmark.lambda$channel' in names or 'DatagramChannelImpl.receive' in names:
             roles[tid] = 'DatagramChannel loop'
-        elif comm.startswith('appl-worker'):
+        elif 'XdpEndpoint' in names:
+            roles[tid] = 'appl AF_XDP driver'
+        elif comm.startswith('appl-worker') and roles.get(tid) != 'appl AF_XDP driver':
             roles[tid] = 'appl udp driver'
     replies = [t for comm, tid, t, frames in all_samples
                if roles.get(tid) == 'appl udp driver' and category(frames).startswith('kernel: sendmmsg')]
@@ -77,7 +80,7 @@ def main():
         if tid in roles:
             counts[('receive' if t < boundary else 'receive and reply', roles[tid])][category(frames)] += 1
     for mode in ('receive', 'receive and reply'):
-        for server in ('appl udp driver', 'DatagramChannel loop'):
+        for server in ('appl udp driver', 'appl AF_XDP driver', 'DatagramChannel loop'):
             c = counts[(mode, server)]
             total = sum(c.values())
             if not total:

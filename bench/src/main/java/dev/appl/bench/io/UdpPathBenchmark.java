@@ -24,16 +24,26 @@ import java.util.function.LongSupplier;
  * (A load generator on the other core cannot offer that many: on loopback the sender pays for
  * delivering each datagram, so the servers are measured draining a full queue instead.) Each round
  * measures appl's UDP driver (recvmmsg, and sendmmsg for replies, 64 at a time; a kernel that counts
- * and drops or replies) and a loop that receives (and sends) one datagram at a time on a blocking
- * {@link DatagramChannel} with a direct buffer, the server on the first CPU, the filler on the last.
+ * and drops or replies), appl's AF_XDP driver on lo ({@code udp:127.0.0.1:PORT,xdp=lo}: the same
+ * kernel, the datagrams queued as frames in its UMEM and rx ring, which Linux copies them into as
+ * they are sent, where the UDP socket queues them as skbs) and a loop that receives (and sends) one
+ * datagram at a time on a blocking {@link DatagramChannel} with a direct buffer, the server on the
+ * first CPU, the filler on the last. Every server is given the same {@value #COUNT} datagrams.
  *
  * <p>Needs root: the socket buffers must hold the whole queue, so net.core.rmem_default and
- * rmem_max are raised to 256 MiB for the run and put back afterwards.
+ * rmem_max are raised to 256 MiB for the run and put back afterwards, and so are
+ * net.ipv4.conf.lo.accept_local and route_localnet, which AF_XDP replies on lo need.
  * {@code bench/io-run UdpPathBenchmark [ROUNDS]}.
  */
 public final class UdpPathBenchmark {
     private static final int PAYLOAD = 64;
-    private static final int COUNT = 200_000;
+    /** Datagrams queued for every server: fewer than the AF_XDP driver's UMEM frames, {@link #XDP_FRAMES}. */
+    private static final int COUNT = 100_000;
+    /**
+     * The AF_XDP driver's UMEM (512 MiB): every queued datagram is copied into a frame of its own
+     * when it is sent, and waits in the rx ring, so the UMEM and rings must hold them all.
+     */
+    private static final int XDP_FRAMES = 1 << 17;
 
     /** Counts every datagram and replies to it or drops it; the first one waits for the start. */
     static final class Server implements Kernel {
@@ -82,14 +92,22 @@ public final class UdpPathBenchmark {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         String oldDefault = sysctlValue("net.core.rmem_default");
         String oldMax = sysctlValue("net.core.rmem_max");
+        // IPv4 replies sent through AF_XDP on lo carry no route: Linux routes them afresh, and
+        // drops them for their local source and 127/8 address without these (docs/runtime.md).
+        String oldAcceptLocal = sysctlValue("net.ipv4.conf.lo.accept_local");
+        String oldRouteLocalnet = sysctlValue("net.ipv4.conf.lo.route_localnet");
         sysctl("net.core.rmem_max=" + (256 << 20));
         sysctl("net.core.rmem_default=" + (256 << 20));
+        sysctl("net.ipv4.conf.lo.accept_local=1");
+        sysctl("net.ipv4.conf.lo.route_localnet=1");
         try {
             run(false, rounds);
             run(true, rounds);
         } finally {
             sysctl("net.core.rmem_default=" + oldDefault);
             sysctl("net.core.rmem_max=" + oldMax);
+            sysctl("net.ipv4.conf.lo.accept_local=" + oldAcceptLocal);
+            sysctl("net.ipv4.conf.lo.route_localnet=" + oldRouteLocalnet);
         }
     }
 
@@ -117,23 +135,40 @@ public final class UdpPathBenchmark {
         System.out.printf("%s: %,d datagrams of %d bytes queued on 127.0.0.1, server on CPU %d%n",
                 reply ? "receive and reply" : "receive", COUNT, PAYLOAD, serverCpu);
         List<Double> appl = new ArrayList<>();
+        List<Double> xdp = new ArrayList<>();
         List<Double> channel = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            appl.add(appl(reply, loadCpu));
+            appl.add(appl(reply, loadCpu, false));
+            xdp.add(appl(reply, loadCpu, true));
             channel.add(channel(reply, loadCpu, serverCpu));
-            System.out.printf("  round %d: appl udp driver %,.0f/s, DatagramChannel loop %,.0f/s: %.2fx%n", r + 1,
-                    appl.getLast(), channel.getLast(), appl.getLast() / channel.getLast());
+            System.out.printf("  round %d: appl udp driver %,.0f/s (%.2fx), appl AF_XDP driver %,.0f/s (%.2fx), "
+                    + "DatagramChannel loop %,.0f/s%n", r + 1, appl.getLast(), appl.getLast() / channel.getLast(),
+                    xdp.getLast(), xdp.getLast() / channel.getLast(), channel.getLast());
         }
         double a = median(appl);
+        double x = median(xdp);
         double c = median(channel);
-        System.out.printf("  median: appl udp driver %,.0f/s, DatagramChannel loop %,.0f/s: %.2fx%n", a, c, a / c);
+        System.out.printf("  median: appl udp driver %,.0f/s (%.2fx), appl AF_XDP driver %,.0f/s (%.2fx), "
+                + "DatagramChannel loop %,.0f/s%n", a, a / c, x, x / c, c);
+        System.out.printf("  median of the per-round ratios: udp driver %.2fx, AF_XDP driver %.2fx%n",
+                medianRatio(appl, channel), medianRatio(xdp, channel));
     }
 
-    private static double appl(boolean reply, int loadCpu) throws Exception {
+    private static double medianRatio(List<Double> server, List<Double> baseline) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < server.size(); i++) {
+            ratios.add(server.get(i) / baseline.get(i));
+        }
+        return median(ratios);
+    }
+
+    /** appl's UDP driver, or its AF_XDP driver on lo ({@code xdp}), draining the queued datagrams. */
+    private static double appl(boolean reply, int loadCpu, boolean xdp) throws Exception {
         Replay.Appliance what = new Replay.Appliance("Server", List.of("udp"), List.of(), new long[0], List.of("handled"));
         Server server = new Server(reply);
-        try (Live live = Live.start(List.of(server), what, Map.of(0, new PortBinding.Udp(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))), true);
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        PortBinding binding = xdp ? new PortBinding.UdpXdp(any, "lo", XDP_FRAMES) : new PortBinding.Udp(any);
+        try (Live live = Live.start(List.of(server), what, Map.of(0, binding), true);
                 DatagramChannel sink = fill(live.address(0), loadCpu)) {
             return drain(server.go::countDown, () -> live.counter(0));
         }
