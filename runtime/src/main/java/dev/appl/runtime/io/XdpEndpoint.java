@@ -232,9 +232,15 @@ public final class XdpEndpoint implements Endpoint {
             sxdp.set(ValueLayout.JAVA_SHORT, 2, (short) (XDP_COPY | XDP_USE_NEED_WAKEUP));
             sxdp.set(ValueLayout.JAVA_INT, 4, xdp.ifindex);
             sxdp.set(ValueLayout.JAVA_INT, 8, queue);
-            if (Libc.bind(fd, sxdp, 16) < 0) {
+            if (!bind(fd, sxdp)) {
                 int errno = Libc.errno();
                 unmap(rings);
+                if (errno == Libc.EBUSY) {
+                    Libc.close(fd);
+                    Libc.munmap(umem, umem.byteSize());
+                    throw new PortException("port `" + port + "`: " + where + ": another AF_XDP socket is bound to "
+                            + "queue " + queue + " of " + xdp.iface);
+                }
                 check(port, where + " (binding queue " + queue + ")", fd, umem, -1, errno);
             }
             epollFd = Libc.epollCreate();
@@ -259,6 +265,29 @@ public final class XdpEndpoint implements Endpoint {
             throw e;
         }
         return endpoint;
+    }
+
+    /**
+     * Binds the socket to its queue; true when it is bound. Linux releases a closed AF_XDP
+     * socket's hold on its queue a moment after the close (in a work queue), so a queue that is
+     * busy is asked again for up to a second: a port closed and opened again, or an appliance
+     * restarted, finds it free by then.
+     */
+    private static boolean bind(int fd, MemorySegment sxdp) {
+        for (int tries = 0; ; tries++) {
+            if (Libc.bind(fd, sxdp, 16) == 0) {
+                return true;
+            }
+            if (Libc.errno() != Libc.EBUSY || tries == 50) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     private static void unmap(Ring[] rings) {
