@@ -207,8 +207,13 @@ class DeploymentImagesTest {
                     "+time=2", "www.example.test", "AAAA"));
             assertEquals(www6.group(1) + "\n", overTcp.out(), overTcp.err());
         } finally {
-            server.destroy();
-            server.waitFor(20, TimeUnit.SECONDS);
+            // unshare --fork ignores SIGTERM while it waits for its child: stop the appliance itself
+            // (its clean shutdown), then make sure unshare is gone, or the server outlives the test.
+            server.descendants().forEach(ProcessHandle::destroy);
+            if (!server.waitFor(20, TimeUnit.SECONDS)) {
+                server.destroyForcibly(); // --kill-child takes the appliance down with it
+                server.waitFor(20, TimeUnit.SECONDS);
+            }
         }
     }
 
