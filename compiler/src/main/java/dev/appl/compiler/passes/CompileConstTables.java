@@ -21,7 +21,8 @@ import java.util.Map;
  * keys, down to leaves that test the few entries left in order, so that it gives the first
  * matching entry as trying the entries in order would. When no const entry matches, a table that
  * also loads entries at run time looks those up (an {@code apply runtime}, which skips the const
- * entries), else the default action is chosen.
+ * entries), else the default action is chosen. A table that loads entries and has only a few
+ * const ones is left as it is ({@link #compiles}).
  *
  * <p>A small tree is written where the table is applied. A larger one becomes functions of its
  * own ({@code TABLE_tree}) that return the chosen entry, so that the handler stays small enough
@@ -37,6 +38,8 @@ public final class CompileConstTables implements Pass {
     private static final Type U32 = BuiltinTypes.u(32);
     /** The number a search leaves for the child to run after it. */
     private static final Type PART = BuiltinTypes.u(16);
+    /** A table that also loads entries keeps up to this many const entries in order ({@link #compiles}). */
+    public static final int IN_ORDER_MAX = 16;
     /** Trees up to this size (in {@link DecisionTree#size} units) are written in place. */
     static final int INLINE_MAX = 48;
     /** About the most units of code one tree function holds (roughly 10 to 15 bytes of bytecode each). */
@@ -60,13 +63,25 @@ public final class CompileConstTables implements Pass {
             new IrRewriter() {
                 @Override
                 List<IrStmt> after(IrStmt s) {
-                    if (s instanceof IrStmt.Apply a && !a.runtimeOnly() && ir.tables.get(a.table()).constEntries()) {
+                    if (s instanceof IrStmt.Apply a && !a.runtimeOnly() && compiles(ir.tables.get(a.table()))) {
                         return compiled.computeIfAbsent(a.table(), t -> new Compiled(ir, t)).apply(f, a);
                     }
                     return List.of(s);
                 }
             }.rewrite(f);
         }
+    }
+
+    /**
+     * Whether a table's const entries become a tree. A table that also loads entries at run time
+     * and has only a few const ones keeps them tried in order by its apply: on traffic whose keys
+     * vary at random a tree's cuts mispredict, where a few in-order tests mostly fail the same way
+     * (the firewall with 1,000 loaded rules: 67 to 72 ns a packet with its 12 const entries in
+     * order, 84 to 103 ns with them as a tree; docs/performance.md). Many const entries are a
+     * tree all the same: in order, their tests alone would outgrow what HotSpot compiles.
+     */
+    private static boolean compiles(IrAppliance.Table table) {
+        return table.constEntries() && (table.loadParam() == null || table.entries().size() > IN_ORDER_MAX);
     }
 
     /** One table's tree, and the functions made of it (shared by every application of the table). */
