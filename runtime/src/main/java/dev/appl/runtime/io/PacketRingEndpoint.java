@@ -192,7 +192,8 @@ public final class PacketRingEndpoint implements Endpoint {
                     group = joined.get(ValueLayout.JAVA_INT, 0) & 0xffff;
                 }
             }
-            return new PacketRingEndpoint(port, iface, fd, ETHERNET_HEADER + mtu(iface), group, ring);
+            // An MTU that cannot be read lets every frame a slot holds through; Linux skips those it rejects.
+            return new PacketRingEndpoint(port, iface, fd, ETHERNET_HEADER + mtu(iface, FRAME), group, ring);
         } catch (PortException e) {
             if (ring != null) {
                 Libc.munmap(ring, 2 * RING);
@@ -201,16 +202,13 @@ public final class PacketRingEndpoint implements Endpoint {
         }
     }
 
-    /**
-     * The interface's MTU, from sysfs; when it cannot be read, one that lets every frame a slot holds
-     * through, and the Linux kernel skips those it rejects.
-     */
-    private static int mtu(String iface) {
+    /** The interface's MTU, from sysfs; {@code unknown} when it cannot be read. */
+    static int mtu(String iface, int unknown) {
         try {
             return Integer.parseInt(java.nio.file.Files.readString(
                     java.nio.file.Path.of("/sys/class/net", iface, "mtu")).strip());
         } catch (java.io.IOException | NumberFormatException | java.nio.file.InvalidPathException e) {
-            return FRAME;
+            return unknown;
         }
     }
 

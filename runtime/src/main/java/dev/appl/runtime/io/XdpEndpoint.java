@@ -256,7 +256,7 @@ public final class XdpEndpoint implements Endpoint {
             }
         }
         XdpEndpoint endpoint = new XdpEndpoint(port, xdp.iface, queue, fd, epollFd, socket, umem, rings[2], rings[3],
-                rings[0], rings[1], Math.min(FRAME, 14 + mtu(xdp.iface)));
+                rings[0], rings[1], Math.min(FRAME, 14 + PacketRingEndpoint.mtu(xdp.iface, FRAME)));
         endpoint.fillAll();
         try {
             xdp.register(queue, fd);
@@ -311,16 +311,6 @@ public final class XdpEndpoint implements Endpoint {
             Libc.close(fd);
             Libc.munmap(umem, umem.byteSize());
             throw PortException.of(port, where, errno);
-        }
-    }
-
-    /** The interface's MTU, from sysfs; a frame's worth when it cannot be read. */
-    private static int mtu(String iface) {
-        try {
-            return Integer.parseInt(java.nio.file.Files.readString(
-                    java.nio.file.Path.of("/sys/class/net", iface, "mtu")).strip());
-        } catch (java.io.IOException | NumberFormatException | java.nio.file.InvalidPathException e) {
-            return FRAME;
         }
     }
 
