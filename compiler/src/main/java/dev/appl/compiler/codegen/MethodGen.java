@@ -284,17 +284,9 @@ final class MethodGen {
         endOfBody();
         mv.visitLabel(end);
         if (guarded) {
-            mv.visitLabel(malformed);
-            exitMalformed();
-            mv.visitLabel(caught);
-            mv.visitInsn(POP);
-            exitMalformed();
+            malformedExits(caught);
         }
-        if (codeEnd != null) {
-            mv.visitLabel(codeEnd);
-        }
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
+        finish();
     }
 
     /**
@@ -337,11 +329,21 @@ final class MethodGen {
             returnFromPiece(Outliner.LEAVE);
         }
         mv.visitLabel(end);
+        malformedExits(caught);
+        finish();
+    }
+
+    /** The malformed path: a failed check jumps to {@code malformed}, a caught exception to {@code caught}. */
+    private void malformedExits(Label caught) {
         mv.visitLabel(malformed);
         exitMalformed();
         mv.visitLabel(caught);
         mv.visitInsn(POP);
         exitMalformed();
+    }
+
+    /** Ends the method's code. */
+    private void finish() {
         if (codeEnd != null) {
             mv.visitLabel(codeEnd);
         }
