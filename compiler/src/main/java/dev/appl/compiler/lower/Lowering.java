@@ -373,6 +373,8 @@ public final class Lowering {
                 case Decl.ExpectDrop d -> new IrTest.ExpectDrop();
                 case Decl.Connect c -> new IrTest.Connect(lastPort = portIndex(c.port()));
                 case Decl.ExpectClose c -> new IrTest.ExpectClose();
+                case Decl.ExpectPhase p when sem.comparesValue(p) -> new IrTest.ExpectTrue(expr(p.comparison()),
+                        p.comparison().span().text());
                 case Decl.ExpectPhase p -> new IrTest.ExpectPhase(lastPort,
                         ir.ports.get(lastPort).phases().indexOf(p.phase().text()));
                 case Decl.ExpectForward f -> new IrTest.ExpectForward(portIndex(f.port()),

@@ -316,6 +316,59 @@ class SessionsTest {
         return MemorySegment.ofArray(bytes);
     }
 
+    /**
+     * {@code expect phase == NAME} checks the connection's phase only where the test sees no value
+     * named {@code phase} (language.md §11): after {@code let phase = ...} the same words compare
+     * the local, on both engines, before and after the passes. Whether the right side names a
+     * value does not matter, only the left one.
+     */
+    @Test
+    void aLocalNamedPhaseHidesThePhaseCheck() {
+        String spec = """
+                header Hello {
+                    magic: u32
+                }
+                appliance Toy {
+                    port clients: stream max 1KiB = "tcp:127.0.0.1:7000"
+                    session on clients {
+                        phase hello framed Hello
+                        phase requests framed Hello
+                    }
+                    on message m from clients in hello {
+                        enter requests
+                        drop
+                    }
+                    on message m from clients in requests {
+                        reply
+                    }
+                    test "the phase check, then a local named phase" {
+                        let requests = 9
+                        send clients Hello{magic: 1}
+                        expect phase == requests
+                        let phase = 3
+                        let three = 3
+                        expect phase == three
+                    }
+                    test "the local is compared, so another value fails" {
+                        let phase = 2
+                        let three = 3
+                        expect phase == three
+                    }
+                }
+                """;
+        IrAppliance lowered = Specs.lowerOne(spec);
+        IrAppliance optimized = Specs.lowerOne(spec);
+        Pipeline.run(optimized);
+        for (IrAppliance ir : new IrAppliance[] {lowered, optimized}) {
+            CompiledAppliance compiled = CompiledAppliance.compile(ir);
+            for (var results : java.util.List.of(TestRunner.run(ir), TestRunner.run(ir, () -> compiled.newKernel(Map.of())))) {
+                assertEquals(null, results.get(0).failure());
+                assertEquals("step 3: expected `phase == three`, but the left side is 2 and the right side is 3",
+                        results.get(1).failure());
+            }
+        }
+    }
+
     /** The requests phase in a loop, on one connection's state in a driver-owned array: nothing allocated. */
     @Test
     void handlingAMessageAllocatesNothing() {

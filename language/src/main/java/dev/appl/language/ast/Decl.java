@@ -163,8 +163,13 @@ public sealed interface Decl extends Node {
     /** {@code expect close}: the last handler closed its connection. */
     record ExpectClose(Span span) implements TestStmt {}
 
-    /** {@code expect phase == NAME}: the connection of the last message or connect is in that phase. */
-    record ExpectPhase(Name phase, Span span) implements TestStmt {}
+    /**
+     * {@code expect phase == NAME}: the connection of the last message or connect is in that phase;
+     * unless the test sees something named {@code phase} (a {@code let} of the test, a counter...),
+     * which wins as any name in scope would: then it is {@code comparison}, the same words read as
+     * an expression ({@link dev.appl.language.types.Semantics#comparesValue}).
+     */
+    record ExpectPhase(Name phase, Expr.Binary comparison, Span span) implements TestStmt {}
 
     record ExpectDrop(Span span) implements TestStmt {}
 

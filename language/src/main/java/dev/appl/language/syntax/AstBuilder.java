@@ -338,7 +338,7 @@ final class AstBuilder {
                 case ExpectDropContext d -> new Decl.ExpectDrop(span(d));
                 case ConnectStmtContext c -> new Decl.Connect(name(c.name(), c), span(c));
                 case ExpectCloseContext c -> new Decl.ExpectClose(span(c));
-                case ExpectPhaseContext p -> new Decl.ExpectPhase(name(p.name(), p), span(p));
+                case ExpectPhaseContext p -> expectPhase(p);
                 case ExpectForwardContext f -> new Decl.ExpectForward(name(f.name(), f),
                         f.expr() != null ? expr(f.expr(), f) : null, span(f));
                 case ExpectReplyContext r -> new Decl.ExpectReply(r.expr() != null ? expr(r.expr(), r) : null, span(r));
@@ -349,6 +349,15 @@ final class AstBuilder {
             });
         }
         return new Decl.Test(doc(ctx), title, stmts, span(ctx));
+    }
+
+    /** {@code expect phase == NAME}, also read as the comparison it is where a value is named {@code phase}. */
+    private Decl.ExpectPhase expectPhase(ExpectPhaseContext ctx) {
+        Name word = new Name(ctx.PHASE().getText(), span(ctx.PHASE().getSymbol()));
+        Name phase = name(ctx.name(), ctx);
+        Expr.Binary comparison = new Expr.Binary(Expr.BinaryOp.EQ, new Expr.NameRef(word, word.span()),
+                new Expr.NameRef(phase, phase.span()), new Span(source, word.span().start(), phase.span().end()));
+        return new Decl.ExpectPhase(phase, comparison, span(ctx));
     }
 
     // ---- Statements ---------------------------------------------------------------------------

@@ -41,6 +41,14 @@ public final class Semantics {
         return references.get(node);
     }
 
+    /**
+     * Whether {@code expect phase == NAME} compares what the test sees named {@code phase} (the
+     * checker resolved the name) rather than checking the phase of a connection.
+     */
+    public boolean comparesValue(Decl.ExpectPhase e) {
+        return references.containsKey(e.comparison().left());
+    }
+
     /** Every resolved reference, for find-references and rename. */
     public Map<Node, Symbol> references() {
         return Collections.unmodifiableMap(references);

@@ -1143,7 +1143,20 @@ public final class TypeChecker {
                 case Decl.ExpectClose c -> {}
                 case Decl.ExpectPhase e -> {
                     Decl.Session session = lastPort == null ? null : sessions.get(lastPort.name().text());
-                    if (session == null) {
+                    Symbol hiding = lookupValue("phase", inTest, env);
+                    if (hiding != null) {
+                        // Ordinary scoping: whatever the test sees named `phase` wins over the word of
+                        // the check (as C#'s contextual `var` yields to a type named so), and the
+                        // words are the comparison they spell.
+                        expect(e.comparison(), Type.BOOL, inTest, env);
+                        if (session != null && lookupValue(e.phase().text(), inTest, env) == null
+                                && session.phases().stream().anyMatch(p -> p.name().text().equals(e.phase().text()))) {
+                            // The unknown name is a phase: the user meant the check the value hides.
+                            diags.noteLast(Note.at(hiding.declaredAt(), "`phase` is this " + hiding.describe()
+                                    + ", which hides the check of the connection's phase (`expect phase == "
+                                    + e.phase().text() + "` checks it where nothing is named `phase`): rename it"));
+                        }
+                    } else if (session == null) {
                         diags.report(DiagnosticCode.INVALID_TEST, e.span(), "`expect phase` looks at the connection"
                                 + " of the last `send` or `connect`, which must be on a port with a session");
                     } else {
