@@ -1,6 +1,7 @@
 package dev.appl.compiler.cli;
 
 import dev.appl.compiler.codegen.CompiledAppliance;
+import dev.appl.compiler.codegen.TooLargeForJvm;
 import dev.appl.compiler.interp.TestRunner;
 import dev.appl.compiler.ir.IrAppliance;
 import dev.appl.compiler.lower.Lowering;
@@ -31,6 +32,8 @@ import picocli.CommandLine.Spec;
         description = "Checks specs, then runs each appliance's test blocks, every test against a fresh"
                 + " appliance, and ends with `N passed, N failed`. Every test runs on both engines: the"
                 + " reference interpreter (over the IR as lowered) and the compiled kernel (after every pass)."
+                + " An appliance whose tests cannot run (one too large for the JVM, say) counts as one failure;"
+                + " the other appliances' tests still run."
                 + " Exit status: 0 all passed, 1 a test failed or a spec has errors, 2 usage or I/O error.")
 final class TestCommand implements Callable<Integer> {
     @Spec
@@ -98,6 +101,12 @@ final class TestCommand implements Callable<Integer> {
                 } catch (Unsupported e) {
                     err.println((e.span() == null ? "" : e.span() + ": ") + e.getMessage() + "; the tests of `"
                             + appliance.name().text() + "` were not run");
+                    failed++;
+                    continue;
+                } catch (TooLargeForJvm e) {
+                    // An error in this appliance only: the other appliances' tests still run.
+                    err.print(DiagnosticRenderer.render(e.diagnostic()));
+                    err.println("applc: the tests of `" + appliance.name().text() + "` were not run");
                     failed++;
                     continue;
                 }

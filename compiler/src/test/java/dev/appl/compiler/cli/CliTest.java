@@ -232,31 +232,77 @@ class CliTest {
      */
     @Test
     void aHandlerTooLargeForTheJvmIsASpecErrorAtTheHandler() throws IOException {
-        StringBuilder spec = new StringBuilder("""
-                appliance Huge {
-                    port dns: datagram = "udp:127.0.0.1:5353"
-                    counter c
-                    on datagram d from dns {
-                """);
-        for (int i = 0; i < 3000; i++) {
-            spec.append("        if d.len == ").append(i).append(" { c += ").append(i).append(" }\n");
-        }
-        spec.append("        drop\n    }\n}\n");
-        Path file = write("huge.appl", spec.toString());
+        Path file = write("huge.appl", tooLargeForTheJvm("Huge"));
         for (String[] args : List.of(new String[] {"build", file.toString(), "--image", "jar", "-o", dir.resolve("out").toString()},
                 new String[] {"test", file.toString()})) {
             Run run = applc(args);
             assertEquals(1, run.exit(), run.err());
             List<String> lines = run.errLines();
-            assertTrue(lines.getFirst().matches(Pattern.quote(file + ":4:5: error[APPL0120]: this handler is too large for"
-                    + " the JVM: it compiles to ") + "[0-9,]+" + Pattern.quote(" bytes of bytecode, and a JVM method holds"
-                    + " at most 65,535")), run.err());
-            assertEquals(" 4 |     on datagram d from dns {", lines.get(1));
-            assertEquals("   |     ^^^^^^^^^^^^^^^^^^^^^^^^", lines.get(2));
-            assertTrue(lines.get(3).startsWith("  = note: each handler and function becomes one JVM method: move parts of"
-                    + " the work into functions"), lines.get(3));
-            assertEquals(4, lines.size(), run.err());
+            assertTooLargeAtLine(file, 4, lines);
+            if (args[0].equals("test")) {
+                assertEquals(List.of("applc: the tests of `Huge` were not run"), lines.subList(4, lines.size()), run.err());
+                assertEquals("0 passed, 1 failed\n", run.out());
+            } else {
+                assertEquals(4, lines.size(), run.err());
+            }
         }
+    }
+
+    /**
+     * One appliance too large for the JVM does not keep `applc test` from the others: it counts as
+     * one failure, and the tests of the appliance after it run on both engines.
+     */
+    @Test
+    void testRunsTheOtherAppliancesWhenOneIsTooLargeForTheJvm() throws IOException {
+        Path file = write("two.appl", tooLargeForTheJvm("Huge") + """
+
+                appliance Small {
+                    port dns: datagram = "udp:127.0.0.1:5354"
+                    counter seen
+                    on datagram d from dns {
+                        seen += 1
+                        drop
+                    }
+                    test "a datagram is counted and dropped" {
+                        send dns x"0001"
+                        expect drop
+                        expect seen == 1
+                    }
+                }
+                """);
+        Run run = applc("test", file.toString());
+        assertEquals(1, run.exit(), run.err());
+        List<String> lines = run.errLines();
+        assertTooLargeAtLine(file, 4, lines);
+        assertEquals(List.of("applc: the tests of `Huge` were not run"), lines.subList(4, lines.size()), run.err());
+        assertEquals("ok     Small: a datagram is counted and dropped\n1 passed, 1 failed\n", run.out());
+    }
+
+    /** An appliance whose datagram handler, at line 4, has 3,000 statements: too large for one JVM method. */
+    private static String tooLargeForTheJvm(String name) {
+        StringBuilder spec = new StringBuilder("""
+                appliance %s {
+                    port dns: datagram = "udp:127.0.0.1:5353"
+                    counter c
+                    on datagram d from dns {
+                """.formatted(name));
+        for (int i = 0; i < 3000; i++) {
+            spec.append("        if d.len == ").append(i).append(" { c += ").append(i).append(" }\n");
+        }
+        return spec.append("        drop\n    }\n}\n").toString();
+    }
+
+    /** The first four lines of {@code lines} are APPL0120 at the handler that starts at {@code line}. */
+    private static void assertTooLargeAtLine(Path file, int line, List<String> lines) {
+        String err = String.join("\n", lines);
+        assertTrue(lines.size() >= 4, err);
+        assertTrue(lines.getFirst().matches(Pattern.quote(file + ":" + line + ":5: error[APPL0120]: this handler is too"
+                + " large for the JVM: it compiles to ") + "[0-9,]+" + Pattern.quote(" bytes of bytecode, and a JVM method"
+                + " holds at most 65,535")), err);
+        assertEquals(" " + line + " |     on datagram d from dns {", lines.get(1));
+        assertEquals("   |     ^^^^^^^^^^^^^^^^^^^^^^^^", lines.get(2));
+        assertTrue(lines.get(3).startsWith("  = note: each handler and function becomes one JVM method: move parts of"
+                + " the work into functions"), lines.get(3));
     }
 
     /** A function whose parameters take more than the 255 slots of a JVM method's: APPL0120 at the function. */
