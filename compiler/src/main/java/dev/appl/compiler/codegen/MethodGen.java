@@ -2002,19 +2002,32 @@ final class MethodGen {
         // Then the run-time entries.
         Label byDefault = new Label();
         int entry = newLocal(Repr.LONG);
-        mv.visitVarInsn(ALOAD, 0);
-        mv.visitFieldInsn(GETFIELD, cg.owner, "k$" + a.table(), "[J");
-        for (int i = 0; i < keys.length; i++) {
-            mv.visitInsn(DUP);
-            pushInt(i);
-            mv.visitVarInsn(LLOAD, keys[i]);
-            mv.visitInsn(LASTORE);
+        if (keys.length <= 4) {
+            // The values themselves, with no array in between (EntryTable.match(long, long, long, long)).
+            tableField(a.table());
+            for (int i = 0; i < 4; i++) {
+                if (i < keys.length) {
+                    mv.visitVarInsn(LLOAD, keys[i]);
+                } else {
+                    mv.visitInsn(LCONST_0);
+                }
+            }
+            mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "match", "(JJJJ)I", false);
+        } else {
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitFieldInsn(GETFIELD, cg.owner, "k$" + a.table(), "[J");
+            for (int i = 0; i < keys.length; i++) {
+                mv.visitInsn(DUP);
+                pushInt(i);
+                mv.visitVarInsn(LLOAD, keys[i]);
+                mv.visitInsn(LASTORE);
+            }
+            int keyArray = newLocal(Repr.FLAT);
+            mv.visitVarInsn(ASTORE, keyArray);
+            tableField(a.table());
+            mv.visitVarInsn(ALOAD, keyArray);
+            mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "match", "([J)I", false);
         }
-        int keyArray = newLocal(Repr.FLAT);
-        mv.visitVarInsn(ASTORE, keyArray);
-        tableField(a.table());
-        mv.visitVarInsn(ALOAD, keyArray);
-        mv.visitMethodInsn(INVOKEVIRTUAL, ENTRY_TABLE, "match", "([J)I", false);
         mv.visitVarInsn(ISTORE, entry);
         mv.visitVarInsn(ILOAD, entry);
         mv.visitJumpInsn(IFLT, byDefault);

@@ -48,13 +48,16 @@ import java.util.Arrays;
  *       and where its candidates are, so that the search's last step has loaded them. A key
  *       with a value wider than the path's (a negative one, or above 2^32 or the key's width)
  *       takes the path above, so the answer is the linear one for every key. On the firewall's
- *       1,000 rules the lookup alone went from 43 to 31 ns (docs/performance.md).
+ *       1,000 rules the lookup alone went from 43 to 31 ns (docs/performance.md). Each row also
+ *       keeps its first candidate and that candidate's tests beside it, in arrays indexed by the
+ *       row, so that the lookups its first candidate answers (most) load them at once with the
+ *       row rather than one after the other through the list and the entry.
  * </ul>
  *
  * <p>Cost: building is O(keys x (entries log entries + rows x entries / 64)) time and keys x rows x
  * entries / 64 words of memory, with rows at most about three per entry per key: about 2.5 MB and a
- * few milliseconds for 1,000 entries of 5 keys; the narrow path adds a long per lead row and 32
- * bytes per entry (about 75 KB for 1,000 entries). A lookup allocates nothing; it uses scratch of its
+ * few milliseconds for 1,000 entries of 5 keys; the narrow path adds 44 bytes per lead row and 32
+ * bytes per entry (about 180 KB for 1,000 entries). A lookup allocates nothing; it uses scratch of its
  * own, so a classifier, like its table, is not thread-safe.
  */
 final class Classifier implements EntryIndex {
@@ -102,6 +105,14 @@ final class Classifier implements EntryIndex {
      * numbers. (Keys past the table's have {@code 0, -1}: anything.)
      */
     private final int[] narrowTests;
+    /**
+     * Per lead row, its first candidate ({@code -1} for a row without one) and that candidate's
+     * {@link #narrowTests}: a lookup loads them beside the row itself, where going through
+     * {@link #narrowList} and then the entry's tests waits on two loads more (most lookups are
+     * answered by a row's first candidate).
+     */
+    private final int[] narrowFirst;
+    private final int[] narrowFirstTests;
     /** The lead key, the other keys (the lead again past the table's), and the bits a value of each may have. */
     private final int leadKey;
     private final int leadBits;
@@ -136,6 +147,8 @@ final class Classifier implements EntryIndex {
             narrowRows = null;
             narrowList = null;
             narrowTests = null;
+            narrowFirst = null;
+            narrowFirstTests = null;
             leadBits = 0;
             other0 = other1 = other2 = other3 = 0;
             bits0 = bits1 = bits2 = bits3 = 0;
@@ -144,6 +157,8 @@ final class Classifier implements EntryIndex {
         narrowRows = narrow.rows;
         narrowList = narrow.list;
         narrowTests = narrow.tests;
+        narrowFirst = narrow.first;
+        narrowFirstTests = narrow.firstTests;
         leadBits = narrow.leadBits;
         other0 = narrow.others[0];
         other1 = narrow.others[1];
@@ -156,7 +171,8 @@ final class Classifier implements EntryIndex {
     }
 
     /** What {@link #narrow} builds. */
-    private record Narrow(long[] rows, int[] list, int[] tests, int leadBits, int[] others, int[] bits) {}
+    private record Narrow(long[] rows, int[] list, int[] tests, int[] first, int[] firstTests, int leadBits, int[] others,
+            int[] bits) {}
 
     /** Whether the keys' bit rows were built (for tests). */
     boolean bitRows() {
@@ -250,18 +266,69 @@ final class Classifier implements EntryIndex {
      */
     @Override
     public int match(long[] key) {
-        long[] rows = narrowRows;
-        if (rows == null) {
+        if (narrowRows == null) {
             return matchWide(key);
         }
-        long v = key[leadKey];
-        long a = key[other0];
-        long b = key[other1];
-        long c = key[other2];
-        long d = key[other3];
-        if (((v >>> leadBits) | (a >>> bits0) | (b >>> bits1) | (c >>> bits2) | (d >>> bits3)) != 0) {
-            return matchWide(key); // a value the narrow layout does not hold (wider than its key, or negative)
+        return matchNarrow(key[leadKey], key[other0], key[other1], key[other2], key[other3], key);
+    }
+
+    /** The same for the values of a table of at most four keys, without an array in between. */
+    @Override
+    public int match(long k0, long k1, long k2, long k3, long[] key) {
+        if (narrowRows == null) {
+            EntryIndex.fill(key, k0, k1, k2, k3);
+            return matchWide(key);
         }
+        return matchNarrow(pick(leadKey, k0, k1, k2, k3), pick(other0, k0, k1, k2, k3), pick(other1, k0, k1, k2, k3),
+                pick(other2, k0, k1, k2, k3), pick(other3, k0, k1, k2, k3), key);
+    }
+
+    /** Value {@code i} of four (a branch the same way on every lookup of a table). */
+    private static long pick(int i, long k0, long k1, long k2, long k3) {
+        return i == 0 ? k0 : i == 1 ? k1 : i == 2 ? k2 : k3;
+    }
+
+    /**
+     * The narrow path for the lead value {@code v} and the other keys' values {@code a .. d}; the
+     * rare lookups it hands to the paths that take an array write the values into {@code key}
+     * first.
+     */
+    private int matchNarrow(long v, long a, long b, long c, long d, long[] key) {
+        long[] rows = narrowRows;
+        if (((v >>> leadBits) | (a >>> bits0) | (b >>> bits1) | (c >>> bits2) | (d >>> bits3)) != 0) {
+            // a value the narrow layout does not hold (wider than its key, or negative)
+            return matchWide(unpick(key, v, a, b, c, d));
+        }
+        int r = leadRow(rows, v);
+        int found = (int) rows[r];
+        int first = narrowFirst[r];
+        long failed = failed(narrowFirstTests, r * (2 * NARROW_KEYS), a, b, c, d);
+        int count = found & 0xFF;
+        if (failed >= 0 && count != 0xFF) {
+            return first; // (-1 for a row without candidates, whose tests pass anything)
+        }
+        if (count == 0xFF) {
+            return matchRow(unpick(key, v, a, b, c, d), r);
+        }
+        return count > 1 ? firstNarrow((found >>> 8) + 1, count - 1, a, b, c, d) : -1;
+    }
+
+    /** {@code key} holding the lead's and the other keys' values. */
+    private long[] unpick(long[] key, long v, long a, long b, long c, long d) {
+        key[other3] = d; // (the lead again past the table's keys: written first, then overwritten)
+        key[other2] = c;
+        key[other1] = b;
+        key[other0] = a;
+        key[leadKey] = v;
+        return key;
+    }
+
+    /**
+     * The narrow lead row holding {@code v}: the jump table, then a search of the bucket's rows
+     * (a method of its own, as is {@link #firstNarrow}, so that {@link #match} stays small enough
+     * for the JIT to inline into the handler).
+     */
+    private int leadRow(long[] rows, long v) {
         int r = leadJump[(int) (v >>> leadShift)];
         long probe = (v << 32 | 0xFFFFFFFEL) ^ Long.MIN_VALUE; // above every row that starts at or below v
         int h = leadSteps >>> 1;
@@ -276,25 +343,32 @@ final class Classifier implements EntryIndex {
         h >>>= 1;
         r = rows[r + h] <= probe ? r + h : r;
         h >>>= 1;
-        r = rows[r + h] <= probe ? r + h : r;
-        int found = (int) rows[r];
-        int count = found & 0xFF;
-        if (count == 0xFF) {
-            return matchRow(key, r);
-        }
+        return rows[r + h] <= probe ? r + h : r;
+    }
+
+    /**
+     * Negative when a value of {@code a, b, c, d} fails its test in {@code t} from {@code at}: per
+     * key, span - (x - low) as 64-bit numbers of 32-bit unsigned ones. Arithmetic rather than
+     * compares, which the JIT would turn into a branch per key (they mispredict). The row decides
+     * the lead key.
+     */
+    private static long failed(int[] t, int at, long a, long b, long c, long d) {
+        return (t[at + 1] & 0xFFFFFFFFL) - ((a - t[at]) & 0xFFFFFFFFL)
+                | (t[at + 3] & 0xFFFFFFFFL) - ((b - t[at + 2]) & 0xFFFFFFFFL)
+                | (t[at + 5] & 0xFFFFFFFFL) - ((c - t[at + 4]) & 0xFFFFFFFFL)
+                | (t[at + 7] & 0xFFFFFFFFL) - ((d - t[at + 6]) & 0xFFFFFFFFL);
+    }
+
+    /**
+     * The first of the {@code count} candidates from {@code narrowList[at]} whose narrow tests the
+     * other keys' values {@code a, b, c, d} pass, or -1.
+     */
+    private int firstNarrow(int at, int count, long a, long b, long c, long d) {
         int[] list = narrowList;
         int[] t = narrowTests;
-        for (int i = found >>> 8, end = i + count; i < end; i++) {
+        for (int i = at, end = at + count; i < end; i++) {
             int e = list[i];
-            int at = e * (2 * NARROW_KEYS);
-            // Per key, span - (x - low) as 64-bit numbers of 32-bit unsigned ones: negative when the key
-            // fails. Arithmetic rather than compares, which the JIT would turn into a branch per key
-            // (they mispredict). The row decides the lead key.
-            long failed = (t[at + 1] & 0xFFFFFFFFL) - ((a - t[at]) & 0xFFFFFFFFL)
-                    | (t[at + 3] & 0xFFFFFFFFL) - ((b - t[at + 2]) & 0xFFFFFFFFL)
-                    | (t[at + 5] & 0xFFFFFFFFL) - ((c - t[at + 4]) & 0xFFFFFFFFL)
-                    | (t[at + 7] & 0xFFFFFFFFL) - ((d - t[at + 6]) & 0xFFFFFFFFL);
-            if (failed >= 0) {
+            if (failed(t, e * (2 * NARROW_KEYS), a, b, c, d) >= 0) {
                 return e;
             }
         }
@@ -594,7 +668,8 @@ final class Classifier implements EntryIndex {
         }
         Narrow narrow = narrow(tests, k, n, verify, lead, leadStart, leadList, widths, true);
         if (narrow != null) {
-            budget -= narrow.rows.length + (narrow.list.length + narrow.tests.length + 1) / 2;
+            budget -= narrow.rows.length + (narrow.list.length + narrow.tests.length + narrow.first.length
+                    + narrow.firstTests.length + 1) / 2;
             if (budget < 0) {
                 narrow = null;
             }
@@ -685,7 +760,23 @@ final class Classifier implements EntryIndex {
             }
             rows[r] = (start << 32 | (long) at << 8 | count) ^ Long.MIN_VALUE;
         }
-        return new Narrow(rows, Arrays.copyOf(list, listed), narrowTests, leadBits, others, bits);
+        int width = 2 * NARROW_KEYS;
+        int[] first = new int[rows.length];
+        int[] firstTests = new int[rows.length * width];
+        for (int r = 0; r < rows.length; r++) {
+            int found = (int) rows[r];
+            int count = found & 0xFF;
+            first[r] = -1;
+            for (int j = 1; j < width; j += 2) {
+                firstTests[r * width + j] = -1; // anything: a row without candidates answers -1
+            }
+            if (rows[r] != Long.MAX_VALUE && count > 0 && count != 0xFF) {
+                int e = list[found >>> 8];
+                first[r] = e;
+                System.arraycopy(narrowTests, e * width, firstTests, r * width, width);
+            }
+        }
+        return new Narrow(rows, Arrays.copyOf(list, listed), narrowTests, first, firstTests, leadBits, others, bits);
     }
 
     /** The bits a narrow value of a key of this width has: its width if unsigned and at most 32 bits, else 32. */

@@ -132,6 +132,7 @@ public final class EntryTable {
         this.exactKeys = exactKeys;
         this.exact = exactKeys ? new ExactIndex(keys) : null;
         this.exactKey = new long[keys];
+        this.valueKey = new long[keys];
         this.fullMasks = fullMasks;
         this.keys = keys;
         this.size = size;
@@ -217,6 +218,27 @@ public final class EntryTable {
         }
         return scan(key);
     }
+
+    /**
+     * {@link #match} for a table of at most four keys, given as values (those past the table's keys
+     * are ignored): what the compiled kernels call, with no array between their locals and the
+     * index.
+     */
+    public int match(long k0, long k1, long k2, long k3) {
+        ExactIndex values = exact;
+        if (values != null) {
+            return values.match(k0, k1, k2, k3, valueKey);
+        }
+        EntryIndex built = index;
+        if (built != null) {
+            return built.match(k0, k1, k2, k3, valueKey);
+        }
+        EntryIndex.fill(valueKey, k0, k1, k2, k3);
+        return match(valueKey);
+    }
+
+    /** Scratch of {@link #match(long, long, long, long)}: the key's values for the layouts that take an array. */
+    private final long[] valueKey;
 
     /** Whether an index is built now (for tests). */
     boolean classified() {
