@@ -32,6 +32,15 @@ public interface Endpoint extends AutoCloseable {
      */
     boolean complete(Batch batch, int i, int fate) throws IOException;
 
+    /**
+     * Whether {@link #complete} may add packets to the batch, which must then be handled one at a
+     * time (a stream's next message of a connection); else the worker hands the kernel the whole
+     * batch at once ({@link Kernel#handleAll}).
+     */
+    default boolean growsBatches() {
+        return false;
+    }
+
     /** Queues a packet handled elsewhere to go out of this port; false when it cannot (no room, or a port kind that forwards nothing). */
     boolean transmit(PacketView packet) throws IOException;
 

@@ -141,4 +141,56 @@ class WorkerTest {
         assertEquals(1000, worker.in[0]);
         assertEquals(1000, worker.dropped);
     }
+
+    /**
+     * A kernel whose handler throws on every 10th packet it is handed, and drops the others; its
+     * handleAll is the interface's loop, which stops at the packet that throws.
+     */
+    static final class Throwing extends WorkerTestKernel {
+        int seen;
+
+        @Override
+        public int handle(int port, PacketView packet) {
+            if (++seen % 10 == 0) {
+                throw new IllegalStateException("a kernel bug");
+            }
+            return DROP;
+        }
+    }
+
+    /** {@link Dropper}'s methods, for kernels that handle packets some other way. */
+    abstract static class WorkerTestKernel implements Kernel {
+        @Override
+        public void tick(int timer) {}
+
+        @Override
+        public void setTime(long nanos) {}
+
+        @Override
+        public long counter(int index) {
+            return 0;
+        }
+
+        @Override
+        public int mapSize(int index) {
+            return 0;
+        }
+
+        @Override
+        public void addEntry(int index, TableEntry entry) {}
+    }
+
+    @Test
+    void aHandlerThatThrowsInABatchFailsThatPacketAloneAndTheRestAreHandled() {
+        AtomicBoolean stop = new AtomicBoolean(true);
+        Queued queued = new Queued(1000);
+        Throwing kernel = new Throwing();
+        Worker worker = new Worker(kernel, new Endpoint[] {queued}, new long[0], -1, stop);
+        worker.run();
+        assertNull(worker.failure());
+        assertEquals(1000, kernel.seen, "every packet was handed to the kernel once");
+        assertEquals(1000, worker.in[0]);
+        assertEquals(100, worker.failed);
+        assertEquals(900, worker.dropped);
+    }
 }
