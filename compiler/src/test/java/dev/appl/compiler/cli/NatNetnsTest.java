@@ -105,7 +105,9 @@ class NatNetnsTest {
                 List<String> answers = Netns.in(SITE, () -> {
                     List<String> got = new ArrayList<>();
                     for (int i = 0; i < CONNECTIONS; i++) {
-                        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(ip("10.0.0.2"), 0))) {
+                        // A port of its own per connection: an ephemeral port the system picked again for a
+                        // later socket would make the same flow, which the NAT rightly gives its binding again.
+                        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(ip("10.0.0.2"), 40000 + i))) {
                             client.setSoTimeout(3000);
                             byte[] query = ("query " + i).getBytes(StandardCharsets.US_ASCII);
                             client.send(new DatagramPacket(query, query.length, ip("198.51.100.1"), 53));
