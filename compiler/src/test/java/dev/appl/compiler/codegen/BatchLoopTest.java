@@ -45,6 +45,46 @@ class BatchLoopTest {
         System.out.println("batch loop " + sample + ": " + packets + " packets");
     }
 
+    /** A handler split into pieces (Outliner): its batch method calls them as the handler does. */
+    @Test
+    void aHandlerInPiecesBatchesAsItHandles() throws ReflectiveOperationException {
+        IrAppliance ir = Specs.lowerOne(HugeMethodsTest.bigHandler(28));
+        CompiledAppliance compiled = CompiledAppliance.compile(ir);
+        assertEquals("", Specs.verify(compiled.generated().bytes()));
+        Kernel single = compiled.newKernel(Map.of()).kernel();
+        Kernel batched = compiled.newKernel(Map.of()).kernel();
+        assertTrue(Arrays.stream(batched.getClass().getDeclaredMethods()).anyMatch(m -> m.getName().startsWith("h$0$")),
+                "the handler is not split");
+        assertTrue(hasBatchMethod(batched, 0));
+        compare(ir, single, batched, 0xb16L, 3000);
+    }
+
+    /** A datagram handler that shortens and replies: the replies are the same, packet for packet. */
+    @Test
+    void datagramRepliesBatchAsTheyAreHandled() throws ReflectiveOperationException {
+        IrAppliance ir = Specs.lowerOne("""
+                appliance Echo {
+                    port clients: datagram = "udp:127.0.0.1:7000"
+                    counter shortened
+
+                    on datagram d from clients {
+                        if d.len > 40 {
+                            shortened += 1
+                            d.truncate(40)
+                        }
+                        reply
+                    }
+                }
+                """);
+        CompiledAppliance compiled = CompiledAppliance.compile(ir);
+        assertEquals("", Specs.verify(compiled.generated().bytes()));
+        Kernel single = compiled.newKernel(Map.of()).kernel();
+        Kernel batched = compiled.newKernel(Map.of()).kernel();
+        assertTrue(hasBatchMethod(batched, 0));
+        compare(ir, single, batched, 0xd47aL, 2000);
+        assertTrue(batched.counter(0) > 0, "no datagram was shortened");
+    }
+
     /** A port without a handler goes through handleAll's own loop over handle: every packet dropped. */
     @Test
     void portsWithoutABatchMethodAreHandledOneByOne() throws ReflectiveOperationException {
