@@ -372,6 +372,8 @@ public final class Lowering {
                 case Decl.Send send -> new IrTest.Send(lastPort = portIndex(send.port()), expr(send.packet()));
                 case Decl.ExpectDrop d -> new IrTest.ExpectDrop();
                 case Decl.Connect c -> new IrTest.Connect(lastPort = portIndex(c.port()));
+                case Decl.ExpectClose c when sem.readsValue(c) -> new IrTest.ExpectTrue(expr(c.value()),
+                        c.value().span().text());
                 case Decl.ExpectClose c -> new IrTest.ExpectClose();
                 case Decl.ExpectPhase p when sem.comparesValue(p) -> new IrTest.ExpectTrue(expr(p.comparison()),
                         p.comparison().span().text());

@@ -369,6 +369,55 @@ class SessionsTest {
         }
     }
 
+    /**
+     * {@code expect close} checks that the connection closed only where the test sees no value
+     * named {@code close} (language.md §11): after {@code let close = ...} the same word reads the
+     * local as {@code expect BOOL-EXPR}, on both engines, before and after the passes.
+     */
+    @Test
+    void aLocalNamedCloseHidesTheCloseCheck() {
+        String spec = """
+                header Hello {
+                    magic: u32
+                }
+                appliance Toy {
+                    port clients: stream max 1KiB = "tcp:127.0.0.1:7000"
+                    session on clients {
+                        phase hello framed Hello
+                    }
+                    on message m from clients in hello {
+                        if m.len == 4 {
+                            drop
+                        }
+                        close
+                        drop
+                    }
+                    test "the close check, then a local named close" {
+                        send clients x"0000000100"
+                        expect close
+                        send clients Hello{magic: 1}
+                        let close = true
+                        expect close
+                    }
+                    test "the local is read, so false fails though the connection closed" {
+                        send clients x"0000000100"
+                        let close = false
+                        expect close
+                    }
+                }
+                """;
+        IrAppliance lowered = Specs.lowerOne(spec);
+        IrAppliance optimized = Specs.lowerOne(spec);
+        Pipeline.run(optimized);
+        for (IrAppliance ir : new IrAppliance[] {lowered, optimized}) {
+            CompiledAppliance compiled = CompiledAppliance.compile(ir);
+            for (var results : java.util.List.of(TestRunner.run(ir), TestRunner.run(ir, () -> compiled.newKernel(Map.of())))) {
+                assertEquals(null, results.get(0).failure());
+                assertEquals("step 3: expected `close`, but it is false", results.get(1).failure());
+            }
+        }
+    }
+
     /** The requests phase in a loop, on one connection's state in a driver-owned array: nothing allocated. */
     @Test
     void handlingAMessageAllocatesNothing() {

@@ -160,8 +160,13 @@ public sealed interface Decl extends Node {
     /** {@code connect clients}: a fresh connection on a stream port, greeted by its {@code on connect}. */
     record Connect(Name port, Span span) implements TestStmt {}
 
-    /** {@code expect close}: the last handler closed its connection. */
-    record ExpectClose(Span span) implements TestStmt {}
+    /**
+     * {@code expect close}: the last handler closed its connection; unless the test sees something
+     * named {@code close} (a {@code let} of the test, a counter...), which wins as any name in scope
+     * would: then it is {@code value}, the same word read as an expression
+     * ({@link dev.appl.language.types.Semantics#readsValue}).
+     */
+    record ExpectClose(Expr.NameRef value, Span span) implements TestStmt {}
 
     /**
      * {@code expect phase == NAME}: the connection of the last message or connect is in that phase;

@@ -337,7 +337,7 @@ final class AstBuilder {
                 case SendStmtContext send -> new Decl.Send(name(send.name(), send), expr(send.expr(), send), span(send));
                 case ExpectDropContext d -> new Decl.ExpectDrop(span(d));
                 case ConnectStmtContext c -> new Decl.Connect(name(c.name(), c), span(c));
-                case ExpectCloseContext c -> new Decl.ExpectClose(span(c));
+                case ExpectCloseContext c -> expectClose(c);
                 case ExpectPhaseContext p -> expectPhase(p);
                 case ExpectForwardContext f -> new Decl.ExpectForward(name(f.name(), f),
                         f.expr() != null ? expr(f.expr(), f) : null, span(f));
@@ -358,6 +358,12 @@ final class AstBuilder {
         Expr.Binary comparison = new Expr.Binary(Expr.BinaryOp.EQ, new Expr.NameRef(word, word.span()),
                 new Expr.NameRef(phase, phase.span()), new Span(source, word.span().start(), phase.span().end()));
         return new Decl.ExpectPhase(phase, comparison, span(ctx));
+    }
+
+    /** {@code expect close}, also read as the name it is where a value is named {@code close}. */
+    private Decl.ExpectClose expectClose(ExpectCloseContext ctx) {
+        Name word = new Name(ctx.CLOSE().getText(), span(ctx.CLOSE().getSymbol()));
+        return new Decl.ExpectClose(new Expr.NameRef(word, word.span()), span(ctx));
     }
 
     // ---- Statements ---------------------------------------------------------------------------

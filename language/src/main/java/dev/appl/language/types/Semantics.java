@@ -49,6 +49,14 @@ public final class Semantics {
         return references.containsKey(e.comparison().left());
     }
 
+    /**
+     * Whether {@code expect close} reads what the test sees named {@code close} (the checker
+     * resolved the name) rather than checking that a connection closed.
+     */
+    public boolean readsValue(Decl.ExpectClose e) {
+        return references.containsKey(e.value());
+    }
+
     /** Every resolved reference, for find-references and rename. */
     public Map<Node, Symbol> references() {
         return Collections.unmodifiableMap(references);

@@ -1140,7 +1140,20 @@ public final class TypeChecker {
                     }
                     lastPort = p;
                 }
-                case Decl.ExpectClose c -> {}
+                case Decl.ExpectClose c -> {
+                    Symbol hiding = lookupValue("close", inTest, env);
+                    if (hiding != null) {
+                        // As for `expect phase`: whatever the test sees named `close` wins over the
+                        // word of the check, which is then `expect BOOL-EXPR` on that value.
+                        int errors = diags.errorCount();
+                        expect(c.value(), Type.BOOL, inTest, env);
+                        if (diags.errorCount() > errors) {
+                            diags.noteLast(Note.at(hiding.declaredAt(), "`close` is this " + hiding.describe()
+                                    + ", which hides the check that the connection closed (`expect close`"
+                                    + " checks it where nothing is named `close`): rename it"));
+                        }
+                    }
+                }
                 case Decl.ExpectPhase e -> {
                     Decl.Session session = lastPort == null ? null : sessions.get(lastPort.name().text());
                     Symbol hiding = lookupValue("phase", inTest, env);
