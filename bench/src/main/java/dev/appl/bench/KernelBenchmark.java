@@ -27,7 +27,6 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -41,8 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * packets of the sample's default input trace in turn. {@code compiled} hands the kernel each packet
  * where it lies in the trace held in memory (a read-only view, no copy) when the kernel writes none
  * of them, and otherwise copies each into one reused buffer with headroom, as an image does;
- * {@code compiledCopied} always copies; {@code compiledBatch} hands it 64 packets at a time, as a
- * worker does. With {@code -prof gc}, {@code gc.alloc.rate.norm} is the bytes
+ * {@code compiledCopied} always copies. With {@code -prof gc}, {@code gc.alloc.rate.norm} is the bytes
  * allocated per packet. ({@code firewall} runs without its rules file: its const entries only;
  * {@code firewall-1000} is the issue's benchmark: the same spec with the 1,000 rules of
  * {@code bench/firewall/rules-1000.txt} loaded into both engines, on the 64-byte frames of
@@ -107,10 +105,6 @@ public class KernelBenchmark {
         }
         buffer = MemorySegment.ofArray(new byte[Kernel.HEADROOM + 65536 + Kernel.HEADROOM]);
         inPlace = kernel.writesPackets() ? null : trace.mapping().asReadOnly();
-        for (int j = 0; j < BATCH; j++) {
-            views[j] = new PacketView();
-            buffers[j] = MemorySegment.ofArray(new byte[Kernel.HEADROOM + 65536 + Kernel.HEADROOM]);
-        }
     }
 
     private static int tableIndex(IrAppliance ir, String name) {
@@ -139,41 +133,6 @@ public class KernelBenchmark {
         view.offset = trace.packetOffset(i);
         view.length = trace.packetLength(i);
         return kernel.handle(port, view);
-    }
-
-    /** Packets a {@code compiledBatch} operation hands the kernel at once: a receive ring's usual batch. */
-    static final int BATCH = 64;
-    private final PacketView[] views = new PacketView[BATCH];
-    private final MemorySegment[] buffers = new MemorySegment[BATCH];
-    private final int[] fates = new int[BATCH];
-
-    /**
-     * The next {@link #BATCH} packets at once through {@link Kernel#handleAll}, as a live port's
-     * worker hands them (the generated batch method: the handler's code in one loop), in place or
-     * copied as {@code compiled} does; the score is per packet.
-     */
-    @Benchmark
-    @OperationsPerInvocation(BATCH)
-    public int compiledBatch() {
-        MemorySegment mapping = inPlace;
-        int i = next;
-        for (int j = 0; j < BATCH; j++) {
-            PacketView v = views[j];
-            int length = trace.packetLength(i);
-            if (mapping != null) {
-                v.segment = mapping;
-                v.offset = trace.packetOffset(i);
-            } else {
-                MemorySegment.copy(trace.mapping(), trace.packetOffset(i), buffers[j], Kernel.HEADROOM, length);
-                v.segment = buffers[j];
-                v.offset = Kernel.HEADROOM;
-            }
-            v.length = length;
-            i = i + 1 == copies.length ? 0 : i + 1;
-        }
-        next = i;
-        kernel.handleAll(port, views, BATCH, fates);
-        return fates[BATCH - 1];
     }
 
     @Benchmark

@@ -24,9 +24,8 @@ import picocli.CommandLine.Spec;
  * {@code applc bench}: replays a trace held in memory through an appliance in a loop and reports
  * packets per second. The compiled kernel gets each packet where it lies in the trace, a view and
  * no copy, as long as it writes none (the trace is handed over read-only); a kernel that writes its
- * packets gets each one copied into a buffer with headroom, as an image does. Packets go to the
- * kernel 64 at a time ({@code Kernel.handleAll}), as a worker hands them. The loop itself
- * allocates nothing per packet.
+ * packets gets each one copied into one reused buffer with headroom, as an image does. The loop
+ * itself allocates nothing per packet.
  */
 @Command(
         name = "bench",
@@ -133,21 +132,15 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * The compiled kernel on views into the trace, read-only: no copy per packet, which is what a
      * kernel that only reads its packets needs. A kernel that writes them ({@link
-     * Kernel#writesPackets}) gets each packet copied into a buffer with headroom instead. Packets
-     * go to the kernel in batches ({@link Kernel#handleAll}), as a live port's driver hands them.
+     * Kernel#writesPackets}) gets each packet copied into one buffer with headroom instead.
      */
     private static final class KernelLoop implements Loop {
-        /** Packets per batch: a receive ring's usual batch. */
-        private static final int BATCH = 64;
-
         private final Kernel kernel;
         private final PcapFile pcap;
         private final int port;
         private final MemorySegment trace;
-        private final PacketView[] views = new PacketView[BATCH];
-        private final int[] fates = new int[BATCH];
-        /** One buffer per view of a batch, for a kernel that writes its packets; else null. */
-        private final MemorySegment[] buffers;
+        private final MemorySegment buffer = MemorySegment.ofArray(new byte[Kernel.HEADROOM + 65536 + Kernel.HEADROOM]);
+        private final PacketView view = new PacketView();
         final boolean copying;
 
         KernelLoop(Kernel kernel, PcapFile pcap, int port) {
@@ -156,14 +149,6 @@ final class BenchCommand implements Callable<Integer> {
             this.port = port;
             this.trace = pcap.mapping().asReadOnly();
             this.copying = kernel.writesPackets();
-            this.buffers = copying ? new MemorySegment[BATCH] : null;
-            for (int j = 0; j < BATCH; j++) {
-                views[j] = new PacketView();
-                if (copying) {
-                    // As long as the longest frame, so that a handler's pushes and replies have room as in a driver's buffers.
-                    buffers[j] = MemorySegment.ofArray(new byte[Kernel.HEADROOM + 65536 + Kernel.HEADROOM]);
-                }
-            }
         }
 
         public long runFor(long nanos) {
@@ -171,39 +156,35 @@ final class BenchCommand implements Callable<Integer> {
             long handled = 0;
             long sink = 0;
             while (System.nanoTime() < deadline) {
-                sink += pass();
+                sink += copying ? copied() : inPlace();
                 handled += pcap.count();
             }
             return sink == Long.MIN_VALUE ? 0 : handled; // keeps the fates from being optimized away
         }
 
-        /**
-         * One pass over the trace, a batch at a time: each packet handled where it is, or copied
-         * into its view's buffer first.
-         */
-        private long pass() {
+        /** One pass over the trace, each packet handled where it is. */
+        private long inPlace() {
             long sink = 0;
-            int count = pcap.count();
-            for (int first = 0; first < count; first += BATCH) {
-                int n = Math.min(BATCH, count - first);
-                for (int j = 0; j < n; j++) {
-                    PacketView view = views[j];
-                    long offset = pcap.packetOffset(first + j);
-                    int length = pcap.packetLength(first + j);
-                    if (copying) {
-                        MemorySegment.copy(trace, offset, buffers[j], Kernel.HEADROOM, length);
-                        view.segment = buffers[j];
-                        view.offset = Kernel.HEADROOM;
-                    } else {
-                        view.segment = trace;
-                        view.offset = offset;
-                    }
-                    view.length = length;
-                }
-                kernel.handleAll(port, views, n, fates);
-                for (int j = 0; j < n; j++) {
-                    sink += fates[j];
-                }
+            for (int i = 0; i < pcap.count(); i++) {
+                view.segment = trace;
+                view.offset = pcap.packetOffset(i);
+                view.length = pcap.packetLength(i);
+                sink += kernel.handle(port, view);
+            }
+            return sink;
+        }
+
+        /** One pass over the trace, each packet copied into the buffer first. */
+        private long copied() {
+            int room = Kernel.HEADROOM;
+            long sink = 0;
+            for (int i = 0; i < pcap.count(); i++) {
+                int length = pcap.packetLength(i);
+                MemorySegment.copy(trace, pcap.packetOffset(i), buffer, room, length);
+                view.segment = buffer;
+                view.offset = room;
+                view.length = length;
+                sink += kernel.handle(port, view);
             }
             return sink;
         }

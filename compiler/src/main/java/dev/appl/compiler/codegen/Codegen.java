@@ -17,7 +17,6 @@ import static org.objectweb.asm.Opcodes.GETFIELD;
 import static org.objectweb.asm.Opcodes.GETSTATIC;
 import static org.objectweb.asm.Opcodes.GOTO;
 import static org.objectweb.asm.Opcodes.I2L;
-import static org.objectweb.asm.Opcodes.IASTORE;
 import static org.objectweb.asm.Opcodes.IADD;
 import static org.objectweb.asm.Opcodes.ICONST_0;
 import static org.objectweb.asm.Opcodes.ICONST_1;
@@ -102,8 +101,6 @@ import org.objectweb.asm.MethodVisitor;
  *       {@code openStores} and closed by {@code closeStores}), {@code now} the clock,
  *       {@code scratch} a byte buffer for push and reply;
  *   <li>{@code h$i(PacketView)int} handler i of {@code ir.handlers} ({@code h$i()V} for a timer);
- *       {@code a$i(PacketView[], int, int[])void} the same handler run on a batch of packets, its
- *       code in a loop ({@link BatchLoop}), which {@code handleAll} calls;
  *       {@code f$i$name} function i of {@code ir.functions}, a private instance method because
  *       functions may read params; {@code fr$p(int, MemorySegment, long, long)int} the frame size
  *       of stream port p, framed by a header; {@code te$i} test expression i (with tests only);
@@ -277,9 +274,8 @@ public final class Codegen {
                 method("h$" + i, h.function(), () -> new MethodGen(this, mv, MethodGen.Mode.TIMER, h.function()).body());
                 continue;
             }
-            handler(i, h.function());
+            handler("h$" + i, h.function());
         }
-        batchDispatch();
         for (int i = 0; i < ir.functions.size(); i++) {
             IrFunction f = ir.functions.get(i);
             String descriptor = functionDescriptor(f);
@@ -302,117 +298,18 @@ public final class Codegen {
     }
 
     /**
-     * Handler {@code i}'s method, its batch method when it has one ({@link #batchMethod}), and the
-     * methods of the statements moved out of it to keep each under HotSpot's compile limit
-     * ({@link Outliner}), each after the one that first calls it.
+     * A packet handler's method, and the methods of the statements moved out of it to keep each
+     * under HotSpot's compile limit ({@link Outliner}), each after the one that first calls it.
      */
-    private void handler(int i, IrFunction fn) {
-        String name = "h$" + i;
+    private void handler(String name, IrFunction fn) {
         Outliner.Plan plan = Outliner.plan(this, name, fn);
         MethodVisitor mv = cw.visitMethod(ACC_PRIVATE, name, "(L" + VIEW + ";)I", null, null);
         method(name, fn, () -> new MethodGen(this, mv, MethodGen.Mode.HANDLER, fn, plan, null).body());
-        batchMethod(i, fn, plan);
-        for (int k = 0; k < plan.called.size(); k++) {
-            Outliner.Piece p = plan.called.get(k);
+        for (int i = 0; i < plan.called.size(); i++) {
+            Outliner.Piece p = plan.called.get(i);
             MethodVisitor pv = cw.visitMethod(ACC_PRIVATE, p.name, p.descriptor(shapes), null, null);
             method(p.name, fn, () -> new MethodGen(this, pv, MethodGen.Mode.HANDLER, fn, plan, p).body());
         }
-    }
-
-    /** The handlers that have a batch method {@code a$i}, by index. */
-    private final java.util.BitSet batched = new java.util.BitSet();
-
-    /**
-     * Handler {@code i}'s batch method {@code a$i} ({@link BatchLoop}), which {@code handleAll} calls,
-     * for a handler of a port without per-connection state: none when the loop would be larger
-     * than HotSpot compiles (a driver's loop calling {@code handle} is better than a method
-     * that never leaves the bytecode interpreter). The handler is generated into a scratch class
-     * first, to measure.
-     */
-    private void batchMethod(int i, IrFunction fn, Outliner.Plan plan) {
-        IrAppliance.Handler h = ir.handlers.get(i);
-        if (ir.ports.get(h.source()).stateful() || handlerOf(h.source()) != i) {
-            return;
-        }
-        String name = "a$" + i;
-        BatchLoop measured = new BatchLoop(new ClassWriter(0).visitMethod(ACC_PRIVATE, name, BatchLoop.descriptor(), null, null));
-        new MethodGen(this, measured, MethodGen.Mode.HANDLER, fn, plan, null).body();
-        if (measured.size() > Outliner.HUGE_METHOD_LIMIT) {
-            return;
-        }
-        MethodVisitor mv = new BatchLoop(cw.visitMethod(ACC_PRIVATE, name, BatchLoop.descriptor(), null, null));
-        method(name, fn, () -> new MethodGen(this, mv, MethodGen.Mode.HANDLER, fn, plan, null).body());
-        batched.set(i);
-    }
-
-    /** The handler {@code handle} runs for packets of port {@code p} without per-connection state; -1: none. */
-    private int handlerOf(int p) {
-        for (int i = 0; i < ir.handlers.size(); i++) {
-            IrAppliance.Handler h = ir.handlers.get(i);
-            if (!h.event().equals("timer") && h.source() == p) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * {@code handleAll(port, views, n, fates)}: the batch method of the port's handler, else
-     * {@code handle} on each view in turn (the interface's default, here for the ports that
-     * have no batch method). Not generated when no handler has one.
-     */
-    private void batchDispatch() {
-        if (batched.isEmpty()) {
-            return;
-        }
-        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "handleAll", "(I[L" + VIEW + ";I[I)V", null, null);
-        mv.visitCode();
-        int ports = ir.ports.size();
-        Label oneByOne = new Label();
-        Label[] labels = new Label[ports];
-        for (int p = 0; p < ports; p++) {
-            int h = handlerOf(p);
-            labels[p] = h >= 0 && batched.get(h) && !ir.ports.get(p).stateful() ? new Label() : oneByOne;
-        }
-        mv.visitVarInsn(ILOAD, 1);
-        mv.visitTableSwitchInsn(0, ports - 1, oneByOne, labels);
-        for (int p = 0; p < ports; p++) {
-            if (labels[p] == oneByOne) {
-                continue;
-            }
-            mv.visitLabel(labels[p]);
-            mv.visitVarInsn(ALOAD, 0);
-            mv.visitVarInsn(ALOAD, 2);
-            mv.visitVarInsn(ILOAD, 3);
-            mv.visitVarInsn(ALOAD, 4);
-            mv.visitMethodInsn(INVOKESPECIAL, owner, "a$" + handlerOf(p), BatchLoop.descriptor(), false);
-            mv.visitInsn(RETURN);
-        }
-        // for (int i = 0; i < n; i++) fates[i] = handle(port, views[i]);
-        mv.visitLabel(oneByOne);
-        Label test = new Label();
-        Label done = new Label();
-        mv.visitInsn(ICONST_0);
-        mv.visitVarInsn(ISTORE, 5);
-        mv.visitLabel(test);
-        mv.visitVarInsn(ILOAD, 5);
-        mv.visitVarInsn(ILOAD, 3);
-        mv.visitJumpInsn(IF_ICMPGE, done);
-        mv.visitVarInsn(ALOAD, 4);
-        mv.visitVarInsn(ILOAD, 5);
-        mv.visitVarInsn(ALOAD, 0);
-        mv.visitVarInsn(ILOAD, 1);
-        mv.visitVarInsn(ALOAD, 2);
-        mv.visitVarInsn(ILOAD, 5);
-        mv.visitInsn(AALOAD);
-        mv.visitMethodInsn(INVOKEVIRTUAL, owner, "handle", "(IL" + VIEW + ";)I", false);
-        mv.visitInsn(IASTORE);
-        mv.visitIincInsn(5, 1);
-        mv.visitJumpInsn(GOTO, test);
-        mv.visitLabel(done);
-        mv.visitInsn(RETURN);
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
     }
 
     /** The fields outlined statements write shared locals back through, by name, in the order first asked for. */
@@ -708,7 +605,14 @@ public final class Codegen {
                     dispatchByConnection(mv, p, drop);
                     continue;
                 }
-                callHandler(mv, handlerOf(p), drop);
+                int handler = -1;
+                for (int i = 0; i < ir.handlers.size() && handler < 0; i++) {
+                    IrAppliance.Handler h = ir.handlers.get(i);
+                    if (!h.event().equals("timer") && h.source() == p) {
+                        handler = i;
+                    }
+                }
+                callHandler(mv, handler, drop);
             }
         }
         mv.visitLabel(drop);

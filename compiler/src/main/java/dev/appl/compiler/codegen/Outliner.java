@@ -41,9 +41,7 @@ import org.objectweb.asm.MethodVisitor;
  * Timer handlers and functions are not split.
  */
 final class Outliner {
-    /** HotSpot's {@code HugeMethodLimit}: it never JIT-compiles a method of more bytes of bytecode. */
-    static final int HUGE_METHOD_LIMIT = 8_000;
-    /** The most bytecode a handler's method is left with: HotSpot's limit with a margin. */
+    /** The most bytecode a handler's method is left with: HotSpot's limit (8,000) with a margin. */
     static final int TARGET = 7_000;
     /** The most a statement moved into a piece may take, leaving room for the piece's exits. */
     private static final int PIECE_MAX = TARGET - 1_000;

@@ -45,14 +45,6 @@
  * after the call) and returns the handler's fate or a code saying the handler goes on (falls
  * through, breaks, continues or leaves).
  *
- * <h2>Batches</h2>
- * A handler of a port without per-connection state also becomes a batch method, {@code a$i}: the
- * same code in a loop over a batch of packets ({@link dev.appl.compiler.codegen.BatchLoop}), which
- * {@code Kernel.handleAll} calls for the port, as the runtime's workers and {@code applc bench} do.
- * The JIT then compiles the loop and the handler as one method (a handler is far larger than it
- * inlines), loading the kernel's fields and tables once a batch. A batch method that would be over
- * HotSpot's limit is not generated: such a port's packets go through {@code handle} one by one.
- *
  * <h2>Where a packet still allocates</h2>
  * The samples allocate nothing per packet ({@code AllocationTest}). What still allocates: an array
  * value built at run time (a constant array is built once); a struct or header value nesting

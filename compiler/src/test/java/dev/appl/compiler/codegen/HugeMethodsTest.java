@@ -60,10 +60,7 @@ class HugeMethodsTest {
         Map<String, Integer> sizes = codeSizes(g.bytes());
         long pieces = sizes.keySet().stream().filter(n -> n.startsWith("h$0$")).count();
         assertTrue(pieces >= 3, "pieces: " + sizes);
-        // The handler's own methods are held to the Outliner's target; its batch method (the same code in a
-        // loop, BatchLoop) to HotSpot's limit, over which it is not generated.
-        sizes.forEach((name, size) -> assertTrue(size <= (name.startsWith("a$") ? Outliner.HUGE_METHOD_LIMIT
-                : Outliner.TARGET), name + " is " + size + " bytes: " + sizes));
+        sizes.forEach((name, size) -> assertTrue(size <= Outliner.TARGET, name + " is " + size + " bytes: " + sizes));
         assertArrayEquals(g.bytes(), Codegen.generate(Specs.lowerOne(bigHandler(28)), true).bytes());
 
         CompiledAppliance compiled = CompiledAppliance.load(ir, g);

@@ -538,12 +538,6 @@ public final class TcpEndpoint implements Endpoint {
         }
     }
 
-    /** A connection's next message joins the batch once its last one is handled ({@link #complete}). */
-    @Override
-    public boolean growsBatches() {
-        return true;
-    }
-
     /**
      * Notes the message's reply to be sent by {@link #flush}, then adds the connection's next
      * message to the batch (cut in the phase the handler left) unless its handler closed it.

@@ -31,11 +31,6 @@ public final class Batch {
         return views[i];
     }
 
-    /** All the views, the batch's first {@link #size} of them in use: what {@link Kernel#handleAll} takes. */
-    public PacketView[] views() {
-        return views;
-    }
-
     /** Empties the batch; the views are kept for the next packets. */
     public void clear() {
         size = 0;

@@ -26,21 +26,11 @@ public interface Endpoint extends AutoCloseable {
      * Packet {@code i} of the last batch was handled with {@code fate}, one of the kernel's fates
      * other than a forward: a {@link Kernel#REPLY} is queued to go back where the packet came from;
      * the others drop it (a stream closes its connection on {@link Kernel#MALFORMED}). Returns
-     * whether a reply was queued. An endpoint that {@link #growsBatches} may add packets to the
-     * batch (a stream connection's next message, which could not be cut before this one was
-     * handled), which the worker then handles in the same round; the others get their packets'
-     * completions after the whole batch was handled.
+     * whether a reply was queued. It may add packets to the batch (a stream connection's next
+     * message, which could not be cut before this one was handled), which the worker then handles
+     * in the same round.
      */
     boolean complete(Batch batch, int i, int fate) throws IOException;
-
-    /**
-     * Whether {@link #complete} may add packets to the batch, which must then be handled one at a
-     * time (a stream's next message of a connection); else the worker hands the kernel the whole
-     * batch at once ({@link Kernel#handleAll}).
-     */
-    default boolean growsBatches() {
-        return false;
-    }
 
     /** Queues a packet handled elsewhere to go out of this port; false when it cannot (no room, or a port kind that forwards nothing). */
     boolean transmit(PacketView packet) throws IOException;

@@ -83,19 +83,6 @@ public interface Kernel {
     /** Runs the handler of {@code port} on {@code packet}, rewriting it in place; returns the fate. */
     int handle(int port, PacketView packet);
 
-    /**
-     * Runs the handler of {@code port} on each of {@code views[0 .. n)} in turn, each exactly as
-     * {@link #handle} would, and writes packet {@code i}'s fate to {@code fates[i]}. A compiled
-     * kernel runs the handler's code in one loop rather than a call per packet. Should a handler
-     * throw, the packets before it have their fates written and the exception propagates: the
-     * packets after it are not handled.
-     */
-    default void handleAll(int port, PacketView[] views, int n, int[] fates) {
-        for (int i = 0; i < n; i++) {
-            fates[i] = handle(port, views[i]);
-        }
-    }
-
     /** Runs the handlers of timer {@code timer}. */
     void tick(int timer);
 

@@ -85,12 +85,9 @@ public final class Worker implements Runnable {
         this.stop = stop;
         this.stores = kernel.storeCount() > 0;
         batches = new Batch[endpoints.length];
-        int longest = 0;
         for (int p = 0; p < endpoints.length; p++) {
             batches[p] = endpoints[p] == null ? null : new Batch(endpoints[p].batchCapacity());
-            longest = Math.max(longest, batches[p] == null ? 0 : batches[p].capacity());
         }
-        fates = new int[longest];
         in = new long[endpoints.length];
         out = new long[endpoints.length];
     }
@@ -208,16 +205,33 @@ public final class Worker implements Runnable {
         if (stores) {
             commits.open();
         }
-        if (from.growsBatches()) {
-            // complete() may add packets to the batch (a stream connection's next message): the loop
-            // runs to the batch's size as it grows, a packet at a time.
-            for (int i = 0; i < batch.size(); i++) {
-                deliver(p, from, batch, i, handleOne(p, batch.view(i)));
+        // complete() may add packets to the batch (a stream connection's next message): the loop
+        // runs to the batch's size as it grows.
+        for (int i = 0; i < batch.size(); i++) {
+            PacketView packet = batch.view(i);
+            int fate;
+            try {
+                fate = kernel.handle(p, packet);
+            } catch (RuntimeException e) {
+                failed++;
+                if (firstFailure == null) {
+                    firstFailure = e.toString();
+                }
+                from.complete(batch, i, Kernel.DROP);
+                continue;
             }
-        } else {
-            handleAll(p, batch, n);
-            for (int i = 0; i < n; i++) {
-                deliver(p, from, batch, i, fates[i]);
+            if (fate >= 0) {
+                Endpoint to = fate < endpoints.length ? endpoints[fate] : null;
+                if (to != null && to.transmit(packet)) {
+                    out[fate]++;
+                } else {
+                    dropped++;
+                }
+                from.complete(batch, i, Kernel.DROP);
+            } else if (from.complete(batch, i, fate)) {
+                out[p]++;
+            } else {
+                count(fate);
             }
         }
         if (stores) {
@@ -238,69 +252,6 @@ public final class Worker implements Runnable {
         in[p] += n;
         from.release(batch);
         return n;
-    }
-
-    /** A fate no handler gives: a packet whose handler threw, which is counted in {@link #failed} and dropped. */
-    private static final int FAILED = Integer.MIN_VALUE;
-
-    /** The fates of a batch's packets, as long as the longest batch. */
-    private final int[] fates;
-
-    /**
-     * Runs the kernel on the {@code n} packets of {@code batch} at once ({@link Kernel#handleAll}),
-     * their fates into {@link #fates}. Should a handler throw, the packets before it keep their
-     * fates, it counts as failed, and the packets after it are handled one by one.
-     */
-    private void handleAll(int p, Batch batch, int n) {
-        java.util.Arrays.fill(fates, 0, n, FAILED);
-        try {
-            kernel.handleAll(p, batch.views(), n, fates);
-        } catch (RuntimeException e) {
-            int thrower = 0;
-            while (thrower < n && fates[thrower] != FAILED) {
-                thrower++;
-            }
-            fail(e);
-            for (int i = thrower + 1; i < n; i++) {
-                fates[i] = handleOne(p, batch.view(i));
-            }
-        }
-    }
-
-    /** The kernel's fate for one packet, or {@link #FAILED} when its handler throws. */
-    private int handleOne(int p, PacketView packet) {
-        try {
-            return kernel.handle(p, packet);
-        } catch (RuntimeException e) {
-            fail(e);
-            return FAILED;
-        }
-    }
-
-    private void fail(RuntimeException e) {
-        failed++;
-        if (firstFailure == null) {
-            firstFailure = e.toString();
-        }
-    }
-
-    /** Forwards, replies or drops packet {@code i} of the batch from port {@code p} as its {@code fate} says. */
-    private void deliver(int p, Endpoint from, Batch batch, int i, int fate) throws IOException {
-        if (fate == FAILED) {
-            from.complete(batch, i, Kernel.DROP);
-        } else if (fate >= 0) {
-            Endpoint to = fate < endpoints.length ? endpoints[fate] : null;
-            if (to != null && to.transmit(batch.view(i))) {
-                out[fate]++;
-            } else {
-                dropped++;
-            }
-            from.complete(batch, i, Kernel.DROP);
-        } else if (from.complete(batch, i, fate)) {
-            out[p]++;
-        } else {
-            count(fate);
-        }
     }
 
     private void count(int fate) {
