@@ -172,7 +172,12 @@ final class Classifier implements EntryIndex {
 
     /** What {@link #narrow} builds. */
     private record Narrow(long[] rows, int[] list, int[] tests, int[] first, int[] firstTests, int leadBits, int[] others,
-            int[] bits) {}
+            int[] bits) {
+        /** What its arrays take, in longs: what it counts for against the classifier's budget. */
+        long words() {
+            return rows.length + ((long) list.length + tests.length + first.length + firstTests.length + 1) / 2;
+        }
+    }
 
     /** Whether the keys' bit rows were built (for tests). */
     boolean bitRows() {
@@ -613,6 +618,9 @@ final class Classifier implements EntryIndex {
             }
             Field lead = field(ks[best], starts[best], rows[best], new long[0], approxRows[best]);
             Narrow narrow = narrow(tests, k, n, verify, lead, listStarts[best], keyLists[best], widths, false);
+            if (narrow != null && narrow.words() > budget) {
+                narrow = null; // the lists fit, the narrow path's arrays too would not
+            }
             return new Classifier(tests, k, w, new Field[] {lead}, 0, verify, lead, listStarts[best], keyLists[best],
                     narrow, false);
         }
@@ -668,8 +676,7 @@ final class Classifier implements EntryIndex {
         }
         Narrow narrow = narrow(tests, k, n, verify, lead, leadStart, leadList, widths, true);
         if (narrow != null) {
-            budget -= narrow.rows.length + (narrow.list.length + narrow.tests.length + narrow.first.length
-                    + narrow.firstTests.length + 1) / 2;
+            budget -= narrow.words();
             if (budget < 0) {
                 narrow = null;
             }

@@ -522,6 +522,54 @@ class EntryTableTest {
         assertTrue(c.narrow());
     }
 
+    /**
+     * Without bit rows, the narrow path's arrays count against the budget too: with the least
+     * budget the lead's lists fit in, the classifier has no narrow path; with room, it has one.
+     * Either way it answers the linear first match.
+     */
+    @Test
+    void theListsAloneDropTheNarrowPathOverTheBudget() {
+        long[] budgets = {1L << 20, 0};
+        long low = 0; // the lists do not fit
+        long high = 1L << 20; // they do
+        while (high - low > 1) {
+            long mid = (low + high) >>> 1;
+            if (listsTable(mid).classified()) {
+                high = mid;
+            } else {
+                low = mid;
+            }
+        }
+        budgets[1] = high;
+        for (long words : budgets) {
+            EntryTable table = listsTable(words);
+            Classifier c = (Classifier) table.index();
+            assertFalse(c.bitRows());
+            assertEquals(words == budgets[0], c.narrow(), "with a budget of " + words + " words");
+        }
+    }
+
+    /** A table of 300 narrow entries without bit rows, its index built (if it fits in {@code words}) and checked. */
+    private static EntryTable listsTable(long words) {
+        Random r = new Random(9);
+        Model model = new Model(1000);
+        EntryTable table = eager(new EntryTable(1000, "lpm u32, range u16"));
+        table.bitRows = false;
+        table.maxWords = words;
+        for (int e = 0; e < 300; e++) {
+            List<TableEntry.Match> ms = List.of(narrowMatch(r, "lpm", 32), narrowMatch(r, "range", 16));
+            model.entries.add(new TableEntry(ms, r.nextInt(4), new long[] {r.nextLong()}));
+            table.add(model.entries.getLast());
+        }
+        for (int i = 0; i < 500; i++) {
+            long[] key = key(r, model, 2);
+            key[0] &= 0xFFFFFFFFL;
+            key[1] &= 0xFFFF;
+            check(table, model, key);
+        }
+        return table;
+    }
+
     /** A classifier over the size budget even without bit rows is not built: the table scans, with the same answers. */
     @Test
     void overTheBudgetTheTableScans() {
