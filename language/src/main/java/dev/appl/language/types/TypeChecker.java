@@ -1152,6 +1152,9 @@ public final class TypeChecker {
                                     + ", which hides the check that the connection closed (`expect close`"
                                     + " checks it where nothing is named `close`): rename it"));
                         }
+                    } else if (lastPort == null || !lastPort.kind().text().equals("stream")) {
+                        diags.report(DiagnosticCode.INVALID_TEST, c.span(), "`expect close` looks at the connection"
+                                + " of the last `send` or `connect`, which must be on a stream port");
                     }
                 }
                 case Decl.ExpectPhase e -> {
