@@ -99,6 +99,8 @@ public final class EntryTable {
     private ExactIndex exact;
     /** Scratch for {@link #exact}: an entry's values. */
     private final long[] exactKey;
+    /** Scratch of {@link #match(long, long, long, long)}: the key's values for the layouts that take an array. */
+    private final long[] valueKey;
 
     /** The index, or null while the table scans. */
     private EntryIndex index;
@@ -225,20 +227,13 @@ public final class EntryTable {
      * index.
      */
     public int match(long k0, long k1, long k2, long k3) {
-        ExactIndex values = exact;
-        if (values != null) {
-            return values.match(k0, k1, k2, k3, valueKey);
-        }
-        EntryIndex built = index;
+        EntryIndex built = exact != null ? exact : index;
         if (built != null) {
             return built.match(k0, k1, k2, k3, valueKey);
         }
         EntryIndex.fill(valueKey, k0, k1, k2, k3);
         return match(valueKey);
     }
-
-    /** Scratch of {@link #match(long, long, long, long)}: the key's values for the layouts that take an array. */
-    private final long[] valueKey;
 
     /** Whether an index is built now (for tests). */
     boolean classified() {
